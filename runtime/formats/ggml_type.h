@@ -1,0 +1,42 @@
+/* Tensor element types with the numbering and block layouts of GGUF files. */
+#ifndef MLAVK_FORMATS_GGML_TYPE_H
+#define MLAVK_FORMATS_GGML_TYPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum ggml_type {
+    GGML_TYPE_F32 = 0,
+    GGML_TYPE_F16 = 1,
+    GGML_TYPE_Q4_0 = 2,
+    GGML_TYPE_Q4_1 = 3,
+    GGML_TYPE_Q5_0 = 6,
+    GGML_TYPE_Q5_1 = 7,
+    GGML_TYPE_Q8_0 = 8,
+    GGML_TYPE_Q8_1 = 9,
+    GGML_TYPE_Q2_K = 10,
+    GGML_TYPE_Q3_K = 11,
+    GGML_TYPE_Q4_K = 12,
+    GGML_TYPE_Q5_K = 13,
+    GGML_TYPE_Q6_K = 14,
+    GGML_TYPE_Q8_K = 15,
+    GGML_TYPE_I8 = 24,
+    GGML_TYPE_I16 = 25,
+    GGML_TYPE_I32 = 26,
+    GGML_TYPE_I64 = 27,
+    GGML_TYPE_F64 = 28,
+    GGML_TYPE_BF16 = 30,
+    GGML_TYPE_COUNT = 40 /* upper bound of the id space we index tables by */
+} ggml_type;
+
+typedef struct ggml_type_traits {
+    const char *name;      /* "q4_K", NULL for ids this runtime does not know */
+    uint32_t block_elems;  /* elements per block (1 for plain types) */
+    uint32_t block_bytes;  /* bytes per block */
+    bool runnable;         /* the GPU kernels read this type directly */
+} ggml_type_traits;
+
+/* Traits of a type id read from a file; NULL when the id is unknown. */
+const ggml_type_traits *ggml_type_get(uint32_t type_id);
+
+#endif
