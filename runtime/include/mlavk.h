@@ -34,6 +34,36 @@ const char *mlavk_status_string(mlavk_status status);
  * problem ("model.gguf: tensor 'blk.0.attn_q.weight' data runs past the end of the file"). Empty if none. */
 const char *mlavk_last_error(void);
 
+/* ---- Devices ---------------------------------------------------------------------------------------- */
+
+typedef struct mlavk_device_info {
+    uint32_t index;
+    char name[256];
+    const char *type;                 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU", "other" */
+    uint32_t vendor_id, device_id;
+    char driver_name[256];
+    char driver_info[256];
+    uint32_t driver_version;
+    uint32_t api_version_major, api_version_minor, api_version_patch;
+    uint64_t device_local_bytes;      /* largest device-local heap */
+    uint64_t device_local_budget;     /* from VK_EXT_memory_budget; 0 when the driver does not say */
+    uint32_t subgroup_size;
+    int subgroup_arithmetic;          /* subgroup add/max reductions in compute shaders */
+    char subgroup_operations[128];    /* "basic vote arithmetic ballot shuffle ..." */
+    int shader_float16, shader_int8;
+    int storage_8bit, storage_16bit;
+    int cooperative_matrix;
+    uint64_t max_storage_buffer_range;
+    uint64_t max_allocation_size;
+    float timestamp_period_ns;
+    int timestamps;
+} mlavk_device_info;
+
+/* Every Vulkan device, and which one a run with this selector would use (selector: NULL for the default
+ * choice, which honours $MLAVK_DEVICE; an index; or a substring of the name). Free the list with free(). */
+mlavk_status mlavk_list_devices(const char *selector, mlavk_device_info **devices, uint32_t *count,
+                                uint32_t *chosen);
+
 #ifdef __cplusplus
 }
 #endif

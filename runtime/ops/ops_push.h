@@ -1,0 +1,14 @@
+/* The push-constant structs of shaders/include/push_constants.h seen from C, with their sizes checked. */
+#ifndef MLAVK_OPS_PUSH_H
+#define MLAVK_OPS_PUSH_H
+
+#include <stdint.h>
+
+#define uint uint32_t
+#include "push_constants.h"
+#undef uint
+
+#define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
+PUSH_SIZE_CHECK(push_add, 4);
+
+#endif

@@ -1,0 +1,12 @@
+/* Subcommands of the mlavk CLI; each takes argv starting at its own name and returns the exit code. */
+#ifndef MLAVK_CLI_H
+#define MLAVK_CLI_H
+
+#include "mlavk.h"
+
+int cli_devices(int argc, char **argv);
+
+/* Prints "mlavk: <detail>" (or the status description) to stderr and returns exit code 1. */
+int cli_report(mlavk_status status);
+
+#endif

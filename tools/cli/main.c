@@ -1,0 +1,45 @@
+/* mlavk: the command-line front end. Uses only the public API in mlavk.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mlavk.h"
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mlavk <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  devices [--device D]   list Vulkan devices and their properties; mark the one that would be used\n"
+            "\n"
+            "options:\n"
+            "  --help                 show this help\n"
+            "  --version              show the version\n"
+            "\n"
+            "environment:\n"
+            "  MLAVK_DEVICE           device index or name substring (like --device)\n"
+            "  MLAVK_VALIDATE=1       enable the Khronos validation layer\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("mlavk %s\n", MLAVK_VERSION_STRING);
+        return 0;
+    }
+    if (strcmp(command, "devices") == 0)
+        return cli_devices(argc - 1, argv + 1);
+    fprintf(stderr, "mlavk: unknown command '%s' (see mlavk --help)\n", command);
+    return 2;
+}
