@@ -34,6 +34,23 @@ const char *mlavk_status_string(mlavk_status status);
  * problem ("model.gguf: tensor 'blk.0.attn_q.weight' data runs past the end of the file"). Empty if none. */
 const char *mlavk_last_error(void);
 
+/* ---- Sampling ---------------------------------------------------------------------------------------- */
+
+/* Applied in this order: repetition penalty, top-k, temperature, top-p, min-p; then a draw. temperature <= 0
+ * means greedy (the highest logit, lowest id on ties). The same seed gives the same tokens. */
+typedef struct mlavk_sampling {
+    float temperature;      /* 0.8 by default; <= 0: greedy */
+    int32_t top_k;          /* keep the k most likely tokens; <= 0: all */
+    float top_p;            /* keep the smallest set whose probability reaches p; >= 1: all */
+    float min_p;            /* drop tokens below min_p x the most likely one's probability; <= 0: none */
+    float repeat_penalty;   /* > 1 penalises tokens seen in the last repeat_last_n; 1: off */
+    int32_t repeat_last_n;
+    uint64_t seed;
+} mlavk_sampling;
+
+/* The defaults above (temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.0 over 64, seed 0). */
+mlavk_sampling mlavk_sampling_defaults(void);
+
 /* ---- Devices ---------------------------------------------------------------------------------------- */
 
 typedef struct mlavk_device_info {
