@@ -7,6 +7,13 @@
 
 static const op_desc op_table[OP_COUNT] = {
     [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256},
+    [OP_KV_STORE] = {"kv_store", NULL, &mlavk_spv_kv_store, 3, 1u << 2, sizeof(struct push_kv_store), 64},
+    [OP_KV_STORE_F32] = {"kv_store", NULL, &mlavk_spv_kv_store_f32, 3, 1u << 2, sizeof(struct push_kv_store), 64},
+    [OP_MLA_ATTENTION] = {"mla_attention", NULL, &mlavk_spv_mla_attention, 5, (1u << 3) | (1u << 4),
+                          sizeof(struct push_mla_attention), 256},
+    [OP_MLA_ATTENTION_F32] = {"mla_attention", NULL, &mlavk_spv_mla_attention_f32, 5, (1u << 3) | (1u << 4),
+                              sizeof(struct push_mla_attention), 256},
+    [OP_MLA_REDUCE] = {"mla_reduce", NULL, &mlavk_spv_mla_reduce, 3, 1u << 2, sizeof(struct push_mla_reduce), 64},
 };
 
 static ops_reduction resolve_reduction(const vk_context *ctx, ops_reduction wanted)

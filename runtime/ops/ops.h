@@ -28,4 +28,36 @@ ops_reduction ops_reduction_mode(const ops *ops);
 /* out[i] = a[i] + b[i], n floats */
 mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n);
 
+/* ---- Latent KV cache and absorbed MLA attention (ops_attention.c) ---- */
+
+typedef enum ops_cache_type { OPS_CACHE_F16, OPS_CACHE_F32 } ops_cache_type;
+
+/* Queries processed together by one mla_attention workgroup; the latent width it supports. */
+#define OPS_MLA_QUERIES_PER_GROUP 16
+#define OPS_MLA_MAX_LATENT 512
+
+typedef struct ops_mla_shape {
+    uint32_t n_queries;        /* batch tokens x heads; query q is token q / n_heads */
+    uint32_t n_heads;
+    uint32_t latent_dim;       /* r_kv */
+    uint32_t row_dim;          /* r_kv + d_r */
+    uint32_t n_splits;         /* sequence splits (flash decoding); partial buffers are sized by it */
+    float scale;
+    ops_cache_type cache_type;
+} ops_mla_shape;
+
+/* Bytes of the scratch buffers mla_attention needs for a shape. */
+uint64_t ops_mla_partial_out_bytes(const ops_mla_shape *shape);
+uint64_t ops_mla_partial_stats_bytes(const ops_mla_shape *shape);
+
+/* cache rows pos0 + b <- rows[b] for b < n_rows; rows is [n_rows][row_dim] F32, pos holds pos0 (uint). */
+mlavk_status ops_kv_store(ops *ops, vk_recording *rec, ops_cache_type type, vk_binding rows, vk_binding pos,
+                          vk_binding cache, uint32_t n_rows, uint32_t row_dim);
+
+/* out[q][latent_dim] = softmax_t(scale * queries[q] . cache[t]) . cache[t][0:latent_dim] over t <= pos0 + q/H.
+ * queries is [n_queries][row_dim] F32 ([W_UK^T q_nope | q_pe] per head). */
+mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding queries,
+                               vk_binding cache, vk_binding pos, vk_binding partial_out, vk_binding partial_stats,
+                               vk_binding out);
+
 #endif

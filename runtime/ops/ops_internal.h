@@ -9,6 +9,11 @@
 
 typedef enum op_id {
     OP_ADD,
+    OP_KV_STORE,
+    OP_KV_STORE_F32,
+    OP_MLA_ATTENTION,
+    OP_MLA_ATTENTION_F32,
+    OP_MLA_REDUCE,
     OP_COUNT
 } op_id;
 

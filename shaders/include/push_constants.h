@@ -8,4 +8,29 @@ struct push_add {
     uint n;
 };
 
+/* Absorbed MLA attention over the latent cache (flash-decoding split).
+ * Query q (0 <= q < n_queries) belongs to token q / n_heads of the batch, at position pos0 + q / n_heads (pos0
+ * read from a device buffer), and sees cache rows 0 .. that position. */
+struct push_mla_attention {
+    uint n_queries;      /* batch tokens x heads */
+    uint n_heads;
+    uint latent_dim;     /* r_kv: the value width */
+    uint row_dim;        /* r_kv + d_r: the key width and the cache row length */
+    uint n_splits;       /* workgroups along the sequence */
+    float scale;
+};
+
+/* Combines the splits of mla_attention into out[n_queries][latent_dim]. */
+struct push_mla_reduce {
+    uint n_queries;
+    uint latent_dim;
+    uint n_splits;
+};
+
+/* Writes rows src[b][row_dim] to cache rows pos0 + b (pos0 read from a device buffer). */
+struct push_kv_store {
+    uint n_rows;
+    uint row_dim;
+};
+
 #endif

@@ -1,0 +1,136 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+/* Absorbed multi-head latent attention, one split of the sequence per workgroup (flash decoding).
+ *
+ * Every query reads the same cache rows [c | k_pe], so a workgroup takes QUERIES queries (heads, and tokens of
+ * a batch) at once: each 32-row tile of the cache is read once and serves them all.
+ *   scores  S[t][q] = scale * (query[q] . row[t])      (query = [W_UK^T q_nope | rope(q_pe)])
+ *   output  O[q]    = sum_t softmax(S)[t][q] c[t]       (the latent part of the rows, latent_dim wide)
+ * Written unnormalised with the running max and sum per query, for mla_reduce to combine the splits. */
+#include "common.glsl"
+
+#define KV_CACHE_BINDING 1
+#define KV_CACHE_ACCESS readonly
+#define KV_CACHE_READ
+#include "kv_cache.glsl"
+
+const uint QUERIES = 16;                             /* queries per workgroup (local size is 256) */
+const uint TILE = 32;                                /* cache rows per tile */
+const uint K_STEP = 32;                              /* row columns per shared-memory step */
+const uint MAX_DIMS = 2;                             /* latent columns per thread: latent_dim <= 512 */
+
+layout(std430, binding = 0) readonly buffer Queries { float queries[]; };   /* [n_queries][row_dim] */
+layout(std430, binding = 2) readonly buffer Position { uint pos0; };
+layout(std430, binding = 3) writeonly buffer PartialOut { float partial_out[]; };  /* [split][query][latent] */
+layout(std430, binding = 4) writeonly buffer PartialStats { vec2 partial_stats[]; }; /* [split][query]: max, sum */
+layout(push_constant) uniform Push { push_mla_attention p; };
+
+shared float rows_tile[TILE][K_STEP + 1];
+shared float query_tile[QUERIES][K_STEP + 1];
+shared float probs[TILE][QUERIES];
+shared float rescale[QUERIES];
+shared float running_max[QUERIES];
+shared float running_sum[QUERIES];
+
+uint keys_visible(uint q) { return pos0 + q / p.n_heads + 1u; }
+
+/* S for this thread's two (row, query) pairs of a tile: a small matrix product through shared memory. */
+void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out float s1)
+{
+    uint lid = gl_LocalInvocationID.x;
+    uint t = lid % TILE, q = (lid / TILE) * 2u;
+    s0 = 0.0;
+    s1 = 0.0;
+    for (uint k0 = 0; k0 < p.row_dim; k0 += K_STEP) {
+        for (uint i = lid; i < TILE * K_STEP; i += 256u) {
+            uint r = i / K_STEP, c = i % K_STEP, row = tile_start + r, col = k0 + c;
+            rows_tile[r][c] = (row < split_end && col < p.row_dim) ? kv_cache_load(row * p.row_dim + col) : 0.0;
+        }
+        for (uint i = lid; i < QUERIES * K_STEP; i += 256u) {
+            uint r = i / K_STEP, c = i % K_STEP, query = q_base + r, col = k0 + c;
+            query_tile[r][c] = (query < p.n_queries && col < p.row_dim) ? queries[query * p.row_dim + col] : 0.0;
+        }
+        barrier();
+        if (q < QUERIES)
+            for (uint c = 0; c < K_STEP; c++) {
+                s0 += rows_tile[t][c] * query_tile[q][c];
+                s1 += rows_tile[t][c] * query_tile[q + 1u][c];
+            }
+        barrier();
+    }
+}
+
+void main()
+{
+    uint lid = gl_LocalInvocationID.x;
+    uint split = gl_WorkGroupID.x, q_base = gl_WorkGroupID.y * QUERIES;
+    uint n_keys = keys_visible(min(q_base + QUERIES, p.n_queries) - 1u);
+    uint per_split = (keys_visible(p.n_queries - 1u) + p.n_splits - 1u) / p.n_splits;
+    uint split_start = split * per_split, split_end = min(split_start + per_split, n_keys);
+
+    if (lid < QUERIES) {
+        running_max[lid] = -1.0 / 0.0;
+        running_sum[lid] = 0.0;
+    }
+    float acc[QUERIES][MAX_DIMS];
+    for (uint q = 0; q < QUERIES; q++)
+        for (uint d = 0; d < MAX_DIMS; d++)
+            acc[q][d] = 0.0;
+    barrier();
+
+    for (uint tile_start = split_start; tile_start < split_end; tile_start += TILE) {
+        float s0, s1;
+        tile_scores(tile_start, split_end, q_base, s0, s1);
+        uint t = lid % TILE, q = (lid / TILE) * 2u, row = tile_start + t;
+        if (q < QUERIES) {
+            /* causal: query q sees rows up to its own position */
+            probs[t][q] = (row < split_end && row < keys_visible(q_base + q)) ? s0 * p.scale : -1.0 / 0.0;
+            probs[t][q + 1u] = (row < split_end && row < keys_visible(q_base + q + 1u)) ? s1 * p.scale : -1.0 / 0.0;
+        }
+        barrier();
+        if (lid < QUERIES) { /* online softmax update for one query */
+            float tile_max = -1.0 / 0.0;
+            for (uint r = 0; r < TILE; r++)
+                tile_max = max(tile_max, probs[r][lid]);
+            float new_max = max(running_max[lid], tile_max);
+            float factor = new_max == -1.0 / 0.0 ? 1.0 : exp(running_max[lid] - new_max);
+            float sum = running_sum[lid] * factor;
+            for (uint r = 0; r < TILE; r++) {
+                float e = new_max == -1.0 / 0.0 ? 0.0 : exp(probs[r][lid] - new_max);
+                probs[r][lid] = e;
+                sum += e;
+            }
+            running_max[lid] = new_max;
+            running_sum[lid] = sum;
+            rescale[lid] = factor;
+        }
+        barrier();
+        for (uint d = 0; d < MAX_DIMS; d++) {
+            uint col = lid + d * 256u;
+            if (col >= p.latent_dim)
+                break;
+            for (uint qq = 0; qq < QUERIES; qq++)
+                acc[qq][d] *= rescale[qq];
+            for (uint r = 0; r < TILE && tile_start + r < split_end; r++) {
+                float c = kv_cache_load((tile_start + r) * p.row_dim + col);
+                for (uint qq = 0; qq < QUERIES; qq++)
+                    acc[qq][d] += probs[r][qq] * c;
+            }
+        }
+        barrier();
+    }
+
+    for (uint qq = 0; qq < QUERIES; qq++) {
+        uint query = q_base + qq;
+        if (query >= p.n_queries)
+            break;
+        uint base = (split * p.n_queries + query) * p.latent_dim;
+        for (uint d = 0; d < MAX_DIMS; d++) {
+            uint col = lid + d * 256u;
+            if (col < p.latent_dim)
+                partial_out[base + col] = acc[qq][d];
+        }
+        if (lid == 0u)
+            partial_stats[split * p.n_queries + query] = vec2(running_max[qq], running_sum[qq]);
+    }
+}

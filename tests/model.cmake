@@ -1,0 +1,2 @@
+# Model-level kernels and the forward pass.
+mlavk_test(mla_attention_matches_the_softmax_definition GPU SOURCES test_kernel_mla_attention.c)
