@@ -60,4 +60,28 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                vk_binding cache, vk_binding pos, vk_binding partial_out, vk_binding partial_stats,
                                vk_binding out);
 
+/* ---- Mixture of experts (ops_moe.c) ---- */
+
+#define OPS_MOE_MAX_EXPERTS 256
+#define OPS_MOE_MAX_GROUPS 64
+
+typedef struct ops_moe_routing {
+    uint32_t n_experts, n_used;        /* E, k */
+    uint32_t n_groups, n_groups_used;  /* G, G_k (1, 1: no group limit) */
+    bool sigmoid;                      /* sigmoid scores (V3) or softmax */
+    bool group_max;                    /* V2 rule: a group scores its max; else the sum of its top 2 */
+    bool normalize;                    /* weights divided by their sum */
+    float routed_scale;
+} ops_moe_routing;
+
+/* For each of n_tokens rows of router logits [n_tokens][E]: ids [n_tokens][k] (uint) and weights
+ * [n_tokens][k] (F32). bias ([E] F32) is the V3 score correction, used for selection only; pass
+ * bias.buffer == NULL when the model has none. */
+mlavk_status ops_moe_route(ops *ops, vk_recording *rec, const ops_moe_routing *routing, vk_binding logits,
+                           vk_binding bias, vk_binding ids, vk_binding weights, uint32_t n_tokens);
+
+/* x[b] += sum_j weights[b][j] * expert_out[b][j] + shared_out[b], rows of dim floats. */
+mlavk_status ops_moe_combine(ops *ops, vk_recording *rec, vk_binding x, vk_binding expert_out, vk_binding weights,
+                             vk_binding shared_out, uint32_t n_tokens, uint32_t n_used, uint32_t dim);
+
 #endif

@@ -14,6 +14,8 @@ typedef enum op_id {
     OP_MLA_ATTENTION,
     OP_MLA_ATTENTION_F32,
     OP_MLA_REDUCE,
+    OP_MOE_ROUTE,
+    OP_MOE_COMBINE,
     OP_COUNT
 } op_id;
 

@@ -13,5 +13,7 @@ PUSH_SIZE_CHECK(push_add, 4);
 PUSH_SIZE_CHECK(push_mla_attention, 24);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_kv_store, 8);
+PUSH_SIZE_CHECK(push_moe_route, 28);
+PUSH_SIZE_CHECK(push_moe_combine, 12);
 
 #endif

@@ -33,4 +33,26 @@ struct push_kv_store {
     uint row_dim;
 };
 
+/* MoE routing for each token of a batch: scores, group-limited top-k, expert weights. */
+#define MOE_ROUTE_SIGMOID 1u      /* sigmoid scores (V3); softmax otherwise */
+#define MOE_ROUTE_BIAS 2u         /* add the score-correction bias for selection (V3) */
+#define MOE_ROUTE_NORMALIZE 4u    /* divide the chosen weights by their sum */
+#define MOE_ROUTE_GROUP_MAX 8u    /* group score = max of the group's scores (V2) instead of the sum of the top 2 */
+struct push_moe_route {
+    uint n_tokens;
+    uint n_experts;
+    uint n_used;                  /* k */
+    uint n_groups;
+    uint n_groups_used;
+    uint flags;
+    float routed_scale;
+};
+
+/* x[b][dim] += sum_j weights[b][j] * expert_out[b][j][dim] + shared_out[b][dim] */
+struct push_moe_combine {
+    uint n_tokens;
+    uint n_used;
+    uint dim;
+};
+
 #endif
