@@ -4,7 +4,8 @@
  *
  * Every query reads the same cache rows [c | k_pe], so a workgroup takes QUERIES queries (heads, and tokens of
  * a batch) at once: each 32-row tile of the cache is read once and serves them all.
- *   scores  S[t][q] = scale * (query[q] . row[t])      (query = [W_UK^T q_nope | rope(q_pe)])
+ *   scores  S[t][q] = scale * (query[q] . row[t])      (query = [W_UK^T q_nope | rope(q_pe)], the two halves
+ *                                                       read from their own buffers)
  *   output  O[q]    = sum_t softmax(S)[t][q] c[t]       (the latent part of the rows, latent_dim wide)
  * Written unnormalised with the running max and sum per query, for mla_reduce to combine the splits. */
 #include "common.glsl"
@@ -19,7 +20,8 @@ const uint TILE = 32;                                /* cache rows per tile */
 const uint K_STEP = 32;                              /* row columns per shared-memory step */
 const uint MAX_DIMS = 2;                             /* latent columns per thread: latent_dim <= 512 */
 
-layout(std430, binding = 0) readonly buffer Queries { float queries[]; };   /* [n_queries][row_dim] */
+layout(std430, binding = 0) readonly buffer QueryLatent { float query_latent[]; };  /* [n_queries][latent_dim] */
+layout(std430, binding = 5) readonly buffer QueryRope { float query_rope[]; };      /* see rope_offset/stride */
 layout(std430, binding = 2) readonly buffer Position { uint pos0; };
 layout(std430, binding = 3) writeonly buffer PartialOut { float partial_out[]; };  /* [split][query][latent] */
 layout(std430, binding = 4) writeonly buffer PartialStats { vec2 partial_stats[]; }; /* [split][query]: max, sum */
@@ -48,7 +50,12 @@ void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out
         }
         for (uint i = lid; i < QUERIES * K_STEP; i += 256u) {
             uint r = i / K_STEP, c = i % K_STEP, query = q_base + r, col = k0 + c;
-            query_tile[r][c] = (query < p.n_queries && col < p.row_dim) ? queries[query * p.row_dim + col] : 0.0;
+            float v = 0.0;
+            if (query < p.n_queries && col < p.latent_dim)
+                v = query_latent[query * p.latent_dim + col];
+            else if (query < p.n_queries && col < p.row_dim)
+                v = query_rope[p.rope_offset + query * p.rope_stride + col - p.latent_dim];
+            query_tile[r][c] = v;
         }
         barrier();
         if (q < QUERIES)

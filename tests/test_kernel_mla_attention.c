@@ -53,21 +53,33 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
     uint32_t row_dim = c->latent + c->rope, n_queries = c->batch * c->heads;
     size_t row_floats = (size_t)c->rows * row_dim, query_floats = (size_t)n_queries * row_dim;
     float *rows = malloc(row_floats * sizeof *rows), *queries = malloc(query_floats * sizeof *queries);
+    /* the rope halves live in a q-like buffer: per query [pad (3) | q_pe (rope)], stride rope + 3 */
+    uint32_t rope_stride = c->rope + 3, rope_offset = 3;
+    float *rope_rows = malloc((size_t)n_queries * rope_stride * sizeof *rope_rows);
+    float *latents = malloc((size_t)n_queries * c->latent * sizeof *latents);
     float *out = malloc((size_t)n_queries * c->latent * sizeof *out);
     double *want = malloc((size_t)n_queries * c->latent * sizeof *want);
     test_rng_fill(rng, rows, row_floats, -1, 1);
     test_rng_fill(rng, queries, query_floats, -1.5f, 1.5f);
+    test_rng_fill(rng, rope_rows, (size_t)n_queries * rope_stride, -1.5f, 1.5f);
+    for (uint32_t q = 0; q < n_queries; q++) {
+        memcpy(latents + q * c->latent, queries + q * row_dim, c->latent * sizeof *latents);
+        memcpy(rope_rows + rope_offset + q * rope_stride, queries + q * row_dim + c->latent, c->rope * sizeof *rope_rows);
+    }
     double scale = 1.0 / sqrt((double)row_dim) * 1.7;
 
     size_t cache_bytes = row_floats * (c->cache == OPS_CACHE_F16 ? 2 : 4);
     ops_mla_shape shape = {n_queries, c->heads, c->latent, row_dim, c->splits, (float)scale, c->cache};
-    vk_buffer b_rows = gpu_test_buffer(ctx, row_floats * 4), b_queries = gpu_test_buffer(ctx, query_floats * 4);
+    vk_buffer b_rows = gpu_test_buffer(ctx, row_floats * 4);
+    vk_buffer b_latent = gpu_test_buffer(ctx, (size_t)n_queries * c->latent * 4);
+    vk_buffer b_rope = gpu_test_buffer(ctx, (size_t)n_queries * rope_stride * 4);
     vk_buffer b_cache = gpu_test_buffer(ctx, cache_bytes), b_pos = gpu_test_buffer(ctx, 4);
     vk_buffer b_pout = gpu_test_buffer(ctx, ops_mla_partial_out_bytes(&shape));
     vk_buffer b_pstats = gpu_test_buffer(ctx, ops_mla_partial_stats_bytes(&shape));
     vk_buffer b_out = gpu_test_buffer(ctx, (size_t)n_queries * c->latent * 4);
     gpu_test_upload(ctx, &b_rows, rows, row_floats * 4);
-    gpu_test_upload(ctx, &b_queries, queries, query_floats * 4);
+    gpu_test_upload(ctx, &b_latent, latents, (size_t)n_queries * c->latent * 4);
+    gpu_test_upload(ctx, &b_rope, rope_rows, (size_t)n_queries * rope_stride * 4);
     test_poison_f32(out, (size_t)n_queries * c->latent);
     gpu_test_upload(ctx, &b_out, out, (size_t)n_queries * c->latent * 4);
 
@@ -82,8 +94,9 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
     CHECK(vk_recording_end(rec) == MLAVK_OK && vk_recording_run(rec) == MLAVK_OK);
     gpu_test_upload(ctx, &b_pos, &pos0, 4);
     CHECK(vk_recording_begin(rec, false) == MLAVK_OK);
-    CHECK(ops_mla_attention(ops, rec, &shape, gpu_whole(&b_queries), gpu_whole(&b_cache), gpu_whole(&b_pos),
-                            gpu_whole(&b_pout), gpu_whole(&b_pstats), gpu_whole(&b_out)) == MLAVK_OK);
+    ops_rows rope_view = {gpu_whole(&b_rope), rope_offset, rope_stride};
+    CHECK(ops_mla_attention(ops, rec, &shape, gpu_whole(&b_latent), rope_view, gpu_whole(&b_cache),
+                            gpu_whole(&b_pos), gpu_whole(&b_pout), gpu_whole(&b_pstats), gpu_whole(&b_out)) == MLAVK_OK);
     CHECK(vk_recording_end(rec) == MLAVK_OK && vk_recording_run(rec) == MLAVK_OK);
     gpu_test_download(ctx, &b_out, out, (size_t)n_queries * c->latent * 4);
     reference(c, rows, queries, scale, want);
@@ -94,11 +107,13 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
     test_compare(label, out, want, (size_t)n_queries * c->latent, 2e-5, 2e-4);
 
     vk_recording_destroy(rec);
-    vk_buffer *all[] = {&b_rows, &b_queries, &b_cache, &b_pos, &b_pout, &b_pstats, &b_out};
+    vk_buffer *all[] = {&b_rows, &b_latent, &b_rope, &b_cache, &b_pos, &b_pout, &b_pstats, &b_out};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         vk_buffer_destroy(ctx, all[i]);
     free(rows);
     free(queries);
+    free(rope_rows);
+    free(latents);
     free(out);
     free(want);
 }

@@ -28,6 +28,13 @@ ops_reduction ops_reduction_mode(const ops *ops);
 /* out[i] = a[i] + b[i], n floats */
 mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n);
 
+/* Rows of F32 activations: row i starts at element offset + i * stride of buffer (stride 0: rows are packed). */
+typedef struct ops_rows {
+    vk_binding buffer;
+    uint32_t offset;
+    uint32_t stride;
+} ops_rows;
+
 /* ---- Latent KV cache and absorbed MLA attention (ops_attention.c) ---- */
 
 typedef enum ops_cache_type { OPS_CACHE_F16, OPS_CACHE_F32 } ops_cache_type;
@@ -54,11 +61,12 @@ uint64_t ops_mla_partial_stats_bytes(const ops_mla_shape *shape);
 mlavk_status ops_kv_store(ops *ops, vk_recording *rec, ops_cache_type type, vk_binding rows, vk_binding pos,
                           vk_binding cache, uint32_t n_rows, uint32_t row_dim);
 
-/* out[q][latent_dim] = softmax_t(scale * queries[q] . cache[t]) . cache[t][0:latent_dim] over t <= pos0 + q/H.
- * queries is [n_queries][row_dim] F32 ([W_UK^T q_nope | q_pe] per head). */
-mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding queries,
-                               vk_binding cache, vk_binding pos, vk_binding partial_out, vk_binding partial_stats,
-                               vk_binding out);
+/* out[q][latent_dim] = softmax_t(scale * query[q] . cache[t]) . cache[t][0:latent_dim] over t <= pos0 + q/H,
+ * where query[q] = [query_latent[q] (latent_dim F32: W_UK^T q_nope) | the row_dim - latent_dim F32 of query_rope
+ * row q (q_pe after RoPE)]. */
+mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding query_latent,
+                               ops_rows query_rope, vk_binding cache, vk_binding pos, vk_binding partial_out,
+                               vk_binding partial_stats, vk_binding out);
 
 /* ---- Mixture of experts (ops_moe.c) ---- */
 

@@ -24,9 +24,9 @@ mlavk_status ops_kv_store(ops *ops, vk_recording *rec, ops_cache_type type, vk_b
     return MLAVK_OK;
 }
 
-mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding queries,
-                               vk_binding cache, vk_binding pos, vk_binding partial_out, vk_binding partial_stats,
-                               vk_binding out)
+mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding query_latent,
+                               ops_rows query_rope, vk_binding cache, vk_binding pos, vk_binding partial_out,
+                               vk_binding partial_stats, vk_binding out)
 {
     if (shape->latent_dim > OPS_MLA_MAX_LATENT || shape->latent_dim > shape->row_dim || shape->n_splits == 0 ||
         shape->n_heads == 0 || shape->n_queries % shape->n_heads != 0)
@@ -41,9 +41,11 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                       .latent_dim = shape->latent_dim,
                                       .row_dim = shape->row_dim,
                                       .n_splits = shape->n_splits,
-                                      .scale = shape->scale};
-    vk_binding bindings[5] = {queries, cache, pos, partial_out, partial_stats};
-    vk_dispatch(rec, attention, bindings, 5, &push, sizeof push, shape->n_splits,
+                                      .scale = shape->scale,
+                                      .rope_offset = query_rope.offset,
+                                      .rope_stride = query_rope.stride};
+    vk_binding bindings[6] = {query_latent, cache, pos, partial_out, partial_stats, query_rope.buffer};
+    vk_dispatch(rec, attention, bindings, 6, &push, sizeof push, shape->n_splits,
                 ops_div_up(shape->n_queries, OPS_MLA_QUERIES_PER_GROUP), 1);
     struct push_mla_reduce reduce_push = {.n_queries = shape->n_queries,
                                           .latent_dim = shape->latent_dim,

@@ -10,7 +10,7 @@
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
 PUSH_SIZE_CHECK(push_add, 4);
-PUSH_SIZE_CHECK(push_mla_attention, 24);
+PUSH_SIZE_CHECK(push_mla_attention, 32);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_kv_store, 8);
 PUSH_SIZE_CHECK(push_moe_route, 28);

@@ -18,6 +18,8 @@ struct push_mla_attention {
     uint row_dim;        /* r_kv + d_r: the key width and the cache row length */
     uint n_splits;       /* workgroups along the sequence */
     float scale;
+    uint rope_offset;    /* query q's rope part starts at rope_offset + q * rope_stride of its buffer */
+    uint rope_stride;
 };
 
 /* Combines the splits of mla_attention into out[n_queries][latent_dim]. */
