@@ -1,0 +1,208 @@
+/* The forward pass of a batch of tokens, recorded as ops. */
+#include "model/model.h"
+
+#include "util/status.h"
+
+typedef struct forward {
+    const model *m;
+    const deepseek_config *c;
+    model_state *s;
+    vk_recording *rec;
+    uint32_t B;                     /* tokens in this batch */
+} forward;
+
+static vk_binding whole(const vk_buffer *b) { return (vk_binding){b, 0, 0}; }
+
+/* Rows of `width` floats packed in a buffer, starting `offset` floats in. */
+static ops_rows rows(const vk_buffer *b, uint32_t offset, uint32_t width) { return (ops_rows){whole(b), offset, width}; }
+
+/* y[b] = W x[b] for the batch (y += when accumulate), one dispatch per row piece of W. */
+static mlavk_status linear(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, bool accumulate)
+{
+    uint32_t first_row = 0;
+    for (uint32_t p = 0; p < w->piece_count; p++) {
+        uint32_t n_rows = p + 1 < w->piece_count ? w->per_piece : w->rows - first_row;
+        ops_weight piece = {whole(&w->pieces[p]), w->type, n_rows, w->cols};
+        ops_rows y_piece = {y.buffer, y.offset + first_row, y.stride};
+        if (f->B == 1)
+            MLAVK_TRY(ops_matvec(f->m->ops, f->rec, &piece, x, y_piece, accumulate));
+        else
+            MLAVK_TRY(ops_matmul(f->m->ops, f->rec, &piece, x, y_piece, f->B, accumulate));
+        first_row += n_rows;
+    }
+    return MLAVK_OK;
+}
+
+static ops_expert_weight stacked(const model_tensor *w)
+{
+    ops_expert_weight e = {.piece_count = w->piece_count,
+                           .experts_per_piece = w->per_piece,
+                           .type = w->type,
+                           .experts = w->stack,
+                           .rows = w->rows,
+                           .cols = w->cols};
+    for (uint32_t p = 0; p < OPS_MAX_PIECES; p++)
+        e.pieces[p] = whole(&w->pieces[p < w->piece_count ? p : 0]);
+    return e;
+}
+
+/* For each slot: y row = W[ids[slot]] x row (slot / slots_per_x). */
+static mlavk_status stacked_linear(const forward *f, const model_tensor *w, const vk_buffer *ids, uint32_t slots,
+                                   uint32_t slots_per_x, ops_rows x, ops_rows y)
+{
+    ops_expert_weight e = stacked(w);
+    ops_moe_args args = {.ids = whole(ids), .slots = slots, .slots_per_x = slots_per_x, .x = x, .y = y};
+    return ops_moe_matvec(f->m->ops, f->rec, &e, &args);
+}
+
+static mlavk_status rms_norm(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, uint32_t n)
+{
+    return ops_rmsnorm(f->m->ops, f->rec, x, whole(&w->pieces[0]), y, n, f->B, f->c->rms_norm_eps);
+}
+
+static mlavk_status rope(const forward *f, ops_rows x, uint32_t heads, uint32_t head_stride)
+{
+    ops_rope_args args = {.x = x,
+                          .dims = f->c->qk_rope_head_dim,
+                          .heads = heads,
+                          .tokens = f->B,
+                          .head_stride = head_stride,
+                          .positions = whole(&f->s->positions),
+                          .freqs = whole(&f->m->weights.rope_freqs),
+                          .magnitude = f->m->weights.rope_magnitude};
+    return ops_rope(f->m->ops, f->rec, &args);
+}
+
+/* x += W_o MLA(RMSNorm(x)), absorbed: scores and values are computed against the latent cache directly. */
+static mlavk_status attention(const forward *f, uint32_t layer)
+{
+    const deepseek_config *c = f->c;
+    const model_layer *w = &f->m->weights.layers[layer];
+    model_state *s = f->s;
+    const uint32_t D = c->n_embd, H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
+    const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
+
+    MLAVK_TRY(rms_norm(f, &w->attn_norm, rows(&s->x, 0, D), rows(&s->h, 0, D), D));
+    if (c->q_lora_rank) {
+        MLAVK_TRY(linear(f, &w->wq_a, rows(&s->h, 0, D), rows(&s->q_a, 0, c->q_lora_rank), false));
+        MLAVK_TRY(rms_norm(f, &w->q_a_norm, rows(&s->q_a, 0, c->q_lora_rank), rows(&s->q_a, 0, c->q_lora_rank),
+                           c->q_lora_rank));
+        MLAVK_TRY(linear(f, &w->wq_b, rows(&s->q_a, 0, c->q_lora_rank), rows(&s->q, 0, H * dq), false));
+    } else {
+        MLAVK_TRY(linear(f, &w->wq, rows(&s->h, 0, D), rows(&s->q, 0, H * dq), false));
+    }
+    /* latent c = RMSNorm(kv[0:r_kv]) and the one rope key k_pe = RoPE(kv[r_kv:]) shared by all heads */
+    MLAVK_TRY(linear(f, &w->wkv_a, rows(&s->h, 0, D), rows(&s->kv, 0, row), false));
+    MLAVK_TRY(rms_norm(f, &w->kv_a_norm, rows(&s->kv, 0, row), rows(&s->kv, 0, row), rkv));
+    MLAVK_TRY(rope(f, rows(&s->kv, rkv, row), 1, 0));
+    MLAVK_TRY(rope(f, rows(&s->q, dn, H * dq), H, dq));
+    vk_binding cache = {&s->kv_cache, (VkDeviceSize)layer * s->kv_layer_bytes, s->kv_layer_bytes};
+    MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, s->cache_type, whole(&s->kv), whole(&s->positions), cache, f->B, row));
+
+    /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv)));
+    ops_mla_shape shape = {.n_queries = f->B * H,
+                           .n_heads = H,
+                           .latent_dim = rkv,
+                           .row_dim = row,
+                           .n_splits = f->B == 1 ? s->n_splits_decode : 1,
+                           .scale = f->m->weights.attention_scale,
+                           .cache_type = s->cache_type};
+    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, dn, dq), cache,
+                                whole(&s->positions), whole(&s->partial_out), whole(&s->partial_stats),
+                                whole(&s->o_latent)));
+    /* o_h = W_UV_h o_latent_h, then the output projection adds into the residual stream */
+    MLAVK_TRY(stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv)));
+    return linear(f, &w->wo, rows(&s->o, 0, H * dv), rows(&s->x, 0, D), true);
+}
+
+/* y (+)= W_down (silu(W_gate x) * W_up x) for the batch, with a hidden width of `hidden`. */
+static mlavk_status swiglu(const forward *f, const model_tensor *gate, const model_tensor *up,
+                           const model_tensor *down, ops_rows x, ops_rows y, bool accumulate)
+{
+    model_state *s = f->s;
+    uint32_t hidden = gate->rows;
+    MLAVK_TRY(linear(f, gate, x, rows(&s->ffn_a, 0, hidden), false));
+    MLAVK_TRY(linear(f, up, x, rows(&s->ffn_b, 0, hidden), false));
+    MLAVK_TRY(ops_silu_mul(f->m->ops, f->rec, whole(&s->ffn_a), whole(&s->ffn_b), whole(&s->ffn_a), f->B * hidden));
+    return linear(f, down, rows(&s->ffn_a, 0, hidden), y, accumulate);
+}
+
+/* x += sum_j w_j Expert_j(h) + Shared(h), experts chosen on the device. */
+static mlavk_status moe(const forward *f, const model_layer *w)
+{
+    const deepseek_config *c = f->c;
+    model_state *s = f->s;
+    const uint32_t D = c->n_embd, Fe = c->n_ff_exp, k = c->n_expert_used, slots = f->B * k;
+    MLAVK_TRY(linear(f, &w->router, rows(&s->h, 0, D), rows(&s->router_logits, 0, c->n_expert), false));
+    ops_moe_routing routing = {.n_experts = c->n_expert,
+                               .n_used = k,
+                               .n_groups = c->n_group ? c->n_group : 1,
+                               .n_groups_used = c->n_group_used ? c->n_group_used : 1,
+                               .sigmoid = c->gating == DEEPSEEK_GATING_SIGMOID,
+                               /* the reference's V2 rule: groups scored by their max when there is no bias */
+                               .group_max = w->router_bias.piece_count == 0,
+                               .normalize = c->expert_weights_norm,
+                               .routed_scale = c->expert_weights_scale};
+    vk_binding bias = w->router_bias.piece_count ? whole(&w->router_bias.pieces[0]) : (vk_binding){0};
+    MLAVK_TRY(ops_moe_route(f->m->ops, f->rec, &routing, whole(&s->router_logits), bias, whole(&s->expert_ids),
+                            whole(&s->expert_weights), f->B));
+    MLAVK_TRY(stacked_linear(f, &w->exp_gate, &s->expert_ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_up, &s->expert_ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe)));
+    MLAVK_TRY(ops_silu_mul(f->m->ops, f->rec, whole(&s->expert_a), whole(&s->expert_b), whole(&s->expert_a),
+                           slots * Fe));
+    MLAVK_TRY(stacked_linear(f, &w->exp_down, &s->expert_ids, slots, 1, rows(&s->expert_a, 0, Fe),
+                             rows(&s->expert_out, 0, D)));
+    MLAVK_TRY(swiglu(f, &w->sh_gate, &w->sh_up, &w->sh_down, rows(&s->h, 0, D), rows(&s->shared_out, 0, D), false));
+    return ops_moe_combine(f->m->ops, f->rec, whole(&s->x), whole(&s->expert_out), whole(&s->expert_weights),
+                           whole(&s->shared_out), f->B, k, D);
+}
+
+static mlavk_status embed(const forward *f)
+{
+    const model_tensor *t = &f->m->weights.token_embd;
+    uint32_t first_row = 0;
+    for (uint32_t p = 0; p < t->piece_count; p++) {
+        uint32_t n_rows = p + 1 < t->piece_count ? t->per_piece : t->rows - first_row;
+        ops_weight piece = {whole(&t->pieces[p]), t->type, n_rows, t->cols};
+        MLAVK_TRY(ops_get_rows(f->m->ops, f->rec, &piece, first_row, whole(&f->s->tokens), f->B,
+                               rows(&f->s->x, 0, f->c->n_embd)));
+        first_row += n_rows;
+    }
+    return MLAVK_OK;
+}
+
+static mlavk_status logits(forward *f, model_logits which)
+{
+    const uint32_t D = f->c->n_embd, vocab = f->c->n_vocab;
+    const model_weights *w = &f->m->weights;
+    uint32_t first = which == MODEL_LOGITS_LAST ? f->B - 1 : 0;
+    forward tail = *f;
+    tail.B = f->B - first;
+    MLAVK_TRY(rms_norm(&tail, &w->output_norm, rows(&f->s->x, first * D, D), rows(&f->s->h, 0, D), D));
+    return linear(&tail, &w->output, rows(&f->s->h, 0, D), rows(&f->s->logits, 0, vocab), false);
+}
+
+mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *rec, uint32_t n_tokens,
+                                  model_logits which)
+{
+    if (n_tokens == 0 || n_tokens > s->max_batch)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "forward: batch of %u tokens (at most %u)", n_tokens,
+                          s->max_batch);
+    forward f = {m, &m->config, s, rec, n_tokens};
+    MLAVK_TRY(embed(&f));
+    for (uint32_t l = 0; l < m->config.n_layer; l++) {
+        const model_layer *w = &m->weights.layers[l];
+        vk_label_begin(rec, "layer");
+        MLAVK_TRY(attention(&f, l));
+        MLAVK_TRY(rms_norm(&f, &w->ffn_norm, rows(&s->x, 0, m->config.n_embd), rows(&s->h, 0, m->config.n_embd),
+                           m->config.n_embd));
+        if (l < m->config.n_dense_lead)
+            MLAVK_TRY(swiglu(&f, &w->ffn_gate, &w->ffn_up, &w->ffn_down, rows(&s->h, 0, m->config.n_embd),
+                             rows(&s->x, 0, m->config.n_embd), true));
+        else
+            MLAVK_TRY(moe(&f, w));
+        vk_label_end(rec);
+    }
+    return logits(&f, which);
+}

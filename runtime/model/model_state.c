@@ -1,0 +1,105 @@
+/* Per-sequence device state: activations for a batch, the latent KV cache, step inputs. */
+#include <stdlib.h>
+
+#include "model/model.h"
+#include "util/status.h"
+
+uint64_t model_kv_bytes_per_token(const deepseek_config *c, ops_cache_type cache_type)
+{
+    return (uint64_t)c->n_layer * (c->kv_lora_rank + c->qk_rope_head_dim) * (cache_type == OPS_CACHE_F16 ? 2 : 4);
+}
+
+static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+/* Flash-decoding splits: enough workgroups to fill a GPU at long contexts, about 256 cached tokens each. */
+static uint32_t decode_splits(uint32_t n_ctx)
+{
+    uint32_t splits = (n_ctx + 255) / 256;
+    return splits < 1 ? 1 : splits > 32 ? 32 : splits;
+}
+
+typedef struct buffer_plan {
+    vk_buffer *buffer;
+    uint64_t bytes;
+    const char *label;
+} buffer_plan;
+
+mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_batch, ops_cache_type cache_type,
+                                model_state **out)
+{
+    *out = NULL;
+    const deepseek_config *c = &m->config;
+    model_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
+    s->n_ctx = n_ctx;
+    s->max_batch = max_batch;
+    s->cache_type = cache_type;
+    s->n_splits_decode = decode_splits(n_ctx);
+    const uint64_t B = max_batch, H = c->n_head, f = sizeof(float);
+    const uint64_t row = c->kv_lora_rank + c->qk_rope_head_dim, dq = c->qk_nope_head_dim + c->qk_rope_head_dim;
+    const uint64_t k = c->n_expert_used ? c->n_expert_used : 1;
+    const uint64_t ffn = max_u32(c->n_ff, c->n_expert_shared * c->n_ff_exp);
+    s->kv_layer_bytes = (uint64_t)n_ctx * row * (cache_type == OPS_CACHE_F16 ? 2 : 4);
+    uint64_t splits = max_u32(s->n_splits_decode, 1);
+    /* prefill batches use one split, decode uses n_splits_decode with one token */
+    uint64_t partial_queries = max_u32((uint32_t)(B * H), (uint32_t)(splits * H));
+    buffer_plan plan[] = {
+        {&s->kv_cache, s->kv_layer_bytes * c->n_layer, "kv cache"},
+        {&s->tokens, B * 4, "tokens"},
+        {&s->positions, B * 4, "positions"},
+        {&s->head_ids, B * H * 4, "head ids"},
+        {&s->x, B * c->n_embd * f, "x"},
+        {&s->h, B * c->n_embd * f, "h"},
+        {&s->q_a, B * max_u32(c->q_lora_rank, 1) * f, "q_a"},
+        {&s->q, B * H * dq * f, "q"},
+        {&s->kv, B * row * f, "kv"},
+        {&s->q_latent, B * H * c->kv_lora_rank * f, "q latent"},
+        {&s->o_latent, B * H * c->kv_lora_rank * f, "o latent"},
+        {&s->o, B * H * c->v_head_dim * f, "o"},
+        {&s->partial_out, partial_queries * c->kv_lora_rank * f, "attention partials"},
+        {&s->partial_stats, partial_queries * 2 * f, "attention stats"},
+        {&s->ffn_a, B * ffn * f, "ffn a"},
+        {&s->ffn_b, B * ffn * f, "ffn b"},
+        {&s->router_logits, B * max_u32(c->n_expert, 1) * f, "router logits"},
+        {&s->expert_ids, B * k * 4, "expert ids"},
+        {&s->expert_weights, B * k * f, "expert weights"},
+        {&s->expert_a, B * k * max_u32(c->n_ff_exp, 1) * f, "expert a"},
+        {&s->expert_b, B * k * max_u32(c->n_ff_exp, 1) * f, "expert b"},
+        {&s->expert_out, B * k * c->n_embd * f, "expert out"},
+        {&s->shared_out, B * c->n_embd * f, "shared out"},
+        {&s->logits, B * c->n_vocab * f, "logits"},
+    };
+    mlavk_status status = MLAVK_OK;
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0] && status == MLAVK_OK; i++)
+        status = vk_buffer_create(m->ctx, plan[i].bytes, VK_MEMORY_DEVICE, plan[i].label, plan[i].buffer);
+    if (status == MLAVK_OK) {
+        uint32_t *ids = malloc(B * H * sizeof *ids);
+        if (!ids)
+            status = mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
+        for (uint64_t i = 0; ids && i < B * H; i++)
+            ids[i] = (uint32_t)(i % H);
+        if (status == MLAVK_OK)
+            status = vk_buffer_write(m->ctx, &s->head_ids, 0, ids, B * H * sizeof *ids);
+        free(ids);
+    }
+    if (status != MLAVK_OK) {
+        model_state_free(m, s);
+        return status;
+    }
+    *out = s;
+    return MLAVK_OK;
+}
+
+void model_state_free(const model *m, model_state *s)
+{
+    if (!s)
+        return;
+    vk_buffer *all[] = {&s->kv_cache, &s->tokens, &s->positions, &s->head_ids, &s->x, &s->h, &s->q_a, &s->q,
+                        &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
+                        &s->ffn_b, &s->router_logits, &s->expert_ids, &s->expert_weights, &s->expert_a,
+                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        vk_buffer_destroy(m->ctx, all[i]);
+    free(s);
+}
