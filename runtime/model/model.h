@@ -83,7 +83,7 @@ typedef enum model_logits {
 typedef struct model_state {
     uint32_t n_ctx, max_batch, n_splits_decode;
     ops_cache_type cache_type;
-    vk_buffer kv_cache;             /* [L][n_ctx][r_kv+d_r] */
+    vk_buffer *kv_cache;            /* [L] buffers of [n_ctx][r_kv+d_r]: one binding each */
     uint64_t kv_layer_bytes;
     vk_buffer tokens, positions;    /* [max_batch] uint, written by the host before each step */
     vk_buffer head_ids;             /* [max_batch*H] uint: h for slot b*H+h (per-head weights as a stack) */

@@ -96,7 +96,7 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     MLAVK_TRY(rms_norm(f, &w->kv_a_norm, rows(&s->kv, 0, row), rows(&s->kv, 0, row), rkv));
     MLAVK_TRY(rope(f, rows(&s->kv, rkv, row), 1, 0));
     MLAVK_TRY(rope(f, rows(&s->q, dn, H * dq), H, dq));
-    vk_binding cache = {&s->kv_cache, (VkDeviceSize)layer * s->kv_layer_bytes, s->kv_layer_bytes};
+    vk_binding cache = whole(&s->kv_cache[layer]);
     MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, s->cache_type, whole(&s->kv), whole(&s->positions), cache, f->B, row));
 
     /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
