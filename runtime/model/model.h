@@ -85,7 +85,7 @@ typedef struct model_state {
     ops_cache_type cache_type;
     vk_buffer *kv_cache;            /* [L] buffers of [n_ctx][r_kv+d_r]: one binding each */
     uint64_t kv_layer_bytes;
-    vk_buffer tokens, positions;    /* [max_batch] uint, written by the host before each step */
+    vk_buffer tokens, positions;    /* [max_batch] uint in host-visible memory: a step's inputs need no copy */
     vk_buffer head_ids;             /* [max_batch*H] uint: h for slot b*H+h (per-head weights as a stack) */
     vk_buffer x, h;                 /* [B][D] residual stream and its normalised copy */
     vk_buffer q_a;                  /* [B][r_q] */
@@ -102,6 +102,7 @@ typedef struct model_state {
     vk_buffer expert_out;           /* [B*k][D] */
     vk_buffer shared_out;           /* [B][D] */
     vk_buffer logits;               /* [B][vocab] */
+    vk_buffer logits_host;          /* [B][vocab], host-readable copy made at the end of each forward */
     uint32_t n_past;                /* tokens in the cache */
 } model_state;
 
@@ -112,8 +113,8 @@ void model_state_free(const model *m, model_state *s);
 /* Latent cache bytes per token: L x (r_kv + d_r) x element size. */
 uint64_t model_kv_bytes_per_token(const deepseek_config *c, ops_cache_type cache_type);
 
-/* Records the forward pass of n_tokens (<= max_batch) tokens at positions n_past .. n_past + n_tokens - 1, read
- * from s->tokens and s->positions on the device, writing logits for the last token (or all). */
+/* Records the forward pass of n_tokens (<= max_batch) tokens whose ids and positions are read from s->tokens and
+ * s->positions on the device, ending with the logits of the last token (or of all) in s->logits_host. */
 mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *rec, uint32_t n_tokens,
                                   model_logits which);
 

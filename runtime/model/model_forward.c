@@ -180,7 +180,10 @@ static mlavk_status logits(forward *f, model_logits which)
     forward tail = *f;
     tail.B = f->B - first;
     MLAVK_TRY(rms_norm(&tail, &w->output_norm, rows(&f->s->x, first * D, D), rows(&f->s->h, 0, D), D));
-    return linear(&tail, &w->output, rows(&f->s->h, 0, D), rows(&f->s->logits, 0, vocab), false);
+    MLAVK_TRY(linear(&tail, &w->output, rows(&f->s->h, 0, D), rows(&f->s->logits, 0, vocab), false));
+    VkDeviceSize bytes = (VkDeviceSize)tail.B * vocab * sizeof(float);
+    vk_copy(f->rec, &(vk_binding){&f->s->logits, 0, bytes}, &(vk_binding){&f->s->logits_host, 0, bytes});
+    return MLAVK_OK;
 }
 
 mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *rec, uint32_t n_tokens,

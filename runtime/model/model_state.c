@@ -45,8 +45,6 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
     /* prefill batches use one split, decode uses n_splits_decode with one token */
     uint64_t partial_queries = max_u32((uint32_t)(B * H), (uint32_t)(splits * H));
     buffer_plan plan[] = {
-        {&s->tokens, B * 4, "tokens"},
-        {&s->positions, B * 4, "positions"},
         {&s->head_ids, B * H * 4, "head ids"},
         {&s->x, B * c->n_embd * f, "x"},
         {&s->h, B * c->n_embd * f, "h"},
@@ -69,12 +67,20 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         {&s->shared_out, B * c->n_embd * f, "shared out"},
         {&s->logits, B * c->n_vocab * f, "logits"},
     };
+    buffer_plan host_plan[] = {
+        {&s->tokens, B * 4, "tokens"},
+        {&s->positions, B * 4, "positions"},
+        {&s->logits_host, B * c->n_vocab * f, "logits readback"},
+    };
     s->kv_cache = calloc(c->n_layer, sizeof *s->kv_cache);
     mlavk_status status = s->kv_cache ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
     for (uint32_t l = 0; l < c->n_layer && status == MLAVK_OK; l++)
         status = vk_buffer_create(m->ctx, s->kv_layer_bytes, VK_MEMORY_DEVICE, "kv cache", &s->kv_cache[l]);
     for (size_t i = 0; i < sizeof plan / sizeof plan[0] && status == MLAVK_OK; i++)
         status = vk_buffer_create(m->ctx, plan[i].bytes, VK_MEMORY_DEVICE, plan[i].label, plan[i].buffer);
+    for (size_t i = 0; i < sizeof host_plan / sizeof host_plan[0] && status == MLAVK_OK; i++)
+        status = vk_buffer_create(m->ctx, host_plan[i].bytes, i < 2 ? VK_MEMORY_UPLOAD : VK_MEMORY_READBACK,
+                                  host_plan[i].label, host_plan[i].buffer);
     if (status == MLAVK_OK) {
         uint32_t *ids = malloc(B * H * sizeof *ids);
         if (!ids)
@@ -103,7 +109,7 @@ void model_state_free(const model *m, model_state *s)
     vk_buffer *all[] = {&s->tokens, &s->positions, &s->head_ids, &s->x, &s->h, &s->q_a, &s->q,
                         &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
                         &s->ffn_b, &s->router_logits, &s->expert_ids, &s->expert_weights, &s->expert_a,
-                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits};
+                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         vk_buffer_destroy(m->ctx, all[i]);
     free(s);
