@@ -51,6 +51,79 @@ typedef struct mlavk_sampling {
 /* The defaults above (temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.0 over 64, seed 0). */
 mlavk_sampling mlavk_sampling_defaults(void);
 
+/* ---- Engine: a model on a device with one sequence ------------------------------------------------------ */
+
+typedef struct mlavk_engine mlavk_engine;
+
+typedef struct mlavk_engine_params {
+    const char *model_path;     /* GGUF file or Hugging Face directory; NULL: the built-in default model */
+    const char *device;         /* index or name substring; NULL: $MLAVK_DEVICE, then the best device */
+    uint32_t n_ctx;             /* context length; 0: the model's, at most 4096 */
+    uint32_t batch;             /* prompt tokens per forward pass; 0: 64 */
+    int kv_f32;                 /* keep the latent cache in F32 instead of F16 */
+    int profile;                /* time every op of every step (mlavk_engine_profile) */
+    void (*progress)(double fraction, void *user); /* weight upload progress, may be NULL */
+    void *progress_user;
+} mlavk_engine_params;
+
+mlavk_status mlavk_engine_create(const mlavk_engine_params *params, mlavk_engine **out);
+void mlavk_engine_free(mlavk_engine *engine);
+
+/* The model file the built-in default resolves to ($MLAVK_DEFAULT_MODEL, or models/ beside the program). */
+const char *mlavk_default_model_path(void);
+
+typedef struct mlavk_engine_info {
+    char device[256];
+    char model_path[512];
+    uint32_t n_vocab, n_ctx, n_layer, n_head, n_embd;
+    uint32_t n_expert, n_expert_used;
+    int32_t bos_token, eos_token;       /* -1 when the model has none */
+    uint64_t weight_bytes;              /* device memory held by the weights */
+    uint64_t parameters;                /* total parameter count */
+    uint64_t kv_bytes_per_token;        /* the latent cache: L x (r_kv + d_r) x element size */
+    uint64_t mha_kv_bytes_per_token;    /* what an MHA cache of the same model would need in F16 */
+} mlavk_engine_info;
+
+void mlavk_engine_get_info(const mlavk_engine *engine, mlavk_engine_info *info);
+
+/* Runs tokens through the model after those already in the cache. logits receives n_vocab floats for the last
+ * token, or n x n_vocab (every token) when all_logits; it may be NULL. Fails with MLAVK_ERR_CONTEXT_FULL,
+ * changing nothing, when the tokens do not fit. one_by_one evaluates the tokens as single-token steps. */
+mlavk_status mlavk_engine_eval(mlavk_engine *engine, const int32_t *tokens, uint32_t n, int all_logits,
+                               int one_by_one, float *logits);
+
+/* Tokens in the cache; forgetting them starts a new sequence. */
+uint32_t mlavk_engine_n_past(const mlavk_engine *engine);
+void mlavk_engine_reset(mlavk_engine *engine);
+
+typedef struct mlavk_stats {
+    uint32_t prompt_tokens;
+    double prompt_seconds;
+    uint32_t generated_tokens;
+    double generation_seconds;
+    uint32_t n_past, n_ctx;             /* cache use in tokens */
+    uint64_t kv_bytes_used, kv_bytes_total;
+    uint64_t mha_kv_bytes_used;         /* an MHA cache holding the same tokens */
+} mlavk_stats;
+
+/* Called for each generated token; return non-zero to stop. */
+typedef int (*mlavk_token_fn)(int32_t token, void *user);
+
+/* Evaluates the prompt, then samples up to n_predict tokens (stopping at end-of-sequence), calling on_token for
+ * each. stats may be NULL. */
+mlavk_status mlavk_engine_generate(mlavk_engine *engine, const int32_t *prompt, uint32_t n_prompt,
+                                   uint32_t n_predict, const mlavk_sampling *sampling, mlavk_token_fn on_token,
+                                   void *user, mlavk_stats *stats);
+
+/* Per-op GPU time of the last evaluation step (with params.profile), in order of first appearance. */
+typedef struct mlavk_op_profile {
+    const char *op;
+    uint32_t calls;
+    double ms;
+} mlavk_op_profile;
+
+uint32_t mlavk_engine_profile(const mlavk_engine *engine, const mlavk_op_profile **ops);
+
 /* ---- Devices ---------------------------------------------------------------------------------------- */
 
 typedef struct mlavk_device_info {
