@@ -10,5 +10,13 @@
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
 PUSH_SIZE_CHECK(push_add, 4);
+PUSH_SIZE_CHECK(push_matmul, 52);
+PUSH_SIZE_CHECK(push_rmsnorm, 24);
+PUSH_SIZE_CHECK(push_rope, 28);
+PUSH_SIZE_CHECK(push_softmax, 32);
+PUSH_SIZE_CHECK(push_elementwise, 8);
+PUSH_SIZE_CHECK(push_get_rows, 28);
+PUSH_SIZE_CHECK(push_argmax, 12);
+PUSH_SIZE_CHECK(push_topk, 16);
 
 #endif
