@@ -1,0 +1,4 @@
+# Kernel library (runtime/ops): each op against a double-precision CPU reference, in both reduction modes.
+set(KT ${CMAKE_CURRENT_SOURCE_DIR}/test_kernel_util.c)
+mlavk_test(matvec_and_matmul_match_the_reference_for_every_weight_type GPU
+  SOURCES test_kernel_matvec.c ref_dequant.c ${KT})
