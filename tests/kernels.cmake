@@ -5,3 +5,4 @@ mlavk_test(matvec_and_matmul_match_the_reference_for_every_weight_type GPU
 mlavk_test(moe_matvec_reads_the_experts_named_on_the_device GPU
   SOURCES test_kernel_moe.c ref_dequant.c ${KT})
 mlavk_test(rmsnorm_and_softmax_match_the_reference_per_row GPU SOURCES test_kernel_norm.c ${KT})
+mlavk_test(rope_rotates_pairs_with_plain_and_yarn_frequencies GPU SOURCES test_kernel_rope.c ${KT})
