@@ -6,3 +6,6 @@ mlavk_test(moe_matvec_reads_the_experts_named_on_the_device GPU
   SOURCES test_kernel_moe.c ref_dequant.c ${KT})
 mlavk_test(rmsnorm_and_softmax_match_the_reference_per_row GPU SOURCES test_kernel_norm.c ${KT})
 mlavk_test(rope_rotates_pairs_with_plain_and_yarn_frequencies GPU SOURCES test_kernel_rope.c ${KT})
+mlavk_test(elementwise_ops_match_the_reference GPU SOURCES test_kernel_elementwise.c ${KT})
+mlavk_test(get_rows_decodes_embedding_rows_of_every_weight_type GPU
+  SOURCES test_kernel_get_rows.c ref_dequant.c ${KT})
