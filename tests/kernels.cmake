@@ -9,3 +9,5 @@ mlavk_test(rope_rotates_pairs_with_plain_and_yarn_frequencies GPU SOURCES test_k
 mlavk_test(elementwise_ops_match_the_reference GPU SOURCES test_kernel_elementwise.c ${KT})
 mlavk_test(get_rows_decodes_embedding_rows_of_every_weight_type GPU
   SOURCES test_kernel_get_rows.c ref_dequant.c ${KT})
+mlavk_test(argmax_and_topk_pick_the_largest_with_ties_to_the_lower_index GPU
+  SOURCES test_kernel_argmax_topk.c ${KT})
