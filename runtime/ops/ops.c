@@ -5,8 +5,37 @@
 
 #include "util/status.h"
 
+/* Rows per workgroup and batch items per workgroup of the weight kernels. */
+#define MATVEC_ROWS 2
+#define MATMUL_BATCH_TILE 8
+#define WEIGHT_LOCAL_SIZE 64
+#define ROW_LOCAL_SIZE 256
+
 static const op_desc op_table[OP_COUNT] = {
-    [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256},
+    [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256, 0, {0}},
+#define TYPE_ROWS(T, t)                                                                                          \
+    [OP_MATVEC_##T] = {"matvec_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
+                       sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
+    [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
+                       sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, MATMUL_BATCH_TILE}},      \
+    [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 7, 1u << 6,                   \
+                    sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
+    [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
+                         WEIGHT_LOCAL_SIZE, 0, {0}},
+    TYPE_ROWS(F32, f32) TYPE_ROWS(F16, f16) TYPE_ROWS(BF16, bf16) TYPE_ROWS(Q8_0, q8_0) TYPE_ROWS(Q4_0, q4_0)
+    TYPE_ROWS(Q4_K, q4_k) TYPE_ROWS(Q5_K, q5_k) TYPE_ROWS(Q6_K, q6_k)
+#undef TYPE_ROWS
+    [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
+                    sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},
+    [OP_ROPE] = {"rope", NULL, &mlavk_spv_rope, 3, 1u << 0, sizeof(struct push_rope), 64, 0, {0}},
+    [OP_SOFTMAX] = {"softmax", &mlavk_spv_softmax_subgroup, &mlavk_spv_softmax, 2, 1u << 1,
+                    sizeof(struct push_softmax), ROW_LOCAL_SIZE, 0, {0}},
+    [OP_SILU_MUL] = {"silu_mul", NULL, &mlavk_spv_silu_mul, 3, 1u << 2, sizeof(struct push_elementwise), 256, 0, {0}},
+    [OP_SCALE] = {"scale", NULL, &mlavk_spv_scale, 3, 1u << 2, sizeof(struct push_elementwise), 256, 0, {0}},
+    [OP_SIGMOID] = {"sigmoid", NULL, &mlavk_spv_sigmoid, 3, 1u << 2, sizeof(struct push_elementwise), 256, 0, {0}},
+    [OP_ARGMAX] = {"argmax", &mlavk_spv_argmax_subgroup, &mlavk_spv_argmax, 2, 1u << 1, sizeof(struct push_argmax),
+                   ROW_LOCAL_SIZE, 0, {0}},
+    [OP_TOPK] = {"topk", NULL, &mlavk_spv_topk, 3, 3u << 1, sizeof(struct push_topk), ROW_LOCAL_SIZE, 0, {0}},
     [OP_KV_STORE] = {"kv_store", NULL, &mlavk_spv_kv_store, 3, 1u << 2, sizeof(struct push_kv_store), 64},
     [OP_KV_STORE_F32] = {"kv_store", NULL, &mlavk_spv_kv_store_f32, 3, 1u << 2, sizeof(struct push_kv_store), 64},
     [OP_MLA_ATTENTION] = {"mla_attention", NULL, &mlavk_spv_mla_attention, 6, (1u << 3) | (1u << 4),
@@ -58,6 +87,8 @@ void ops_destroy(ops *ops)
 
 ops_reduction ops_reduction_mode(const ops *ops) { return ops->reduction; }
 
+const op_desc *ops_desc(op_id id) { return &op_table[id]; }
+
 mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
 {
     vk_pipeline *p = &ops->pipelines[id];
@@ -71,9 +102,31 @@ mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
                                  .binding_count = d->binding_count,
                                  .write_mask = d->write_mask,
                                  .push_size = d->push_size,
-                                 .local_size = {d->local_size_x, 1, 1}};
+                                 .local_size = {d->local_size_x, 1, 1},
+                                 .spec_count = d->spec_count};
+        memcpy(desc.spec, d->spec, sizeof d->spec);
         MLAVK_TRY(vk_pipeline_create(ops->ctx, &desc, p));
     }
     *out = p;
     return MLAVK_OK;
+}
+
+int ops_weight_type_index(ggml_type type)
+{
+#define TYPE_INDEX(T) GGML_TYPE_##T,
+    static const ggml_type order[OPS_WEIGHT_TYPE_COUNT] = {OPS_WEIGHT_TYPES(TYPE_INDEX)};
+#undef TYPE_INDEX
+    for (int i = 0; i < OPS_WEIGHT_TYPE_COUNT; i++)
+        if (order[i] == type)
+            return i;
+    return -1;
+}
+
+void ops_dispatch_groups(vk_recording *rec, const vk_pipeline *p, const vk_binding *bindings, uint32_t binding_count,
+                         const void *push, uint32_t push_size, uint32_t groups, uint32_t groups_z)
+{
+    const uint32_t max_x = 65535;
+    uint32_t groups_y = ops_div_up(groups, max_x);
+    uint32_t groups_x = ops_div_up(groups, groups_y);
+    vk_dispatch(rec, p, bindings, binding_count, push, push_size, groups_x, groups_y, groups_z);
 }

@@ -1,11 +1,16 @@
 /* Kernel library: the only code that names shaders and push-constant structs. Each op records one or more
- * dispatches into a vk_recording; pipelines are created on first use. */
+ * dispatches into a vk_recording; pipelines are created on first use.
+ *
+ * Offsets and strides are in floats (elements), not bytes, so a result can land anywhere in a bigger buffer
+ * without the binding-offset alignment rules. Buffers that hold weights must extend to a whole number of 32-bit
+ * words past the tensor's last byte (GGUF's 32-byte data alignment gives that). */
 #ifndef MLAVK_OPS_H
 #define MLAVK_OPS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "formats/ggml_type.h"
 #include "vk/vk_commands.h"
 
 typedef enum ops_reduction {
@@ -25,15 +30,116 @@ void ops_destroy(ops *ops);
 /* The reduction mode in effect (never AUTO). */
 ops_reduction ops_reduction_mode(const ops *ops);
 
-/* out[i] = a[i] + b[i], n floats */
-mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n);
-
 /* Rows of F32 activations: row i starts at element offset + i * stride of buffer (stride 0: rows are packed). */
 typedef struct ops_rows {
     vk_binding buffer;
     uint32_t offset;
     uint32_t stride;
 } ops_rows;
+
+/* A weight matrix in its GGUF block layout: rows (outputs) x cols (inputs), row-major; cols is a multiple of the
+ * type's block size. Types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K. */
+typedef struct ops_weight {
+    vk_binding data;
+    ggml_type type;
+    uint32_t rows, cols;
+} ops_weight;
+
+/* Bytes of one row of a weight of this type, 0 when cols is not a whole number of blocks or the type unknown. */
+uint64_t ops_row_bytes(ggml_type type, uint32_t cols);
+
+/* y[r] = sum_c W[r][c] x[c] (y[r] += ... when accumulate); one row of x and y. */
+mlavk_status ops_matvec(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, bool accumulate);
+
+/* Y[b][r] = sum_c W[r][c] X[b][c] for b < batch (prefill): each weight block is read once per 8 rows of X. */
+mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, uint32_t batch,
+                        bool accumulate);
+
+/* A stacked expert weight, experts x rows x cols, in up to 4 bindings ("pieces") of experts_per_piece whole
+ * experts each, since the whole may exceed maxStorageBufferRange. */
+#define OPS_MAX_PIECES 4
+typedef struct ops_expert_weight {
+    vk_binding pieces[OPS_MAX_PIECES];
+    uint32_t piece_count;
+    uint32_t experts_per_piece;
+    ggml_type type;
+    uint32_t experts, rows, cols;
+} ops_expert_weight;
+
+/* How many experts of expert_bytes fit in one binding on this device (0 when not even one). */
+uint32_t ops_experts_per_piece(const vk_context *ctx, uint64_t expert_bytes);
+
+/* For each slot s < slots: y row s = W[e] x row (s / slots_per_x), e = ids[ids_offset + s] read on the device.
+ * slots_per_x = k: the slots of a token share its input; 1: each slot has its own input row. */
+typedef struct ops_moe_args {
+    vk_binding ids;
+    uint32_t ids_offset;
+    uint32_t slots;
+    uint32_t slots_per_x;
+    ops_rows x;
+    ops_rows y;
+    bool accumulate;
+} ops_moe_args;
+mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args);
+
+/* For rows of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */
+mlavk_status ops_rmsnorm(ops *ops, vk_recording *rec, ops_rows x, vk_binding weight, ops_rows y, uint32_t n,
+                         uint32_t rows, float eps);
+
+/* Rotary embedding parameters. factor <= 1 means plain RoPE; otherwise YaRN (DeepSeek) with the original context
+ * length, beta_fast / beta_slow and the two mscale values. */
+typedef struct ops_rope_params {
+    uint32_t dims;                /* d_r: rotated values per head (even) */
+    double theta;
+    double factor;
+    uint32_t original_context;
+    double beta_fast, beta_slow;
+    double mscale, mscale_all_dim;
+} ops_rope_params;
+
+/* Host side: the dims/2 pair frequencies to upload for ops_rope, and the cos/sin magnitude factor. */
+void ops_rope_frequencies(const ops_rope_params *params, float *freqs);
+float ops_rope_magnitude(const ops_rope_params *params);
+
+/* In place, for token t < tokens and head h < heads: pairs (v[2i], v[2i+1]), i < dims/2, of
+ * v = x.buffer + x.offset + t * x.stride + h * head_stride are rotated by pos[t] * freqs[i] and scaled by
+ * magnitude. The offset picks the sub-range (e.g. the last d_r of each head's d_n + d_r). */
+typedef struct ops_rope_args {
+    ops_rows x;
+    uint32_t dims, heads, tokens, head_stride;
+    vk_binding positions;         /* uint per token */
+    vk_binding freqs;             /* dims/2 floats from ops_rope_frequencies */
+    float magnitude;
+} ops_rope_args;
+mlavk_status ops_rope(ops *ops, vk_recording *rec, const ops_rope_args *args);
+
+/* For rows r of n: y = softmax(scale * x); causal: row r sees columns c <= causal_p0 + r, the others become 0. */
+mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, uint32_t n, uint32_t rows, float scale,
+                         bool causal, uint32_t causal_p0);
+
+/* Element-wise over n floats. */
+/* out[i] = a[i] + b[i] */
+mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n);
+/* out[i] = silu(gate[i]) * up[i] */
+mlavk_status ops_silu_mul(ops *ops, vk_recording *rec, vk_binding gate, vk_binding up, vk_binding out, uint32_t n);
+/* out[i] = alpha * x[i] */
+mlavk_status ops_scale(ops *ops, vk_recording *rec, vk_binding x, vk_binding out, uint32_t n, float alpha);
+/* out[i] = 1 / (1 + exp(-x[i])) */
+mlavk_status ops_sigmoid(ops *ops, vk_recording *rec, vk_binding x, vk_binding out, uint32_t n);
+
+/* Embedding gather: for t < tokens, out row t = row ids[t] of a table, decoded to F32. The table binding may be one
+ * piece of a bigger table holding rows [row_begin, row_begin + table->rows); tokens whose id is outside are left
+ * untouched, so pieces can be gathered one after another into the same rows. */
+mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, uint32_t row_begin, vk_binding ids,
+                          uint32_t tokens, ops_rows out);
+
+/* For rows r of n: out[r] (uint) = index of the largest value, the lowest index on ties. */
+mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t rows, vk_binding out);
+
+/* For rows r of n <= 1024 scores: the k <= n largest, descending, ties to the lower index: ids[r*k + j] (uint)
+ * and values[r*k + j]. */
+mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, uint32_t rows, uint32_t k,
+                      vk_binding ids, vk_binding values);
 
 /* ---- Latent KV cache and absorbed MLA attention (ops_attention.c) ---- */
 

@@ -7,8 +7,29 @@
 #include "ops/ops_push.h"
 #include "util/status.h"
 
+/* The weight types the kernels decode, in the order of the per-type op ids below. */
+#define OPS_WEIGHT_TYPES(X) X(F32) X(F16) X(BF16) X(Q8_0) X(Q4_0) X(Q4_K) X(Q5_K) X(Q6_K)
+#define OPS_WEIGHT_TYPE_COUNT 8
+
+#define OPS_ID_MATVEC(T) OP_MATVEC_##T,
+#define OPS_ID_MATMUL(T) OP_MATMUL_##T,
+#define OPS_ID_MOE(T) OP_MOE_##T,
+#define OPS_ID_GET_ROWS(T) OP_GET_ROWS_##T,
+
 typedef enum op_id {
     OP_ADD,
+    OPS_WEIGHT_TYPES(OPS_ID_MATVEC)
+    OPS_WEIGHT_TYPES(OPS_ID_MATMUL)
+    OPS_WEIGHT_TYPES(OPS_ID_MOE)
+    OPS_WEIGHT_TYPES(OPS_ID_GET_ROWS)
+    OP_RMSNORM,
+    OP_ROPE,
+    OP_SOFTMAX,
+    OP_SILU_MUL,
+    OP_SCALE,
+    OP_SIGMOID,
+    OP_ARGMAX,
+    OP_TOPK,
     OP_KV_STORE,
     OP_KV_STORE_F32,
     OP_MLA_ATTENTION,
@@ -19,6 +40,8 @@ typedef enum op_id {
     OP_COUNT
 } op_id;
 
+#define OPS_MAX_SPEC 2
+
 /* How to build an op's pipeline. Shaders that reduce come in two modules: subgroup and shared memory. */
 typedef struct op_desc {
     const char *name;
@@ -28,6 +51,8 @@ typedef struct op_desc {
     uint32_t write_mask;
     uint32_t push_size;
     uint32_t local_size_x;
+    uint32_t spec_count;                  /* constants 3 .. 3+spec_count-1 */
+    uint32_t spec[OPS_MAX_SPEC];
 } op_desc;
 
 struct ops {
@@ -38,7 +63,17 @@ struct ops {
 
 /* The pipeline of an op, created on first use. */
 mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out);
+/* The specialization constants an op was built with (rows per workgroup, batch tile). */
+const op_desc *ops_desc(op_id id);
+
+/* Position of a weight type in OPS_WEIGHT_TYPES, or -1 when the kernels cannot read it. */
+int ops_weight_type_index(ggml_type type);
 
 static inline uint32_t ops_div_up(uint32_t n, uint32_t d) { return (n + d - 1) / d; }
+
+/* Records a dispatch of `groups` workgroups laid out over x and y, as maxComputeWorkGroupCount[0] may be 65535;
+ * shaders number them y * gl_NumWorkGroups.x + x. */
+void ops_dispatch_groups(vk_recording *rec, const vk_pipeline *p, const vk_binding *bindings, uint32_t binding_count,
+                         const void *push, uint32_t push_size, uint32_t groups, uint32_t groups_z);
 
 #endif

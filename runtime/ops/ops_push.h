@@ -15,5 +15,13 @@ PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_kv_store, 8);
 PUSH_SIZE_CHECK(push_moe_route, 28);
 PUSH_SIZE_CHECK(push_moe_combine, 12);
+PUSH_SIZE_CHECK(push_matmul, 52);
+PUSH_SIZE_CHECK(push_rmsnorm, 24);
+PUSH_SIZE_CHECK(push_rope, 28);
+PUSH_SIZE_CHECK(push_softmax, 32);
+PUSH_SIZE_CHECK(push_elementwise, 8);
+PUSH_SIZE_CHECK(push_get_rows, 28);
+PUSH_SIZE_CHECK(push_argmax, 12);
+PUSH_SIZE_CHECK(push_topk, 16);
 
 #endif

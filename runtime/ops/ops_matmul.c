@@ -1,0 +1,147 @@
+/* Weight-reading kernels: matvec (decode), batched matmul (prefill) and the MoE expert matvec. */
+#include "ops/ops_internal.h"
+
+uint64_t ops_row_bytes(ggml_type type, uint32_t cols)
+{
+    const ggml_type_traits *t = ggml_type_get(type);
+    if (!t || ops_weight_type_index(type) < 0 || cols % t->block_elems != 0)
+        return 0;
+    return (uint64_t)(cols / t->block_elems) * t->block_bytes;
+}
+
+static VkDeviceSize binding_bytes(const vk_binding *b)
+{
+    return b->size ? b->size : b->buffer->size - b->offset;
+}
+
+/* The row size of a weight, or a failure naming what does not fit the kernels. */
+static mlavk_status weight_row_bytes(const char *op, ggml_type type, uint32_t rows, uint32_t cols, uint32_t *out)
+{
+    uint64_t row_bytes = ops_row_bytes(type, cols);
+    if (row_bytes == 0 || rows == 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: no kernel for a %u x %u weight of type %u", op, rows, cols,
+                          (unsigned)type);
+    if (row_bytes * rows > UINT32_MAX)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: a %u x %u weight exceeds 4 GiB in one binding", op, rows,
+                          cols);
+    *out = (uint32_t)row_bytes;
+    return MLAVK_OK;
+}
+
+static uint32_t rows_stride(ops_rows r, uint32_t packed) { return r.stride ? r.stride : packed; }
+
+static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const ops_weight *w, ops_rows x, ops_rows y,
+                                 uint32_t batch, bool accumulate)
+{
+    uint32_t row_bytes;
+    MLAVK_TRY(weight_row_bytes(ops_desc(id)->name, w->type, w->rows, w->cols, &row_bytes));
+    if ((uint64_t)row_bytes * w->rows > binding_bytes(&w->data))
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: weight binding smaller than %u x %u", ops_desc(id)->name,
+                          w->rows, w->cols);
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    const op_desc *d = ops_desc(id);
+    struct push_matmul push = {.cols = w->cols,
+                               .rows = w->rows,
+                               .batch = batch,
+                               .row_bytes = row_bytes,
+                               .x_offset = x.offset,
+                               .x_stride = rows_stride(x, w->cols),
+                               .y_offset = y.offset,
+                               .y_stride = rows_stride(y, w->rows),
+                               .accumulate = accumulate,
+                               .experts_per_piece = 1};
+    vk_binding bindings[3] = {w->data, x.buffer, y.buffer};
+    ops_dispatch_groups(rec, p, bindings, 3, &push, sizeof push, ops_div_up(w->rows, d->spec[0]),
+                        ops_div_up(batch, d->spec[1]));
+    return MLAVK_OK;
+}
+
+mlavk_status ops_matvec(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, bool accumulate)
+{
+    int t = ops_weight_type_index(w->type);
+    if (t < 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "matvec: weight type %u has no kernel", (unsigned)w->type);
+    return record_dense(ops, rec, (op_id)(OP_MATVEC_F32 + t), w, x, y, 1, accumulate);
+}
+
+mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, uint32_t batch,
+                        bool accumulate)
+{
+    int t = ops_weight_type_index(w->type);
+    if (t < 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "matmul: weight type %u has no kernel", (unsigned)w->type);
+    if (batch == 0)
+        return MLAVK_OK;
+    /* A single row gains nothing from the batch tile. */
+    op_id id = (op_id)((batch == 1 ? OP_MATVEC_F32 : OP_MATMUL_F32) + t);
+    return record_dense(ops, rec, id, w, x, y, batch, accumulate);
+}
+
+uint32_t ops_experts_per_piece(const vk_context *ctx, uint64_t expert_bytes)
+{
+    uint64_t limit = vk_memory_max_buffer_size(ctx);
+    if (limit > UINT32_MAX)
+        limit = UINT32_MAX;
+    if (expert_bytes == 0 || expert_bytes > limit)
+        return 0;
+    uint64_t n = limit / expert_bytes;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static mlavk_status check_pieces(const ops_expert_weight *w, uint64_t expert_bytes)
+{
+    if (w->piece_count == 0 || w->piece_count > OPS_MAX_PIECES || w->experts_per_piece == 0 ||
+        (uint64_t)w->experts_per_piece * w->piece_count < w->experts)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: %u pieces of %u experts cannot hold %u experts",
+                          w->piece_count, w->experts_per_piece, w->experts);
+    for (uint32_t i = 0; i < w->piece_count; i++) {
+        uint32_t held = w->experts - i * w->experts_per_piece;
+        if (held > w->experts_per_piece)
+            held = w->experts_per_piece;
+        if (binding_bytes(&w->pieces[i]) < held * expert_bytes)
+            return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: piece %u is smaller than its %u experts", i, held);
+    }
+    return MLAVK_OK;
+}
+
+mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args)
+{
+    int t = ops_weight_type_index(w->type);
+    if (t < 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "moe: weight type %u has no kernel", (unsigned)w->type);
+    uint32_t row_bytes;
+    MLAVK_TRY(weight_row_bytes("moe", w->type, w->rows, w->cols, &row_bytes));
+    uint64_t expert_bytes = (uint64_t)row_bytes * w->rows;
+    MLAVK_TRY(check_pieces(w, expert_bytes));
+    if (args->slots == 0)
+        return MLAVK_OK;
+    if (args->slots_per_x == 0)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: slots_per_x must be at least 1");
+    op_id id = (op_id)(OP_MOE_F32 + t);
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    struct push_matmul push = {.cols = w->cols,
+                               .rows = w->rows,
+                               .batch = args->slots,
+                               .row_bytes = row_bytes,
+                               .x_offset = args->x.offset,
+                               .x_stride = rows_stride(args->x, w->cols),
+                               .y_offset = args->y.offset,
+                               .y_stride = rows_stride(args->y, w->rows),
+                               .accumulate = args->accumulate,
+                               .experts_per_piece = w->experts_per_piece,
+                               .expert_bytes = (uint32_t)expert_bytes,
+                               .slots_per_x = args->slots_per_x,
+                               .ids_offset = args->ids_offset};
+    /* Unused pieces repeat the last one, so every binding is valid. */
+    vk_binding bindings[7];
+    for (uint32_t i = 0; i < OPS_MAX_PIECES; i++)
+        bindings[i] = w->pieces[i < w->piece_count ? i : w->piece_count - 1];
+    bindings[4] = args->ids;
+    bindings[5] = args->x.buffer;
+    bindings[6] = args->y.buffer;
+    ops_dispatch_groups(rec, p, bindings, 7, &push, sizeof push, ops_div_up(w->rows, ops_desc(id)->spec[0]),
+                        args->slots);
+    return MLAVK_OK;
+}

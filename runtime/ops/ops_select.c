@@ -1,0 +1,69 @@
+/* Kernels that pick: embedding rows by token id, the argmax of a row, the top k of a row. */
+#include "ops/ops_internal.h"
+
+#define TOPK_MAX_N 1024 /* MAX_TOPK_N in topk.comp */
+
+/* Values one invocation decodes (UNIT_ELEMS in quant.glsl). */
+static uint32_t decode_unit(ggml_type type)
+{
+    switch (type) {
+    case GGML_TYPE_F32: return 4;
+    case GGML_TYPE_F16:
+    case GGML_TYPE_BF16: return 8;
+    case GGML_TYPE_Q6_K: return 64;
+    default: return 32;
+    }
+}
+
+mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, uint32_t row_begin, vk_binding ids,
+                          uint32_t tokens, ops_rows out)
+{
+    int t = ops_weight_type_index(table->type);
+    uint64_t row_bytes = ops_row_bytes(table->type, table->cols);
+    if (t < 0 || row_bytes == 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "get_rows: no kernel for %u columns of type %u", table->cols,
+                          (unsigned)table->type);
+    if (row_bytes * table->rows > UINT32_MAX || (uint64_t)row_begin + table->rows > UINT32_MAX)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "get_rows: a table piece of %u rows is too large", table->rows);
+    if (tokens == 0)
+        return MLAVK_OK;
+    op_id id = (op_id)(OP_GET_ROWS_F32 + t);
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    struct push_get_rows push = {.cols = table->cols,
+                                 .tokens = tokens,
+                                 .row_bytes = (uint32_t)row_bytes,
+                                 .row_begin = row_begin,
+                                 .row_end = row_begin + table->rows,
+                                 .out_offset = out.offset,
+                                 .out_stride = out.stride ? out.stride : table->cols};
+    vk_binding bindings[3] = {table->data, ids, out.buffer};
+    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(ops_div_up(table->cols, decode_unit(table->type)), p->local_size[0]),
+                tokens, 1);
+    return MLAVK_OK;
+}
+
+mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t rows, vk_binding out)
+{
+    if (n == 0)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "argmax: empty rows");
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_ARGMAX, &p));
+    struct push_argmax push = {.n = n, .x_offset = x.offset, .x_stride = x.stride ? x.stride : n};
+    vk_binding bindings[2] = {x.buffer, out};
+    vk_dispatch(rec, p, bindings, 2, &push, sizeof push, rows, 1, 1);
+    return MLAVK_OK;
+}
+
+mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, uint32_t rows, uint32_t k,
+                      vk_binding ids, vk_binding values)
+{
+    if (n == 0 || n > TOPK_MAX_N || k == 0 || k > n)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "topk: k = %u of n = %u (n at most %u)", k, n, TOPK_MAX_N);
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_TOPK, &p));
+    struct push_topk push = {.n = n, .k = k, .x_offset = scores.offset, .x_stride = scores.stride ? scores.stride : n};
+    vk_binding bindings[3] = {scores.buffer, ids, values};
+    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, rows, 1, 1);
+    return MLAVK_OK;
+}

@@ -1,0 +1,102 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+/* y[b][r] (+)= W[r] . x[b] for ROWS rows per workgroup and BATCH_TILE batch items per workgroup, which reuse each
+ * decoded weight unit. The workgroup's invocations stride over the units of a row (adjacent invocations read
+ * adjacent bytes) and reduce at the end. Workgroups are numbered over x and y (a row count above 65535 groups
+ * needs both); z is the batch tile, or with MOE the slot, whose expert id comes from a device buffer. */
+#include "common.glsl"
+
+layout(constant_id = 3) const uint ROWS = 2;
+layout(constant_id = 4) const uint BATCH_TILE = 1;
+
+layout(push_constant) uniform Push { push_matmul p; };
+
+#ifdef MOE
+/* The stacked expert weight in up to 4 pieces, each holding experts_per_piece whole experts. */
+layout(std430, binding = 0) readonly buffer W0 { uint w0[]; };
+layout(std430, binding = 1) readonly buffer W1 { uint w1[]; };
+layout(std430, binding = 2) readonly buffer W2 { uint w2[]; };
+layout(std430, binding = 3) readonly buffer W3 { uint w3[]; };
+layout(std430, binding = 4) readonly buffer Ids { uint ids[]; };
+layout(std430, binding = 5) readonly buffer X { float x[]; };
+layout(std430, binding = 6) buffer Y { float y[]; };
+uint piece;
+uint weight_word(uint i)
+{
+    switch (piece) {
+    case 0u: return w0[i];
+    case 1u: return w1[i];
+    case 2u: return w2[i];
+    default: return w3[i];
+    }
+}
+#else
+layout(std430, binding = 0) readonly buffer W { uint w0[]; };
+layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 2) buffer Y { float y[]; };
+uint weight_word(uint i) { return w0[i]; }
+#endif
+
+#include "quant.glsl"
+#include "reduce.glsl"
+
+void main()
+{
+    uint row0 = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS;
+    if (row0 >= p.rows)
+        return;
+    uint base = 0u;
+#ifdef MOE
+    uint slot = gl_WorkGroupID.z;
+    uint expert = ids[p.ids_offset + slot];
+    piece = expert / p.experts_per_piece;
+    base = (expert % p.experts_per_piece) * p.expert_bytes;
+    uint x_row0 = slot / p.slots_per_x, y_row0 = slot;
+    uint batch_items = 1u;
+#else
+    uint x_row0 = gl_WorkGroupID.z * BATCH_TILE, y_row0 = x_row0;
+    uint batch_items = min(BATCH_TILE, p.batch - x_row0);
+#endif
+    float acc[ROWS * BATCH_TILE];
+    for (uint i = 0u; i < ROWS * BATCH_TILE; i++)
+        acc[i] = 0.0;
+
+#ifdef WEIGHT_PLAIN
+    uint units = (p.cols + UNIT_ELEMS - 1u) / UNIT_ELEMS;
+#else
+    uint units = p.cols / UNIT_ELEMS;
+#endif
+    float w[UNIT_ELEMS];
+    for (uint u = gl_LocalInvocationID.x; u < units; u += gl_WorkGroupSize.x) {
+        for (uint r = 0u; r < ROWS; r++) {
+            if (row0 + r >= p.rows)
+                break;
+            dequant_unit(base + (row0 + r) * p.row_bytes, u, p.cols, w);
+            for (uint b = 0u; b < BATCH_TILE; b++) {
+                if (b >= batch_items)
+                    break;
+                uint xb = p.x_offset + (x_row0 + b) * p.x_stride;
+                float s = 0.0;
+                for (uint k = 0u; k < UNIT_ELEMS; k++) {
+#ifdef WEIGHT_PLAIN
+                    uint col = min(unit_col(u, k), p.cols - 1u); /* w is 0 past the row's end */
+#else
+                    uint col = unit_col(u, k);
+#endif
+                    s += w[k] * x[xb + col];
+                }
+                acc[r * BATCH_TILE + b] += s;
+            }
+        }
+    }
+
+    for (uint r = 0u; r < ROWS; r++) {
+        for (uint b = 0u; b < BATCH_TILE; b++) {
+            float total = wg_sum(acc[r * BATCH_TILE + b]);
+            if (gl_LocalInvocationID.x == 0u && row0 + r < p.rows && b < batch_items) {
+                uint yi = p.y_offset + (y_row0 + b) * p.y_stride + row0 + r;
+                y[yi] = p.accumulate != 0u ? y[yi] + total : total;
+            }
+        }
+    }
+}
