@@ -50,3 +50,4 @@ foreach(model tiny.gguf tiny_split_v3.gguf hf_ok hf_v3_fp8)
   set_tests_properties(info_describes_${model} PROPERTIES FIXTURES_REQUIRED bad_models LABELS base
     PASS_REGULAR_EXPRESSION "latent KV cache \\(f16\\): 160 bytes per token.*160000 bytes")
 endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)

@@ -127,10 +127,21 @@ static void misshapen(tiny_model *m) { m->misshape = "blk.1.ffn_up_exps.weight";
 static void q4_1(tiny_model *m) { m->odd_type = 3, m->odd_type_tensor = "blk.0.attn_kv_b.weight"; }
 static void split_block(tiny_model *m) { m->odd_type = 6, m->odd_type_tensor = "blk.0.attn_output.weight"; }
 
+/* The smallest complete model, for the fuzz seed corpus. */
+static void micro(tiny_model *m)
+{
+    *m = (tiny_model){.D = 16, .L = 2, .H = 2, .r_kv = 8, .d_n = 4, .d_r = 4, .d_v = 4, .E = 2, .k = 1, .S = 1,
+                      .F = 8, .F_e = 4, .n_dense = 1, .vocab = 4, .ctx = 64, .weight_type = 1, .seed = 3};
+}
+
 static void write_hf_cases(void)
 {
     char dir[1024], path[1100];
     tiny_model m;
+    micro(&m);
+    m.v3 = true;
+    snprintf(dir, sizeof dir, "%s/hf_micro", out_dir);
+    tiny_write_hf(&m, dir);
     tiny_model_default(&m);
     snprintf(dir, sizeof dir, "%s/hf_ok", out_dir);
     tiny_write_hf(&m, dir);
@@ -170,6 +181,7 @@ int main(int argc, char **argv)
     mkdir(out_dir, 0755);
     write_gguf_cases();
     write_model("tiny.gguf", as_is);
+    write_model("micro.gguf", micro);
     write_model("tiny_split_v3.gguf", split_v3);
     write_model("missing_key.gguf", no_embedding_length);
     write_model("missing_tensor.gguf", no_kv_a);
