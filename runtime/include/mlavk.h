@@ -154,6 +154,56 @@ typedef struct mlavk_device_info {
 mlavk_status mlavk_list_devices(const char *selector, mlavk_device_info **devices, uint32_t *count,
                                 uint32_t *chosen);
 
+/* ---- Model files ---------------------------------------------------------------------------------------- */
+
+#define MLAVK_MAX_TENSOR_TYPES 24
+
+/* What `mlavk info` shows: the hyperparameters (symbols of docs: D, L, H, r_q, r_kv, d_n, d_r, d_v, E, k, S,
+ * F, F_e, n_dense, G, G_k) and the memory a run needs. */
+typedef struct mlavk_model_info {
+    char format[32];                  /* "GGUF v3", "safetensors" */
+    char architecture[64];
+    uint32_t n_embd, n_layer, n_head, q_lora_rank, kv_lora_rank;
+    uint32_t qk_nope_head_dim, qk_rope_head_dim, v_head_dim;
+    uint32_t n_expert, n_expert_used, n_expert_shared, n_ff, n_ff_exp, n_dense_lead, n_group, n_group_used;
+    const char *gating;               /* "softmax" or "sigmoid" */
+    int expert_weights_norm;
+    float expert_weights_scale, rms_norm_eps;
+    uint32_t n_vocab, n_ctx_train, n_nextn_layers;
+    float rope_freq_base;
+    int rope_yarn;
+    float rope_scaling_factor;
+    uint32_t rope_orig_ctx;
+    float yarn_beta_fast, yarn_beta_slow, yarn_mscale, yarn_mscale_all_dim;
+    int64_t bos_token_id, eos_token_id; /* -1 when unknown */
+    const char *kv_b_form;            /* "attn_kv_b" (split at load) or "attn_k_b + attn_v_b" */
+    uint32_t n_tensors;
+    uint32_t n_types;
+    struct {
+        char name[16];                /* ggml type name */
+        uint32_t count;
+    } types[MLAVK_MAX_TENSOR_TYPES];
+    uint32_t n_fp8_tensors;           /* HF FP8 E4M3 tensors, dequantized to bf16 at load */
+    uint64_t file_bytes;
+    uint64_t params_total;
+    /* Per token: every weight except token_embd (a row lookup) and the routed experts, plus k/E of those. */
+    uint64_t params_active;
+    uint64_t weight_device_bytes;     /* each tensor rounded up to the 256-byte binding alignment */
+    uint32_t n_ctx;
+    uint64_t kv_bytes_per_token;      /* L * (r_kv + d_r) * 2 (f16 latent cache) */
+    uint64_t kv_bytes;                /* for n_ctx tokens */
+    uint64_t mha_kv_bytes_per_token;  /* L * H * (d_n + d_r + d_v) * 2: an MHA cache of the same shape */
+    uint64_t mha_kv_bytes;
+    /* Decode scratch in f32: 4 * (2D + r_q + H(d_n+d_r) + (r_kv+d_r) + 2 H r_kv + H d_v + H n_ctx + E
+     *                               + 3 max(F, S F_e, k F_e) + vocab). */
+    uint64_t scratch_bytes;
+} mlavk_model_info;
+
+/* Reads a GGUF file or an HF checkpoint directory and describes it for a context of n_ctx tokens (0: the
+ * model's context length). Fails, naming the file and the problem, on malformed files, missing or misshapen
+ * tensors, and tensor types the GPU kernels cannot run (naming the tensor and the type). */
+mlavk_status mlavk_model_info_load(const char *path, uint32_t n_ctx, mlavk_model_info *out);
+
 #ifdef __cplusplus
 }
 #endif

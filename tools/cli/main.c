@@ -13,6 +13,9 @@ static void print_usage(FILE *out)
             "\n"
             "commands:\n"
             "  devices [--device D]   list Vulkan devices and their properties; mark the one that would be used\n"
+            "  info MODEL [-c CTX]    describe a GGUF file or HF checkpoint directory: hyperparameters, tensors,\n"
+            "                         parameters, memory for weights, KV cache and scratch (refuses models with\n"
+            "                         tensor types the GPU kernels cannot run)\n"
             "\n"
             "options:\n"
             "  --help                 show this help\n"
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "devices") == 0)
         return cli_devices(argc - 1, argv + 1);
+    if (strcmp(command, "info") == 0)
+        return cli_info(argc - 1, argv + 1);
     fprintf(stderr, "mlavk: unknown command '%s' (see mlavk --help)\n", command);
     return 2;
 }

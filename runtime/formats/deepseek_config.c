@@ -1,0 +1,281 @@
+#include "formats/deepseek_config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/status.h"
+
+#define ARCH "deepseek2"
+
+static mlavk_status get_u32(const gguf_file *g, const char *suffix, uint32_t *out)
+{
+    char key[128];
+    snprintf(key, sizeof key, ARCH ".%s", suffix);
+    return gguf_get_u32(g, key, out);
+}
+
+static mlavk_status get_u32_or(const gguf_file *g, const char *suffix, uint32_t fallback, uint32_t *out)
+{
+    char key[128];
+    snprintf(key, sizeof key, ARCH ".%s", suffix);
+    *out = fallback;
+    return gguf_find(g, key) ? gguf_get_u32(g, key, out) : MLAVK_OK;
+}
+
+static mlavk_status get_f32_or(const gguf_file *g, const char *suffix, float fallback, float *out)
+{
+    char key[128];
+    snprintf(key, sizeof key, ARCH ".%s", suffix);
+    *out = fallback;
+    return gguf_find(g, key) ? gguf_get_f32(g, key, out) : MLAVK_OK;
+}
+
+static mlavk_status read_attention(const gguf_file *g, deepseek_config *c)
+{
+    MLAVK_TRY(get_u32(g, "attention.head_count", &c->n_head));
+    MLAVK_TRY(get_u32_or(g, "attention.q_lora_rank", 0, &c->q_lora_rank));
+    MLAVK_TRY(get_u32(g, "attention.kv_lora_rank", &c->kv_lora_rank));
+    MLAVK_TRY(get_u32(g, "rope.dimension_count", &c->qk_rope_head_dim));
+    /* MLA files give the per-head sizes in *_mla keys; older files give them in key_length/value_length. */
+    uint32_t key_length, value_length;
+    if (gguf_find(g, ARCH ".attention.key_length_mla"))
+        MLAVK_TRY(get_u32(g, "attention.key_length_mla", &key_length));
+    else
+        MLAVK_TRY(get_u32(g, "attention.key_length", &key_length));
+    if (gguf_find(g, ARCH ".attention.value_length_mla"))
+        MLAVK_TRY(get_u32(g, "attention.value_length_mla", &value_length));
+    else
+        MLAVK_TRY(get_u32(g, "attention.value_length", &value_length));
+    if (key_length <= c->qk_rope_head_dim)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: attention key length %u is not larger than the rope dimension %u",
+                          gguf_name(g), key_length, c->qk_rope_head_dim);
+    c->qk_nope_head_dim = key_length - c->qk_rope_head_dim;
+    c->v_head_dim = value_length;
+    return get_f32_or(g, "attention.layer_norm_rms_epsilon", 1e-6f, &c->rms_norm_eps);
+}
+
+static mlavk_status read_experts(const gguf_file *g, deepseek_config *c)
+{
+    MLAVK_TRY(get_u32(g, "feed_forward_length", &c->n_ff));
+    MLAVK_TRY(get_u32(g, "expert_count", &c->n_expert));
+    MLAVK_TRY(get_u32(g, "expert_used_count", &c->n_expert_used));
+    MLAVK_TRY(get_u32(g, "expert_feed_forward_length", &c->n_ff_exp));
+    MLAVK_TRY(get_u32_or(g, "expert_shared_count", 0, &c->n_expert_shared));
+    MLAVK_TRY(get_u32_or(g, "leading_dense_block_count", 0, &c->n_dense_lead));
+    MLAVK_TRY(get_u32_or(g, "expert_group_count", 1, &c->n_group));
+    MLAVK_TRY(get_u32_or(g, "expert_group_used_count", 1, &c->n_group_used));
+    uint32_t gating;
+    MLAVK_TRY(get_u32_or(g, "expert_gating_func", DEEPSEEK_GATING_SOFTMAX, &gating));
+    if (gating != DEEPSEEK_GATING_SOFTMAX && gating != DEEPSEEK_GATING_SIGMOID)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: unknown expert_gating_func %u (1 softmax, 2 sigmoid)",
+                          gguf_name(g), gating);
+    c->gating = (deepseek_gating)gating;
+    c->expert_weights_norm = false;
+    if (gguf_find(g, ARCH ".expert_weights_norm"))
+        MLAVK_TRY(gguf_get_bool(g, ARCH ".expert_weights_norm", &c->expert_weights_norm));
+    return get_f32_or(g, "expert_weights_scale", 1.0f, &c->expert_weights_scale);
+}
+
+static mlavk_status read_rope(const gguf_file *g, deepseek_config *c)
+{
+    MLAVK_TRY(get_f32_or(g, "rope.freq_base", 10000.0f, &c->rope_freq_base));
+    const gguf_value *type = gguf_find(g, ARCH ".rope.scaling.type");
+    c->rope_yarn = type && type->type == GGUF_TYPE_STRING && gguf_string_equals(type->as.str, "yarn");
+    if (type && !c->rope_yarn && !(type->type == GGUF_TYPE_STRING && gguf_string_equals(type->as.str, "none")))
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: rope.scaling.type is neither 'yarn' nor 'none'", gguf_name(g));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.factor", 1.0f, &c->rope_scaling_factor));
+    MLAVK_TRY(get_u32_or(g, "rope.scaling.original_context_length", c->n_ctx_train, &c->rope_orig_ctx));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_fast", 32.0f, &c->yarn_beta_fast));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_slow", 1.0f, &c->yarn_beta_slow));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_log_multiplier", 0.0f, &c->yarn_log_multiplier));
+    /* GGUF keeps only 0.1 * mscale_all_dim; the official configs have mscale == mscale_all_dim. */
+    c->yarn_mscale_all_dim = c->yarn_log_multiplier / 0.1f;
+    c->yarn_mscale = c->yarn_mscale_all_dim;
+    return MLAVK_OK;
+}
+
+static mlavk_status read_vocab(const gguf_file *g, deepseek_config *c)
+{
+    const gguf_value *tokens = gguf_find(g, "tokenizer.ggml.tokens");
+    const gguf_tensor *embd = gguf_find_tensor(g, "token_embd.weight");
+    if (tokens && tokens->type == GGUF_TYPE_ARRAY && tokens->as.arr.count <= UINT32_MAX)
+        c->n_vocab = (uint32_t)tokens->as.arr.count;
+    else if (embd && embd->n_dims == 2 && embd->dims[1] <= UINT32_MAX)
+        c->n_vocab = (uint32_t)embd->dims[1];
+    else
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: vocabulary size unknown (no tokenizer.ggml.tokens and no "
+                          "2-D token_embd.weight)", gguf_name(g));
+    c->bos_token_id = c->eos_token_id = -1;
+    if (gguf_find(g, "tokenizer.ggml.bos_token_id"))
+        MLAVK_TRY(gguf_get_i64(g, "tokenizer.ggml.bos_token_id", &c->bos_token_id));
+    if (gguf_find(g, "tokenizer.ggml.eos_token_id"))
+        MLAVK_TRY(gguf_get_i64(g, "tokenizer.ggml.eos_token_id", &c->eos_token_id));
+    return MLAVK_OK;
+}
+
+mlavk_status deepseek_config_from_gguf(const gguf_file *g, deepseek_config *c)
+{
+    memset(c, 0, sizeof *c);
+    gguf_string arch;
+    MLAVK_TRY(gguf_get_string(g, "general.architecture", &arch));
+    if (!gguf_string_equals(arch, ARCH))
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: unsupported architecture '%.*s'", gguf_name(g),
+                          (int)(arch.len < 64 ? arch.len : 64), arch.data);
+    snprintf(c->architecture, sizeof c->architecture, ARCH);
+    MLAVK_TRY(get_u32(g, "context_length", &c->n_ctx_train));
+    MLAVK_TRY(get_u32(g, "embedding_length", &c->n_embd));
+    MLAVK_TRY(get_u32(g, "block_count", &c->n_layer));
+    MLAVK_TRY(get_u32_or(g, "nextn_predict_layers", 0, &c->n_nextn_layers));
+    MLAVK_TRY(read_attention(g, c));
+    MLAVK_TRY(read_experts(g, c));
+    MLAVK_TRY(read_rope(g, c));
+    MLAVK_TRY(read_vocab(g, c));
+    return deepseek_config_validate(c, gguf_name(g));
+}
+
+mlavk_status deepseek_config_validate(const deepseek_config *c, const char *name)
+{
+    /* Caps keep every derived size (H*(d_n+d_r), E*F_e*D ...) far from overflow in 64 bits. */
+    const uint32_t cap = 1u << 20;
+    const struct {
+        const char *what;
+        uint32_t value;
+        uint32_t min;
+    } sizes[] = {
+        {"embedding length", c->n_embd, 1}, {"block count", c->n_layer, 1}, {"head count", c->n_head, 1},
+        {"kv_lora_rank", c->kv_lora_rank, 1}, {"qk_nope_head_dim", c->qk_nope_head_dim, 1},
+        {"qk_rope_head_dim", c->qk_rope_head_dim, 2}, {"v_head_dim", c->v_head_dim, 1},
+        {"feed_forward_length", c->n_ff, 1}, {"vocabulary size", c->n_vocab, 1},
+        {"context length", c->n_ctx_train, 1}, {"q_lora_rank", c->q_lora_rank, 0},
+        {"expert count", c->n_expert, 0}, {"expert_feed_forward_length", c->n_ff_exp, 0},
+        {"expert_shared_count", c->n_expert_shared, 0},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (sizes[i].value < sizes[i].min || sizes[i].value > cap)
+            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: %s %u is out of range [%u, %u]", name, sizes[i].what,
+                              sizes[i].value, sizes[i].min, cap);
+    if (c->n_layer > 4096)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: block count %u is out of range [1, 4096]", name, c->n_layer);
+    if (c->qk_rope_head_dim % 2 != 0)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: rope dimension %u is odd", name, c->qk_rope_head_dim);
+    if (c->n_dense_lead > c->n_layer)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: %u leading dense blocks but only %u blocks", name, c->n_dense_lead,
+                          c->n_layer);
+    if (c->n_dense_lead < c->n_layer && (c->n_expert == 0 || c->n_ff_exp == 0 || c->n_expert_used == 0 ||
+                                         c->n_expert_used > c->n_expert))
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: MoE blocks need 1 <= experts used (%u) <= experts (%u) and an "
+                          "expert width", name, c->n_expert_used, c->n_expert);
+    if (c->n_group == 0 || c->n_group_used == 0 || c->n_group_used > c->n_group ||
+        (c->n_expert && c->n_expert % c->n_group != 0))
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: expert groups %u/%u do not divide %u experts", name,
+                          c->n_group_used, c->n_group, c->n_expert);
+    if (!(c->rms_norm_eps > 0.0f) || !(c->rope_freq_base > 0.0f) || !(c->rope_scaling_factor > 0.0f) ||
+        !isfinite(c->expert_weights_scale))
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: rms epsilon, rope base and scaling factor must be positive", name);
+    return MLAVK_OK;
+}
+
+void deepseek_format_dims(char *dst, size_t cap, uint32_t n_dims, const uint64_t *dims)
+{
+    size_t used = (size_t)snprintf(dst, cap, "{");
+    for (uint32_t d = 0; d < n_dims && used < cap; d++)
+        used += (size_t)snprintf(dst + used, cap - used, "%s%llu", d ? ", " : "", (unsigned long long)dims[d]);
+    if (used < cap)
+        snprintf(dst + used, cap - used, "}");
+}
+
+typedef struct manifest_builder {
+    deepseek_tensor_spec *specs;
+    uint32_t count;
+} manifest_builder;
+
+static void add(manifest_builder *b, int layer, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1,
+                uint64_t d2)
+{
+    deepseek_tensor_spec *s = &b->specs[b->count++];
+    memset(s, 0, sizeof *s);
+    if (layer < 0)
+        snprintf(s->name, sizeof s->name, "%s", name);
+    else
+        snprintf(s->name, sizeof s->name, "blk.%d.%s", layer, name);
+    s->n_dims = n_dims;
+    s->dims[0] = d0;
+    s->dims[1] = d1;
+    s->dims[2] = d2;
+    s->dims[3] = 1;
+    for (uint32_t d = n_dims; d < 4; d++)
+        s->dims[d] = 1;
+}
+
+static void add_attention(manifest_builder *b, const deepseek_config *c, int i, deepseek_kv_b_form form)
+{
+    uint64_t D = c->n_embd, H = c->n_head, r_kv = c->kv_lora_rank;
+    uint64_t d_n = c->qk_nope_head_dim, d_r = c->qk_rope_head_dim, d_v = c->v_head_dim;
+    add(b, i, "attn_norm.weight", 1, D, 1, 1);
+    if (c->q_lora_rank) {
+        add(b, i, "attn_q_a.weight", 2, D, c->q_lora_rank, 1);
+        add(b, i, "attn_q_a_norm.weight", 1, c->q_lora_rank, 1, 1);
+        add(b, i, "attn_q_b.weight", 2, c->q_lora_rank, H * (d_n + d_r), 1);
+    } else {
+        add(b, i, "attn_q.weight", 2, D, H * (d_n + d_r), 1);
+    }
+    add(b, i, "attn_kv_a_mqa.weight", 2, D, r_kv + d_r, 1);
+    add(b, i, "attn_kv_a_norm.weight", 1, r_kv, 1, 1);
+    if (form == DEEPSEEK_KV_B_LEGACY) {
+        add(b, i, "attn_kv_b.weight", 2, r_kv, H * (d_n + d_v), 1);
+    } else {
+        add(b, i, "attn_k_b.weight", 3, d_n, r_kv, H);
+        add(b, i, "attn_v_b.weight", 3, r_kv, d_v, H);
+    }
+    add(b, i, "attn_output.weight", 2, H * d_v, D, 1);
+}
+
+static void add_ffn(manifest_builder *b, const deepseek_config *c, int i)
+{
+    uint64_t D = c->n_embd, E = c->n_expert, F_e = c->n_ff_exp;
+    add(b, i, "ffn_norm.weight", 1, D, 1, 1);
+    if ((uint32_t)i < c->n_dense_lead) {
+        add(b, i, "ffn_gate.weight", 2, D, c->n_ff, 1);
+        add(b, i, "ffn_up.weight", 2, D, c->n_ff, 1);
+        add(b, i, "ffn_down.weight", 2, c->n_ff, D, 1);
+        return;
+    }
+    add(b, i, "ffn_gate_inp.weight", 2, D, E, 1);
+    add(b, i, "exp_probs_b.bias", 1, E, 1, 1);
+    b->specs[b->count - 1].optional = true;
+    add(b, i, "ffn_gate_exps.weight", 3, D, F_e, E);
+    b->specs[b->count - 1].routed_expert = true;
+    add(b, i, "ffn_up_exps.weight", 3, D, F_e, E);
+    b->specs[b->count - 1].routed_expert = true;
+    add(b, i, "ffn_down_exps.weight", 3, F_e, D, E);
+    b->specs[b->count - 1].routed_expert = true;
+    if (c->n_expert_shared) {
+        uint64_t width = (uint64_t)c->n_expert_shared * F_e;
+        add(b, i, "ffn_gate_shexp.weight", 2, D, width, 1);
+        add(b, i, "ffn_up_shexp.weight", 2, D, width, 1);
+        add(b, i, "ffn_down_shexp.weight", 2, width, D, 1);
+    }
+}
+
+/* At most 10 attention and 9 FFN tensors per block, plus 3 global ones. */
+#define MAX_SPECS_PER_LAYER 19
+
+mlavk_status deepseek_manifest(const deepseek_config *c, deepseek_kv_b_form form, deepseek_tensor_spec **specs,
+                               uint32_t *count)
+{
+    manifest_builder b = {calloc((size_t)c->n_layer * MAX_SPECS_PER_LAYER + 3, sizeof *b.specs), 0};
+    if (!b.specs)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "deepseek manifest: out of memory for %u layers", c->n_layer);
+    add(&b, -1, "token_embd.weight", 2, c->n_embd, c->n_vocab, 1);
+    for (uint32_t i = 0; i < c->n_layer; i++) {
+        add_attention(&b, c, (int)i, form);
+        add_ffn(&b, c, (int)i);
+    }
+    add(&b, -1, "output_norm.weight", 1, c->n_embd, 1, 1);
+    add(&b, -1, "output.weight", 2, c->n_embd, c->n_vocab, 1);
+    *specs = b.specs;
+    *count = b.count;
+    return MLAVK_OK;
+}

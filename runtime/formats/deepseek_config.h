@@ -1,0 +1,84 @@
+/* DeepSeek V2/V3 (GGUF architecture "deepseek2") hyperparameters, read from GGUF metadata or an HF config.json,
+ * and the manifest of tensors a model with those hyperparameters must contain. Symbols follow
+ * shared/docs/deepseek-reference.md. */
+#ifndef MLAVK_FORMATS_DEEPSEEK_CONFIG_H
+#define MLAVK_FORMATS_DEEPSEEK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/gguf.h"
+#include "mlavk.h"
+
+typedef enum deepseek_gating {
+    DEEPSEEK_GATING_SOFTMAX = 1, /* GGUF expert_gating_func values */
+    DEEPSEEK_GATING_SIGMOID = 2,
+} deepseek_gating;
+
+typedef struct deepseek_config {
+    char architecture[64];       /* "deepseek2" for GGUF; the HF architectures[0] otherwise */
+    uint32_t n_embd;             /* D */
+    uint32_t n_layer;            /* L: decoder blocks, without the multi-token-prediction layers */
+    uint32_t n_head;             /* H */
+    uint32_t q_lora_rank;        /* r_q; 0 = no q-LoRA (attn_q) */
+    uint32_t kv_lora_rank;       /* r_kv */
+    uint32_t qk_nope_head_dim;   /* d_n */
+    uint32_t qk_rope_head_dim;   /* d_r */
+    uint32_t v_head_dim;         /* d_v */
+    uint32_t n_expert;           /* E */
+    uint32_t n_expert_used;      /* k */
+    uint32_t n_expert_shared;    /* S */
+    uint32_t n_ff;               /* F: dense MLP width */
+    uint32_t n_ff_exp;           /* F_e: expert width */
+    uint32_t n_dense_lead;       /* n_dense: blocks < n_dense are dense */
+    uint32_t n_group;            /* G */
+    uint32_t n_group_used;       /* G_k */
+    deepseek_gating gating;
+    bool expert_weights_norm;
+    float expert_weights_scale;
+    float rms_norm_eps;
+    uint32_t n_vocab;
+    uint32_t n_ctx_train;
+    uint32_t n_nextn_layers;     /* V3 multi-token-prediction layers (skipped) */
+    float rope_freq_base;
+    bool rope_yarn;              /* YaRN scaling present */
+    float rope_scaling_factor;   /* 1 when absent */
+    uint32_t rope_orig_ctx;
+    float yarn_beta_fast, yarn_beta_slow;
+    float yarn_mscale, yarn_mscale_all_dim;
+    float yarn_log_multiplier;   /* GGUF form: 0.1 * mscale_all_dim */
+    int64_t bos_token_id, eos_token_id; /* -1 when unknown */
+} deepseek_config;
+
+/* From GGUF keys with prefix "deepseek2."; absent optional keys take llama.cpp's defaults (gating softmax,
+ * expert_weights_norm false, expert_weights_scale 1, group counts 1, no q-LoRA, no shared or dense blocks). */
+mlavk_status deepseek_config_from_gguf(const gguf_file *gguf, deepseek_config *out);
+
+/* From the text of an HF config.json (DeepseekV2ForCausalLM / DeepseekV3ForCausalLM); name for messages. */
+mlavk_status deepseek_config_from_json(const char *json, size_t len, const char *name, deepseek_config *out);
+
+/* Checks relations the model code relies on (k <= E, G_k <= G, E divisible by G, ...). */
+mlavk_status deepseek_config_validate(const deepseek_config *c, const char *name);
+
+typedef enum deepseek_kv_b_form {
+    DEEPSEEK_KV_B_LEGACY, /* one attn_kv_b {r_kv, H*(d_n+d_v)}, split at load */
+    DEEPSEEK_KV_B_SPLIT,  /* attn_k_b {d_n, r_kv, H} and attn_v_b {r_kv, d_v, H} */
+} deepseek_kv_b_form;
+
+typedef struct deepseek_tensor_spec {
+    char name[64];              /* canonical GGUF name */
+    uint32_t n_dims;
+    uint64_t dims[4];           /* ggml order, innermost first */
+    bool optional;              /* checked only when present (exp_probs_b.bias) */
+    bool routed_expert;         /* one slice per routed expert: counts k/E towards active parameters */
+} deepseek_tensor_spec;
+
+/* Every tensor of the model; free *specs with free(). */
+mlavk_status deepseek_manifest(const deepseek_config *c, deepseek_kv_b_form form, deepseek_tensor_spec **specs,
+                               uint32_t *count);
+
+/* "{2048, 102400}" */
+void deepseek_format_dims(char *dst, size_t cap, uint32_t n_dims, const uint64_t *dims);
+
+#endif

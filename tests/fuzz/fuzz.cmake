@@ -1,0 +1,23 @@
+# Fuzz harnesses: libFuzzer binaries with -DMLAVK_FUZZ=ON (clang), and in every build a replay test that runs
+# each harness over its seed corpus and past crashers. tests/fuzz/fuzz_tokenizer_json.c joins when it exists.
+set(FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(FUZZ_HARNESSES gguf safetensors config_json)
+if(EXISTS ${FUZZ_DIR}/fuzz_tokenizer_json.c)
+  list(APPEND FUZZ_HARNESSES tokenizer_json)
+endif()
+if(MLAVK_FUZZ AND NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "MLAVK_FUZZ needs clang (configure with CC=clang)")
+endif()
+foreach(harness ${FUZZ_HARNESSES})
+  add_executable(fuzz_replay_${harness} ${FUZZ_DIR}/fuzz_${harness}.c ${FUZZ_DIR}/replay_main.c)
+  target_link_libraries(fuzz_replay_${harness} PRIVATE mlavk_base)
+  add_test(NAME fuzz_corpus_and_crashers_replay_cleanly_${harness}
+    COMMAND fuzz_replay_${harness} ${FUZZ_DIR}/corpus/${harness} ${FUZZ_DIR}/crashers/${harness})
+  set_tests_properties(fuzz_corpus_and_crashers_replay_cleanly_${harness} PROPERTIES LABELS base)
+  if(MLAVK_FUZZ)
+    add_executable(fuzz_${harness} ${FUZZ_DIR}/fuzz_${harness}.c)
+    target_compile_options(fuzz_${harness} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${harness} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_${harness} PRIVATE mlavk_base)
+  endif()
+endforeach()
