@@ -13,6 +13,11 @@ static void print_usage(FILE *out)
             "\n"
             "commands:\n"
             "  devices [--device D]   list Vulkan devices and their properties; mark the one that would be used\n"
+            "  tokenize (-m MODEL | --tokenizer FILE) [-p TEXT | -f FILE] [--no-bos] [--pieces] [--bench]\n"
+            "                         print the token ids of the text (--pieces: one token per line with its text;\n"
+            "                         --bench: measure the encoding speed)\n"
+            "  detokenize (-m MODEL | --tokenizer FILE) -p ID,ID,...\n"
+            "                         print the text of the token ids\n"
             "\n"
             "options:\n"
             "  --help                 show this help\n"
@@ -40,6 +45,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "devices") == 0)
         return cli_devices(argc - 1, argv + 1);
+    if (strcmp(command, "tokenize") == 0)
+        return cli_tokenize(argc - 1, argv + 1);
+    if (strcmp(command, "detokenize") == 0)
+        return cli_detokenize(argc - 1, argv + 1);
     fprintf(stderr, "mlavk: unknown command '%s' (see mlavk --help)\n", command);
     return 2;
 }
