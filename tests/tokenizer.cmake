@@ -16,3 +16,7 @@ add_custom_target(tokenizer_test_data ALL DEPENDS ${TOKENIZER_JSON})
 
 mlavk_test(tokenizer_matches_the_reference_ids_on_the_golden_corpus SOURCES test_tokenizer_golden.c test_tokenizer_common.c
   ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(chat_templates_render_the_reference_text_and_ids SOURCES test_tokenizer_chat.c test_tokenizer_common.c
+  ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(decoding_restores_the_text_and_streams_whole_characters
+  SOURCES test_tokenizer_decode.c test_tokenizer_common.c ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
