@@ -22,3 +22,5 @@ mlavk_test(decoding_restores_the_text_and_streams_whole_characters
   SOURCES test_tokenizer_decode.c test_tokenizer_common.c ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
 mlavk_test(utf8_repair_replaces_each_maximal_invalid_subsequence SOURCES test_tokenizer_utf8.c)
 mlavk_test(bpe_merges_by_rank_and_matches_added_tokens_first SOURCES test_tokenizer_bpe.c)
+mlavk_test(gguf_vocabulary_arrays_tokenize_like_tokenizer_json SOURCES test_tokenizer_gguf.c test_tokenizer_common.c
+  ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
