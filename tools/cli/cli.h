@@ -6,6 +6,8 @@
 
 int cli_devices(int argc, char **argv);
 int cli_info(int argc, char **argv);
+int cli_tokenize(int argc, char **argv);
+int cli_detokenize(int argc, char **argv);
 
 /* Prints "mlavk: <detail>" (or the status description) to stderr and returns exit code 1. */
 int cli_report(mlavk_status status);

@@ -16,6 +16,11 @@ static void print_usage(FILE *out)
             "  info MODEL [-c CTX]    describe a GGUF file or HF checkpoint directory: hyperparameters, tensors,\n"
             "                         parameters, memory for weights, KV cache and scratch (refuses models with\n"
             "                         tensor types the GPU kernels cannot run)\n"
+            "  tokenize (-m MODEL | --tokenizer FILE) [-p TEXT | -f FILE] [--no-bos] [--pieces] [--bench]\n"
+            "                         print the token ids of the text (--pieces: one token per line with its text;\n"
+            "                         --bench: measure the encoding speed)\n"
+            "  detokenize (-m MODEL | --tokenizer FILE) -p ID,ID,...\n"
+            "                         print the text of the token ids\n"
             "\n"
             "options:\n"
             "  --help                 show this help\n"
@@ -45,6 +50,10 @@ int main(int argc, char **argv)
         return cli_devices(argc - 1, argv + 1);
     if (strcmp(command, "info") == 0)
         return cli_info(argc - 1, argv + 1);
+    if (strcmp(command, "tokenize") == 0)
+        return cli_tokenize(argc - 1, argv + 1);
+    if (strcmp(command, "detokenize") == 0)
+        return cli_detokenize(argc - 1, argv + 1);
     fprintf(stderr, "mlavk: unknown command '%s' (see mlavk --help)\n", command);
     return 2;
 }

@@ -1,0 +1,161 @@
+/* Encoding: added tokens are found in the raw text first; the text between them is split by the
+ * pre-tokenizer regexes and each piece is byte-pair encoded. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer/tok_internal.h"
+#include "tokenizer/tok_utf8.h"
+#include "util/status.h"
+
+mlavk_status tok_compile_regexes(mlavk_tokenizer *t, const tok_text *regexes, uint32_t count)
+{
+    t->regexes = calloc(count ? count : 1, sizeof *t->regexes);
+    if (!t->regexes)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory for the pre-tokenizer", t->source);
+    for (uint32_t i = 0; i < count; i++) {
+        int error;
+        PCRE2_SIZE error_offset;
+        t->regexes[i] = pcre2_compile((PCRE2_SPTR)regexes[i].bytes, regexes[i].length, PCRE2_UTF | PCRE2_UCP,
+                                      &error, &error_offset, NULL);
+        if (!t->regexes[i]) {
+            PCRE2_UCHAR message[160];
+            pcre2_get_error_message(error, message, sizeof message);
+            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: pre-tokenizer regex %u does not compile at offset %zu: %s",
+                              t->source, i, (size_t)error_offset, (const char *)message);
+        }
+        t->regex_count = i + 1;
+        /* JIT is only a speed-up: without it (or on a platform that lacks it) matching is the same. */
+        pcre2_jit_compile(t->regexes[i], PCRE2_JIT_COMPLETE);
+    }
+    t->match = pcre2_match_data_create(4, NULL);
+    if (!t->match)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory for the pre-tokenizer", t->source);
+    return MLAVK_OK;
+}
+
+static size_t utf8_char_length(const char *text, size_t length)
+{
+    size_t subpart, n = tok_utf8_sequence((const uint8_t *)text, length, &subpart);
+    return n ? n : subpart;
+}
+
+/* Splits text with regex `level` (matches and the gaps between them each become a piece) and hands every
+ * piece to the next level; past the last level a piece is one word for BPE. */
+static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *text, size_t length, tok_ids *out)
+{
+    if (length == 0)
+        return MLAVK_OK;
+    if (level == t->regex_count)
+        return tok_bpe_word(t, text, length, out);
+    size_t gap_start = 0, offset = 0;
+    while (offset < length) {
+        int rc = pcre2_match(t->regexes[level], (PCRE2_SPTR)text, length, offset, PCRE2_NO_UTF_CHECK, t->match,
+                             NULL);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0)
+            return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: pre-tokenizer regex %u failed (PCRE2 error %d)",
+                              t->source, level, rc);
+        PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(t->match);
+        size_t start = ovector[0], end = ovector[1];
+        if (end == start) {
+            /* An empty match splits nothing; step over one character. */
+            offset = start + utf8_char_length(text + start, length - start);
+            continue;
+        }
+        MLAVK_TRY(split_level(t, level + 1, text + gap_start, start - gap_start, out));
+        MLAVK_TRY(split_level(t, level + 1, text + start, end - start, out));
+        gap_start = offset = end;
+    }
+    return split_level(t, level + 1, text + gap_start, length - gap_start, out);
+}
+
+mlavk_status tok_encode_plain(mlavk_tokenizer *t, const char *text, size_t length, tok_ids *out)
+{
+    return split_level(t, 0, text, length, out);
+}
+
+static bool is_word_byte(uint8_t byte)
+{
+    /* Any non-ASCII byte counts as part of a word: letters of other scripts must not end a single word. */
+    return byte >= 0x80 || byte == '_' || (byte >= '0' && byte <= '9') || ((byte | 0x20) >= 'a' && (byte | 0x20) <= 'z');
+}
+
+static bool is_space_byte(uint8_t byte) { return byte == ' ' || (byte >= '\t' && byte <= '\r'); }
+
+/* The longest added token starting at text[at], or NULL. */
+static const tok_added *added_at(const mlavk_tokenizer *t, const char *text, size_t length, size_t at)
+{
+    uint8_t first = (uint8_t)text[at];
+    for (uint32_t i = t->added_start[first]; i < t->added_start[first + 1]; i++) {
+        const tok_added *a = &t->added[i];
+        if (a->length > length - at || memcmp(text + at, t->added_text + a->offset, a->length) != 0)
+            continue;
+        if (a->single_word && ((at > 0 && is_word_byte((uint8_t)text[at - 1])) ||
+                               (at + a->length < length && is_word_byte((uint8_t)text[at + a->length]))))
+            continue;
+        return a;
+    }
+    return NULL;
+}
+
+static mlavk_status encode_text(mlavk_tokenizer *t, const char *text, size_t length, tok_ids *out)
+{
+    size_t segment_start = 0, at = 0;
+    while (at < length) {
+        const tok_added *a = t->added_start[(uint8_t)text[at] + 1] > t->added_start[(uint8_t)text[at]]
+                                 ? added_at(t, text, length, at)
+                                 : NULL;
+        if (!a) {
+            at++;
+            continue;
+        }
+        size_t segment_end = at;
+        if (a->lstrip)
+            while (segment_end > segment_start && is_space_byte((uint8_t)text[segment_end - 1]))
+                segment_end--;
+        MLAVK_TRY(tok_encode_plain(t, text + segment_start, segment_end - segment_start, out));
+        MLAVK_TRY(tok_ids_push(out, (int32_t)a->id));
+        at += a->length;
+        if (a->rstrip)
+            while (at < length && is_space_byte((uint8_t)text[at]))
+                at++;
+        segment_start = at;
+    }
+    return tok_encode_plain(t, text + segment_start, length - segment_start, out);
+}
+
+mlavk_status mlavk_tokenize(mlavk_tokenizer *t, const char *text, size_t length, int add_bos, int32_t **ids,
+                            size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    if (!t || (!text && length))
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "mlavk_tokenize: no tokenizer or no text");
+    char *repaired = NULL;
+    if (!tok_utf8_valid(text, length)) {
+        repaired = malloc(3 * length);
+        if (!repaired)
+            return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "mlavk_tokenize: out of memory for %zu bytes", length);
+        length = tok_utf8_repair(text, length, repaired);
+        text = repaired;
+    }
+    tok_ids out = {0};
+    mlavk_status status = MLAVK_OK;
+    bool bos = add_bos < 0 ? t->add_bos : add_bos > 0;
+    if (bos && t->bos_id < 0)
+        status = mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: a BOS token was asked for but the tokenizer has none",
+                            t->source);
+    else if (bos)
+        status = tok_ids_push(&out, t->bos_id);
+    if (status == MLAVK_OK && length > 0)
+        status = encode_text(t, text, length, &out);
+    free(repaired);
+    if (status != MLAVK_OK) {
+        free(out.ids);
+        return status;
+    }
+    *ids = out.ids;
+    *count = out.count;
+    return MLAVK_OK;
+}

@@ -1,0 +1,55 @@
+# Tokenizer (runtime/tokenizer): exact ids against the reference tokenizer, decoding, loaders, chat templates, CLI.
+# The DeepSeek-V3 tokenizer.json is kept gzip-compressed in tests/data and unpacked into the build directory.
+find_program(GZIP_EXECUTABLE gzip REQUIRED)
+set(TOKENIZER_DATA ${CMAKE_CURRENT_BINARY_DIR}/tokenizer_data)
+set(TOKENIZER_JSON ${TOKENIZER_DATA}/tokenizer.json)
+set(TOKENIZER_GOLDEN ${CMAKE_CURRENT_SOURCE_DIR}/data/tokenizer_golden.json)
+add_custom_command(OUTPUT ${TOKENIZER_JSON} ${TOKENIZER_DATA}/tokenizer_config.json
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${TOKENIZER_DATA}
+  COMMAND ${GZIP_EXECUTABLE} -dc ${CMAKE_CURRENT_SOURCE_DIR}/data/deepseek-v3-tokenizer.json.gz > ${TOKENIZER_JSON}
+  COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_SOURCE_DIR}/data/deepseek-v3-tokenizer_config.json
+          ${TOKENIZER_DATA}/tokenizer_config.json
+  DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/data/deepseek-v3-tokenizer.json.gz
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/deepseek-v3-tokenizer_config.json
+  COMMENT "Unpacking the DeepSeek-V3 tokenizer.json for the tests")
+add_custom_target(tokenizer_test_data ALL DEPENDS ${TOKENIZER_JSON})
+
+mlavk_test(tokenizer_matches_the_reference_ids_on_the_golden_corpus SOURCES test_tokenizer_golden.c test_tokenizer_common.c
+  ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(chat_templates_render_the_reference_text_and_ids SOURCES test_tokenizer_chat.c test_tokenizer_common.c
+  ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(decoding_restores_the_text_and_streams_whole_characters
+  SOURCES test_tokenizer_decode.c test_tokenizer_common.c ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(utf8_repair_replaces_each_maximal_invalid_subsequence SOURCES test_tokenizer_utf8.c)
+mlavk_test(bpe_merges_by_rank_and_matches_added_tokens_first SOURCES test_tokenizer_bpe.c)
+mlavk_test(gguf_vocabulary_arrays_tokenize_like_tokenizer_json SOURCES test_tokenizer_gguf.c test_tokenizer_common.c
+  ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
+mlavk_test(malformed_tokenizer_json_is_an_error_not_a_crash SOURCES test_tokenizer_json_errors.c)
+
+# CLI
+add_test(NAME cli_tokenize_prints_the_ids_with_bos
+  COMMAND mlavk_cli tokenize --tokenizer ${TOKENIZER_JSON} -p "Hi!")
+set_tests_properties(cli_tokenize_prints_the_ids_with_bos PROPERTIES PASS_REGULAR_EXPRESSION "^0,23166,3\n$")
+add_test(NAME cli_tokenize_prints_pieces_one_per_line
+  COMMAND mlavk_cli tokenize --tokenizer ${TOKENIZER_JSON} --no-bos --pieces -p "Hello world\n")
+set_tests_properties(cli_tokenize_prints_pieces_one_per_line PROPERTIES
+  PASS_REGULAR_EXPRESSION "^19923\tHello\n2058\t world\n")
+add_test(NAME cli_detokenize_prints_the_text
+  COMMAND mlavk_cli detokenize --tokenizer ${TOKENIZER_JSON} -p 0,19923,2058,3)
+set_tests_properties(cli_detokenize_prints_the_text PROPERTIES
+  PASS_REGULAR_EXPRESSION "^<｜begin▁of▁sentence｜>Hello world!\n$")
+mlavk_failure_test(cli_tokenize_reports_a_missing_tokenizer_file
+  PATTERN "^mlavk: /nonexistent/tokenizer.json: cannot open"
+  COMMAND $<TARGET_FILE:mlavk_cli> tokenize --tokenizer /nonexistent/tokenizer.json -p hi)
+mlavk_failure_test(cli_tokenize_reports_invalid_json
+  PATTERN "^mlavk: .*tokenizer_invalid.json: not valid JSON"
+  COMMAND $<TARGET_FILE:mlavk_cli> tokenize --tokenizer ${CMAKE_CURRENT_SOURCE_DIR}/data/tokenizer_invalid.json -p hi)
+mlavk_failure_test(cli_tokenize_reports_a_tokenizer_json_without_a_model_section
+  PATTERN "^mlavk: .*tokenizer_no_model.json: no \"model\" section"
+  COMMAND $<TARGET_FILE:mlavk_cli> tokenize --tokenizer ${CMAKE_CURRENT_SOURCE_DIR}/data/tokenizer_no_model.json -p hi)
+mlavk_failure_test(cli_tokenize_says_gguf_models_are_not_supported_yet
+  PATTERN "^mlavk: model.gguf: reading the tokenizer from a GGUF model is not available yet"
+  COMMAND $<TARGET_FILE:mlavk_cli> tokenize -m model.gguf -p hi)
+mlavk_failure_test(cli_detokenize_reports_an_id_outside_the_vocabulary
+  PATTERN "^mlavk: .*tokenizer.json: token id 999999 is outside the vocabulary"
+  COMMAND $<TARGET_FILE:mlavk_cli> detokenize --tokenizer ${TOKENIZER_JSON} -p 5,999999)
