@@ -86,16 +86,26 @@ static mlavk_status load_tensor(loader *l, const char *name, model_tensor *t)
     t->cols = (uint32_t)src->dims[0];
     t->rows = (uint32_t)src->dims[1];
     t->stack = (uint32_t)src->dims[2];
-    uint64_t unit_bytes = t->stack > 1 ? t->rows * row_bytes(src->type, t->cols) : row_bytes(src->type, t->cols);
+    /* Vectors (norm weights, the router bias) are read by kernels as F32 whatever the checkpoint's dtype. */
+    bool vector = src->n_dims == 1;
+    if (vector)
+        t->type = GGML_TYPE_F32;
+    uint64_t unit_bytes = t->stack > 1 ? t->rows * row_bytes(t->type, t->cols) : row_bytes(t->type, t->cols);
     uint64_t units = t->stack > 1 ? t->stack : t->rows;
     MLAVK_TRY(plan_pieces(l->m, src, t, units, unit_bytes));
     uint8_t *data = malloc(src->n_bytes ? src->n_bytes : 1);
-    if (!data)
+    float *converted = vector ? malloc(src->n_elements * sizeof(float)) : NULL;
+    if (!data || (vector && !converted)) {
+        free(data);
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory reading %s", src->origin, name);
+    }
     mlavk_status status = tensor_source_read(src, data, src->n_bytes);
+    if (status == MLAVK_OK && vector)
+        status = dequantize_to_f32(src->type, data, converted, src->n_elements, name);
     if (status == MLAVK_OK)
-        status = upload_pieces(l, t, name, data, unit_bytes, units);
+        status = upload_pieces(l, t, name, vector ? (const uint8_t *)converted : data, unit_bytes, units);
     free(data);
+    free(converted);
     return status;
 }
 

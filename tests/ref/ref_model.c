@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/half.h"
+
 /* y[rows] = W[rows][cols] x[cols] */
 static void matvec(const double *w, const double *x, double *y, int rows, int cols)
 {
@@ -124,6 +126,12 @@ static void attention(const ref_model *m, const ref_layer *w, ref_state *s, int 
     matvec(w->wkv_a, x, kv, rkv + dr, c->dim);
     rms_norm(kv, w->kv_a_norm, latent, rkv, c->rms_eps);
     rope(c, kv + rkv, pos);
+    if (s->f16_cache) {
+        for (int i = 0; i < rkv; i++)
+            latent[i] = mlavk_f16_to_f32(mlavk_f32_to_f16((float)latent[i]));
+        for (int i = 0; i < dr; i++)
+            kv[rkv + i] = mlavk_f16_to_f32(mlavk_f32_to_f16((float)kv[rkv + i]));
+    }
 
     double *keys = s->keys[layer] + (size_t)pos * H * dq, *values = s->values[layer] + (size_t)pos * H * dv;
     for (int h = 0; h < H; h++) {
@@ -240,6 +248,9 @@ static void moe(const ref_model *m, const ref_layer *w, ref_state *s, int layer,
     for (int j = 0; j < k; j++) {
         idx[j] = best_index(sel, allowed, E);
         allowed[idx[j]] = false;
+        int runner_up = best_index(sel, allowed, E);
+        if (j == k - 1 && runner_up >= 0)
+            s->routing_margin = fmin(s->routing_margin, sel[idx[j]] - sel[runner_up]);
         weight_sum += weight[j] = sc[idx[j]];
         s->experts_chosen[layer * (k + 1) + j] = idx[j];
     }
@@ -264,6 +275,7 @@ void ref_forward(const ref_model *m, ref_state *s, int token, double *logits)
     const int D = c->dim;
     double *x = malloc(D * sizeof *x), *h = malloc(D * sizeof *h), *t = malloc(D * sizeof *t);
     memcpy(x, m->embed + (size_t)token * D, D * sizeof *x);
+    s->routing_margin = INFINITY;
     for (int l = 0; l < c->n_layers; l++) {
         const ref_layer *w = &m->layers[l];
         rms_norm(x, w->attn_norm, h, D, c->rms_eps);

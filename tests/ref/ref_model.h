@@ -52,9 +52,11 @@ typedef struct ref_model {
 /* The per-head keys and values of every position so far (the naive cache). */
 typedef struct ref_state {
     int capacity, pos;
+    bool f16_cache;             /* round the cached latent and rope key to F16, as an F16 latent cache does */
     double **keys;              /* [layer] -> [pos][H][d_n+d_r] */
     double **values;            /* [layer] -> [pos][H][d_v] */
     int *experts_chosen;        /* [layer][k] of the last token, for routing checks */
+    double routing_margin;      /* of the last token: smallest gap between a chosen and a passed-over score */
 } ref_state;
 
 bool ref_state_init(ref_state *s, const ref_config *c, int capacity);
