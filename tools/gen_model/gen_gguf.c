@@ -257,6 +257,7 @@ void gen_write_gguf(const gen_config *cfg, gen_model *model, const gen_vocab *vo
         put_u32(&info, t->type);
         put_u64(&info, t->offset);
     }
+    gen_make_dirs(path, false);
     FILE *f = gen_open(path);
     buffer head = {0};
     put(&head, "GGUF", 4);

@@ -98,13 +98,13 @@ static void affine_search(const float *x, int n, int nmax, float *scale, float *
     *scale = 0.0f;
     if (hi <= lo)
         return;
-    double best = INFINITY;
-    for (int step = 0; step <= 10; step++) {
-        float s = (hi - lo) / (float)nmax * (1.0f - 0.02f * (float)step);
-        double err = 0.0;
+    float best = INFINITY;
+    for (int step = 0; step < 5; step++) {
+        float s = (hi - lo) / (float)nmax * (1.0f - 0.04f * (float)step), inv = 1.0f / s, err = 0.0f;
         for (int i = 0; i < n; i++) {
-            float e = s * (float)clamp_q((x[i] - lo) / s, nmax) + lo - x[i];
-            err += (double)e * e;
+            int q = (int)((x[i] - lo) * inv + 0.5f); /* non-negative: truncation rounds */
+            float e = s * (float)(q > nmax ? nmax : q) + lo - x[i];
+            err += e * e;
         }
         if (err < best) {
             best = err;
