@@ -40,3 +40,9 @@ mlavk_failure_test(generator_rejects_more_experts_used_than_experts PATTERN "--e
   COMMAND ${gen} --preset v3-tiny --experts-used 99 --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
 mlavk_failure_test(generator_rejects_an_unknown_type PATTERN "unknown type 'q3_k'"
   COMMAND ${gen} --preset v3-tiny --type q3_k --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
+
+# Same flags, same bytes: the fixture's q4_k file is reproduced exactly (threads must not change the output).
+add_test(NAME generator_output_is_reproducible
+  COMMAND sh -c "\"$1\" --preset v3-tiny --type q4_k --out-gguf \"$2.again\" && cmp \"$2\" \"$2.again\""
+          sh ${gen} ${MLAVK_MODELS_DIR}/v3-tiny/v3-tiny-q4_k.gguf)
+set_tests_properties(generator_output_is_reproducible PROPERTIES FIXTURES_REQUIRED generated_models)
