@@ -157,18 +157,19 @@ typedef struct worker {
     const gen_weight *w;
     ggml_type type;
     uint64_t ne0, row0, rows;
-    float *values;
+    float *fill;      /* where to draw the rows' values, or NULL when src is prefilled */
+    const float *src; /* the rows to encode */
     uint8_t *out;
 } worker;
 
 static void *encode_rows(void *arg)
 {
     worker *k = arg;
-    if (k->w)
-        gen_fill(k->cfg, k->w, k->row0 * k->ne0, k->rows * k->ne0, k->values);
+    if (k->fill)
+        gen_fill(k->cfg, k->w, k->row0 * k->ne0, k->rows * k->ne0, k->fill);
     uint64_t row_bytes = gen_row_bytes(k->type, k->ne0);
     for (uint64_t r = 0; r < k->rows; r++)
-        gen_quantize_row(k->type, k->values + r * k->ne0, k->ne0, k->out + r * row_bytes);
+        gen_quantize_row(k->type, k->src + r * k->ne0, k->ne0, k->out + r * row_bytes);
     return NULL;
 }
 
@@ -203,8 +204,9 @@ static void write_rows(FILE *f, const gen_config *cfg, const gen_tensor *t, cons
     for (uint64_t r = 0; r < rows; r += chunk_rows) {
         uint64_t n = rows - r < chunk_rows ? rows - r : chunk_rows, half = n / 2;
         const float *src = prefilled ? prefilled + r * ne0 : values;
-        worker k[2] = {{cfg, w, t->type, ne0, r, half, (float *)src, out},
-                       {cfg, w, t->type, ne0, r + half, n - half, (float *)src + half * ne0, out + half * row_bytes}};
+        worker k[2] = {{cfg, w, t->type, ne0, r, half, values, src, out},
+                       {cfg, w, t->type, ne0, r + half, n - half, values ? values + half * ne0 : NULL, src + half * ne0,
+                        out + half * row_bytes}};
         if (half)
             gen_run2(encode_rows, &k[0], &k[1]);
         else
