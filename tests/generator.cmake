@@ -8,7 +8,7 @@
 #   P-q4_k.gguf + hf-f32-sharded/    (--type q4_k --hf-dtype f32 --shards 3)
 # and v2-lite-tiny/v2-lite-tiny-legacy-f32.gguf (--legacy-kv-b). All with the default seed 1.
 set(MLAVK_MODELS_DIR ${CMAKE_BINARY_DIR}/models)
-set(gen $<TARGET_FILE:mlavk_gen_model>)
+set(mlavk_gen $<TARGET_FILE:mlavk_gen_model>)
 foreach(preset v2-lite-tiny v2-tiny v3-tiny)
   set(dir ${MLAVK_MODELS_DIR}/${preset})
   foreach(variant "f32;f32;hf-f32" "f16;f16;hf-f16" "bf16;bf16;hf-bf16" "q8_0;fp8;hf-fp8"
@@ -21,13 +21,13 @@ foreach(preset v2-lite-tiny v2-tiny v3-tiny)
       set(shards 3)
     endif()
     add_test(NAME generator_writes_${preset}_${type}
-      COMMAND ${gen} --preset ${preset} --type ${type} --hf-dtype ${hf_dtype} --shards ${shards}
+      COMMAND ${mlavk_gen} --preset ${preset} --type ${type} --hf-dtype ${hf_dtype} --shards ${shards}
               --out-gguf ${dir}/${preset}-${type}.gguf --out-hf ${dir}/${hf_dir})
     set_tests_properties(generator_writes_${preset}_${type} PROPERTIES FIXTURES_SETUP generated_models)
   endforeach()
 endforeach()
 add_test(NAME generator_writes_v2-lite-tiny_legacy_kv_b
-  COMMAND ${gen} --preset v2-lite-tiny --legacy-kv-b --out-gguf ${MLAVK_MODELS_DIR}/v2-lite-tiny/v2-lite-tiny-legacy-f32.gguf)
+  COMMAND ${mlavk_gen} --preset v2-lite-tiny --legacy-kv-b --out-gguf ${MLAVK_MODELS_DIR}/v2-lite-tiny/v2-lite-tiny-legacy-f32.gguf)
 set_tests_properties(generator_writes_v2-lite-tiny_legacy_kv_b PROPERTIES FIXTURES_SETUP generated_models)
 
 mlavk_test(generator_quantizers_round_trip SOURCES test_generator_quant.c ${PROJECT_SOURCE_DIR}/tools/gen_model/gen_quant.c)
@@ -35,14 +35,14 @@ mlavk_test(generated_gguf_and_safetensors_agree SOURCES test_generator_models.c 
 set_tests_properties(generated_gguf_and_safetensors_agree PROPERTIES FIXTURES_REQUIRED generated_models)
 
 mlavk_failure_test(generator_rejects_an_unknown_preset PATTERN "unknown preset 'v9'"
-  COMMAND ${gen} --preset v9 --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
+  COMMAND ${mlavk_gen} --preset v9 --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
 mlavk_failure_test(generator_rejects_more_experts_used_than_experts PATTERN "--experts-used must be between"
-  COMMAND ${gen} --preset v3-tiny --experts-used 99 --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
+  COMMAND ${mlavk_gen} --preset v3-tiny --experts-used 99 --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
 mlavk_failure_test(generator_rejects_an_unknown_type PATTERN "unknown type 'q3_k'"
-  COMMAND ${gen} --preset v3-tiny --type q3_k --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
+  COMMAND ${mlavk_gen} --preset v3-tiny --type q3_k --out-gguf ${CMAKE_BINARY_DIR}/never.gguf)
 
 # Same flags, same bytes: the fixture's q4_k file is reproduced exactly (threads must not change the output).
 add_test(NAME generator_output_is_reproducible
   COMMAND sh -c "\"$1\" --preset v3-tiny --type q4_k --out-gguf \"$2.again\" && cmp \"$2\" \"$2.again\""
-          sh ${gen} ${MLAVK_MODELS_DIR}/v3-tiny/v3-tiny-q4_k.gguf)
+          sh ${mlavk_gen} ${MLAVK_MODELS_DIR}/v3-tiny/v3-tiny-q4_k.gguf)
 set_tests_properties(generator_output_is_reproducible PROPERTIES FIXTURES_REQUIRED generated_models)
