@@ -302,6 +302,8 @@ static void check_tokenizer(const char *gguf_path, const mini_hf *hf)
         CHECK(mini_gguf_u32(&g, "tokenizer.ggml.bos_token_id", &bos) && bos == cfg_u(hf->config, "bos_token_id"));
         CHECK(mini_gguf_u32(&g, "tokenizer.ggml.eos_token_id", &eos) && eos == cfg_u(hf->config, "eos_token_id"));
         CHECK(mini_gguf_bool(&g, "tokenizer.ggml.add_bos_token", &add_bos) && add_bos);
+        uint32_t pad = 99;
+        CHECK(mini_gguf_u32(&g, "tokenizer.ggml.padding_token_id", &pad) && pad == eos);
         CHECK(cJSON_IsTrue(cJSON_GetObjectItem(hf->tokenizer_config, "add_bos_token")));
         const cJSON *added = cJSON_GetObjectItem(hf->tokenizer, "added_tokens");
         CHECK_MSG(cJSON_GetArraySize(added) == 2 && cfg_u(added->child, "id") == bos, "tokenizer.json: added_tokens");

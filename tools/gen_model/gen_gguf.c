@@ -133,6 +133,7 @@ static void tokenizer(buffer *b, const gen_vocab *v)
     kv_strings(b, "tokenizer.ggml.merges", v->merges, v->n_merges);
     kv_u32(b, "tokenizer.ggml.bos_token_id", v->bos);
     kv_u32(b, "tokenizer.ggml.eos_token_id", v->eos);
+    kv_u32(b, "tokenizer.ggml.padding_token_id", v->eos); /* tokenizer_config.json pads with EOS */
     kv_bool(b, "tokenizer.ggml.add_bos_token", true);
     kv_bool(b, "tokenizer.ggml.add_eos_token", false);
 }
