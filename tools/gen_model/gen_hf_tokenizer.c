@@ -1,7 +1,6 @@
 /* tokenizer.json and tokenizer_config.json equivalent to the GGUF vocabulary. */
 #include "gen_model.h"
 
-#include <string.h>
 
 /* The pre_tokenizer of DeepSeek-V3's tokenizer.json, verbatim (the data, with \u escapes). */
 static const char v3_pre_tokenizer[] =
