@@ -18,7 +18,8 @@ static const char usage[] =
     "  --legacy-kv-b        GGUF attn_kv_b instead of attn_k_b + attn_v_b\n"
     "  --no-yarn            plain RoPE (no rope_scaling)\n"
     "  --layers N --dim N --heads N --vocab N --ctx N --experts N --experts-used N\n"
-    "  --ffn N --ffn-exp N --dense N --q-lora N --kv-lora N --groups N --groups-used N\n";
+    "  --ffn N --ffn-exp N --dense N --shared N --q-lora N --kv-lora N --d-nope N --d-rope N --d-v N\n"
+    "  --groups N --groups-used N\n";
 
 static void preset_v2_lite_tiny(gen_config *c)
 {
@@ -106,7 +107,9 @@ static bool parse_dim_flag(gen_config *c, const char *flag, const char *value)
         {"--ffn-exp", offsetof(gen_config, ffn_exp)}, {"--dense", offsetof(gen_config, n_dense)},
         {"--q-lora", offsetof(gen_config, q_lora)}, {"--kv-lora", offsetof(gen_config, kv_lora)},
         {"--groups", offsetof(gen_config, groups)}, {"--groups-used", offsetof(gen_config, groups_used)},
-        {"--shards", offsetof(gen_config, shards)},
+        {"--shards", offsetof(gen_config, shards)}, {"--shared", offsetof(gen_config, experts_shared)},
+        {"--d-nope", offsetof(gen_config, d_nope)}, {"--d-rope", offsetof(gen_config, d_rope)},
+        {"--d-v", offsetof(gen_config, d_v)},
     };
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
         if (strcmp(flag, dims[i].flag) == 0) {

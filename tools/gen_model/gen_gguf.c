@@ -133,6 +133,7 @@ static void tokenizer(buffer *b, const gen_vocab *v)
     kv_strings(b, "tokenizer.ggml.merges", v->merges, v->n_merges);
     kv_u32(b, "tokenizer.ggml.bos_token_id", v->bos);
     kv_u32(b, "tokenizer.ggml.eos_token_id", v->eos);
+    kv_u32(b, "tokenizer.ggml.padding_token_id", v->eos); /* tokenizer_config.json pads with EOS */
     kv_bool(b, "tokenizer.ggml.add_bos_token", true);
     kv_bool(b, "tokenizer.ggml.add_eos_token", false);
 }
@@ -157,18 +158,19 @@ typedef struct worker {
     const gen_weight *w;
     ggml_type type;
     uint64_t ne0, row0, rows;
-    float *values;
+    float *fill;      /* where to draw the rows' values, or NULL when src is prefilled */
+    const float *src; /* the rows to encode */
     uint8_t *out;
 } worker;
 
 static void *encode_rows(void *arg)
 {
     worker *k = arg;
-    if (k->w)
-        gen_fill(k->cfg, k->w, k->row0 * k->ne0, k->rows * k->ne0, k->values);
+    if (k->fill)
+        gen_fill(k->cfg, k->w, k->row0 * k->ne0, k->rows * k->ne0, k->fill);
     uint64_t row_bytes = gen_row_bytes(k->type, k->ne0);
     for (uint64_t r = 0; r < k->rows; r++)
-        gen_quantize_row(k->type, k->values + r * k->ne0, k->ne0, k->out + r * row_bytes);
+        gen_quantize_row(k->type, k->src + r * k->ne0, k->ne0, k->out + r * row_bytes);
     return NULL;
 }
 
@@ -203,8 +205,9 @@ static void write_rows(FILE *f, const gen_config *cfg, const gen_tensor *t, cons
     for (uint64_t r = 0; r < rows; r += chunk_rows) {
         uint64_t n = rows - r < chunk_rows ? rows - r : chunk_rows, half = n / 2;
         const float *src = prefilled ? prefilled + r * ne0 : values;
-        worker k[2] = {{cfg, w, t->type, ne0, r, half, (float *)src, out},
-                       {cfg, w, t->type, ne0, r + half, n - half, (float *)src + half * ne0, out + half * row_bytes}};
+        worker k[2] = {{cfg, w, t->type, ne0, r, half, values, src, out},
+                       {cfg, w, t->type, ne0, r + half, n - half, values ? values + half * ne0 : NULL, src + half * ne0,
+                        out + half * row_bytes}};
         if (half)
             gen_run2(encode_rows, &k[0], &k[1]);
         else
@@ -257,6 +260,7 @@ void gen_write_gguf(const gen_config *cfg, gen_model *model, const gen_vocab *vo
         put_u32(&info, t->type);
         put_u64(&info, t->offset);
     }
+    gen_make_dirs(path, false);
     FILE *f = gen_open(path);
     buffer head = {0};
     put(&head, "GGUF", 4);

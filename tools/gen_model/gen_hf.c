@@ -6,11 +6,9 @@
 
 #include "util/half.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define FP8_BLOCK 128
 #define CHUNK_ELEMS (1u << 22)
@@ -195,8 +193,7 @@ static void write_config(const gen_config *cfg, const char *dir);
 
 void gen_write_hf(const gen_config *cfg, const gen_model *model, const gen_vocab *vocab, const char *dir)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        gen_die("%s: cannot create directory: %s", dir, strerror(errno));
+    gen_make_dirs(dir, true);
     entry *e = gen_alloc(2 * model->n_weights * sizeof *e);
     size_t n = list_entries(cfg, model, e);
     assign_shards(cfg, e, n);

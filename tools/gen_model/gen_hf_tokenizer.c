@@ -1,8 +1,6 @@
 /* tokenizer.json and tokenizer_config.json equivalent to the GGUF vocabulary. */
 #include "gen_model.h"
 
-#include <string.h>
-
 /* The pre_tokenizer of DeepSeek-V3's tokenizer.json, verbatim (the data, with \u escapes). */
 static const char v3_pre_tokenizer[] =
     "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\"\\\\p{N}{1,3}\"},\"behavior\":\"Isolated\",\"invert\":false},{"

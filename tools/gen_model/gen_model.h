@@ -103,6 +103,8 @@ void gen_write_hf_tokenizer(const gen_config *cfg, const gen_vocab *vocab, const
 /* Helpers: die with one line on stderr; checked allocation and writes; JSON string output. */
 _Noreturn void gen_die(const char *fmt, ...);
 void *gen_alloc(size_t size);
+/* mkdir -p of path's parents (and of path itself when include_last). */
+void gen_make_dirs(const char *path, bool include_last);
 FILE *gen_open(const char *path);
 void gen_close(FILE *f, const char *path);
 void gen_write(FILE *f, const void *data, size_t size);

@@ -80,37 +80,48 @@ static void quantize_q4_0(const float *x, uint8_t *b)
     }
 }
 
+/* Rounds half up with a cast rather than lrintf, a library call in the per-element loops. */
 static int clamp_q(float v, int nmax)
 {
-    long q = lrintf(v);
-    return (int)(q < 0 ? 0 : q > nmax ? nmax : q);
+    if (!(v > 0.0f))
+        return 0;
+    int q = (int)(v + 0.5f);
+    return q > nmax ? nmax : q;
 }
 
-/* Best (scale, min) with value = scale*q - min, q in [0, nmax], over a few shrunken ranges. */
+#define SEARCH_STEPS 5
+
+/* Best (scale, min) with value = scale*q - min, q in [0, nmax], over a few shrunken ranges. All candidates
+ * are scored in one pass so their error sums are independent chains (this loop dominates --type q4_k). */
 static void affine_search(const float *x, int n, int nmax, float *scale, float *min)
 {
     float lo = 0.0f, hi = x[0];
-    for (int i = 0; i < n; i++) {
-        lo = fminf(lo, x[i]);
-        hi = fmaxf(hi, x[i]);
+    for (int i = 0; i < n; i++) { /* plain compares: fminf/fmaxf are library calls here */
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
     }
     *min = -lo;
     *scale = 0.0f;
     if (hi <= lo)
         return;
-    double best = INFINITY;
-    for (int step = 0; step <= 10; step++) {
-        float s = (hi - lo) / (float)nmax * (1.0f - 0.02f * (float)step);
-        double err = 0.0;
-        for (int i = 0; i < n; i++) {
-            float e = s * (float)clamp_q((x[i] - lo) / s, nmax) + lo - x[i];
-            err += (double)e * e;
-        }
-        if (err < best) {
-            best = err;
-            *scale = s;
+    float s[SEARCH_STEPS], inv[SEARCH_STEPS], err[SEARCH_STEPS];
+    for (int c = 0; c < SEARCH_STEPS; c++) {
+        s[c] = (hi - lo) / (float)nmax * (1.0f - 0.04f * (float)c);
+        inv[c] = 1.0f / s[c];
+        err[c] = 0.0f;
+    }
+    for (int i = 0; i < n; i++) {
+        float v = x[i] - lo;
+        for (int c = 0; c < SEARCH_STEPS; c++) {
+            int q = (int)(v * inv[c] + 0.5f); /* v >= 0: truncation rounds */
+            float e = s[c] * (float)(q > nmax ? nmax : q) - v;
+            err[c] += e * e;
         }
     }
+    int best = 0;
+    for (int c = 1; c < SEARCH_STEPS; c++)
+        best = err[c] < err[best] ? c : best;
+    *scale = s[best];
 }
 
 /* Q4_K and Q5_K share the 12-byte packing of eight 6-bit scales and mins. */
@@ -150,9 +161,9 @@ static void quantize_k_affine(const float *x, int nmax, uint8_t *b, int *q)
     for (int j = 0; j < 8; j++) {
         sc[j] = d > 0.0f ? clamp_q(scales[j] / d, 63) : 0;
         mn[j] = dmin > 0.0f ? clamp_q(mins[j] / dmin, 63) : 0;
-        float s = d * (float)sc[j], m = dmin * (float)mn[j];
+        float s = d * (float)sc[j], m = dmin * (float)mn[j], inv = s > 0.0f ? 1.0f / s : 0.0f;
         for (int i = 0; i < 32; i++)
-            q[32 * j + i] = s > 0.0f ? clamp_q((x[32 * j + i] + m) / s, nmax) : 0;
+            q[32 * j + i] = clamp_q((x[32 * j + i] + m) * inv, nmax);
     }
     pack_scales_k4(sc, mn, b + 4);
 }

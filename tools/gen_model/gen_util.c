@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 _Noreturn void gen_die(const char *fmt, ...)
 {
@@ -24,6 +25,22 @@ void *gen_alloc(size_t size)
     if (!p)
         gen_die("out of memory (%zu bytes)", size);
     return p;
+}
+
+void gen_make_dirs(const char *path, bool include_last)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    size_t len = strlen(buf);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && (buf[i] != 0 || !include_last))
+            continue;
+        char saved = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            gen_die("%s: cannot create directory: %s", buf, strerror(errno));
+        buf[i] = saved;
+    }
 }
 
 FILE *gen_open(const char *path)
