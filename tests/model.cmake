@@ -2,17 +2,8 @@
 mlavk_test(mla_attention_matches_the_softmax_definition GPU SOURCES test_kernel_mla_attention.c)
 mlavk_test(moe_routing_matches_the_reference_rules GPU SOURCES test_kernel_moe_route.c)
 
-# Small seeded models in every configuration the forward pass must handle, written by tools/gen_model.
-set(GEN $<TARGET_FILE:mlavk_gen_model>)
-set(MODELS ${CMAKE_CURRENT_BINARY_DIR}/models)
-add_test(NAME generate_test_models COMMAND ${CMAKE_COMMAND} -E env
-  sh -c "mkdir -p ${MODELS} && \
-    ${GEN} --preset v2-lite-tiny --type f32 --out-gguf ${MODELS}/v2-lite-f32.gguf --out-hf ${MODELS}/v2-lite-f32-hf && \
-    ${GEN} --preset v2-lite-tiny --type f16 --legacy-kv-b --out-gguf ${MODELS}/v2-lite-f16-legacy.gguf && \
-    ${GEN} --preset v2-tiny --type q8_0 --out-gguf ${MODELS}/v2-q8_0.gguf && \
-    ${GEN} --preset v3-tiny --type q4_k --out-gguf ${MODELS}/v3-q4_k.gguf && \
-    ${GEN} --preset v3-tiny --type f32 --hf-dtype bf16 --shards 2 --out-hf ${MODELS}/v3-bf16-hf")
-set_tests_properties(generate_test_models PROPERTIES FIXTURES_SETUP test_models)
+# The forward tests use the seeded models of the generator's fixture (tests/generator.cmake).
+set(MODELS ${CMAKE_BINARY_DIR}/models)
 
 # With an F32 latent cache the only differences from the double-precision reference are float rounding
 # (observed max 2e-6): bound 1e-5 + 1e-5 |want|. With the default F16 cache the reference rounds its cached
@@ -20,17 +11,20 @@ set_tests_properties(generate_test_models PROPERTIES FIXTURES_SETUP test_models)
 # (observed max 7e-5): bound 3e-4 + 3e-4 |want|.
 mlavk_test(forward_matches_reference_v2_lite_f32_gguf GPU
   SOURCES test_model_forward.c ref/ref_model.c ref/ref_load.c ref_dequant.c
-  ARGS ${MODELS}/v2-lite-f32.gguf f32 1e-5 1e-5)
-set_tests_properties(forward_matches_reference_v2_lite_f32_gguf PROPERTIES FIXTURES_REQUIRED test_models)
+  ARGS ${MODELS}/v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5)
+set_tests_properties(forward_matches_reference_v2_lite_f32_gguf PROPERTIES FIXTURES_REQUIRED generated_models)
 # The other configurations reuse that program.
 function(forward_test name model cache abs rel)
   add_test(NAME ${name} COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/${model} ${cache} ${abs} ${rel})
-  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED test_models ENVIRONMENT "MLAVK_VALIDATE=1")
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1")
 endfunction()
-forward_test(forward_matches_reference_v2_lite_f32_with_f16_cache v2-lite-f32.gguf f16 3e-4 3e-4)
-forward_test(forward_matches_reference_v3_q4_k_with_f16_cache v3-q4_k.gguf f16 3e-4 3e-4)
-forward_test(forward_matches_reference_v2_lite_f32_hf v2-lite-f32-hf f32 1e-5 1e-5)
-forward_test(forward_matches_reference_v2_lite_f16_legacy_kv_b v2-lite-f16-legacy.gguf f32 1e-5 1e-5)
-forward_test(forward_matches_reference_v2_q_lora_groups_q8_0 v2-q8_0.gguf f32 1e-5 1e-5)
-forward_test(forward_matches_reference_v3_sigmoid_bias_q4_k v3-q4_k.gguf f32 1e-5 1e-5)
-forward_test(forward_matches_reference_v3_bf16_sharded_hf v3-bf16-hf f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v2_lite_f32_with_f16_cache v2-lite-tiny/v2-lite-tiny-f32.gguf f16 3e-4 3e-4)
+forward_test(forward_matches_reference_v3_q4_k_with_f16_cache v3-tiny/v3-tiny-q4_k.gguf f16 3e-4 3e-4)
+forward_test(forward_matches_reference_v2_lite_f32_hf v2-lite-tiny/hf-f32 f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v2_lite_legacy_kv_b v2-lite-tiny/v2-lite-tiny-legacy-f32.gguf f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v2_q_lora_groups_q8_0 v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v2_fp8_hf v2-tiny/hf-fp8 f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v3_sigmoid_bias_q4_k v3-tiny/v3-tiny-q4_k.gguf f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v3_f16 v3-tiny/v3-tiny-f16.gguf f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v3_bf16_hf v3-tiny/hf-bf16 f32 1e-5 1e-5)
+forward_test(forward_matches_reference_v3_sharded_hf v3-tiny/hf-f32-sharded f32 1e-5 1e-5)
