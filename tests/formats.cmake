@@ -12,6 +12,7 @@ mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.
 add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} test_util.c)
 target_include_directories(make_bad_models PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_bad_models PRIVATE mlavk_base)
+add_dependencies(base_tests make_bad_models mlavk_cli)
 set(BAD ${CMAKE_CURRENT_BINARY_DIR}/bad_models)
 add_test(NAME make_bad_models_writes_the_bad_inputs COMMAND make_bad_models ${BAD})
 set_tests_properties(make_bad_models_writes_the_bad_inputs PROPERTIES FIXTURES_SETUP bad_models LABELS base)

@@ -20,7 +20,7 @@ typedef struct tensor_piece {
     tensor_piece_kind kind;
     const void *data;
     uint64_t n_bytes;        /* bytes of data (source encoding) */
-    const float *scales;     /* FP8: ceil(rows/128) x ceil(cols/128), row-major; may be unaligned in the file */
+    const void *scales;      /* FP8: float32 ceil(rows/128) x ceil(cols/128), row-major; may be unaligned */
     uint64_t rows, cols;     /* FP8 */
 } tensor_piece;
 
