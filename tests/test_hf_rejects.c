@@ -119,6 +119,22 @@ static void manifest_case(void)
     CHECK(model_files_open(DIR_NAME, true, &files) == MLAVK_ERR_FORMAT && files == NULL);
     CHECK_MSG(strcmp(mlavk_last_error(), DIR_NAME ": missing tensor 'blk.1.ffn_gate_shexp.weight' (expected shape "
                                          "{136, 24})") == 0, "got '%s'", mlavk_last_error());
+
+    /* config.json and weights disagree: the message names the GGUF and the checkpoint tensor. */
+    m.omit_tensor = NULL;
+    CHECK(tiny_write_hf(&m, DIR_NAME));
+    size_t size;
+    char *config = test_read_file(DIR_NAME "/config.json", &size);
+    char *at = config ? strstr(config, "\"hidden_size\": 136") : NULL;
+    CHECK(at != NULL);
+    if (at)
+        memcpy(at, "\"hidden_size\": 144", 18);
+    CHECK(config && bb_write_file((const uint8_t *)config, size, DIR_NAME "/config.json"));
+    free(config);
+    CHECK(model_files_open(DIR_NAME, true, &files) == MLAVK_ERR_FORMAT);
+    CHECK_MSG(strcmp(mlavk_last_error(), DIR_NAME ": tensor 'token_embd.weight' (model.embed_tokens.weight) has "
+                                         "shape {136, 40}, the hyperparameters give {144, 40}") == 0,
+              "got '%s'", mlavk_last_error());
 }
 
 int main(void)

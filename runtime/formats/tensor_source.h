@@ -33,7 +33,7 @@ typedef struct tensor_source {
     uint64_t n_bytes;        /* bytes tensor_source_read() produces */
     uint32_t n_pieces;
     tensor_piece *pieces;    /* owned */
-    const char *origin;      /* the file (or first HF tensor name) it came from, for messages */
+    const char *origin;      /* HF: the (first) checkpoint tensor it comes from, for messages; GGUF: NULL */
     bool from_fp8;
 } tensor_source;
 
