@@ -8,6 +8,7 @@ mlavk_test(deepseek_config_reads_gguf_and_config_json SOURCES test_hf_config.c $
 mlavk_test(hf_checkpoint_maps_stacks_and_dequantizes SOURCES test_hf_checkpoint.c ${MODEL_WRITER})
 mlavk_test(hf_loader_rejects_broken_checkpoints SOURCES test_hf_rejects.c ${MODEL_WRITER})
 mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.c ${MODEL_WRITER} LIBS mlavk)
+mlavk_test(model_info_matches_the_reference_for_v2_lite_shapes SOURCES test_gguf_model_info_reference.c ${MODEL_WRITER} LIBS mlavk)
 
 # Bad inputs are written at test time by make_bad_models into the build directory.
 add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} test_util.c)
