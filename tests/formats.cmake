@@ -6,12 +6,15 @@ mlavk_test(gguf_rejects_corrupt_files_with_one_line_messages SOURCES test_gguf_r
 mlavk_test(safetensors_reads_and_rejects_headers SOURCES test_safetensors_parse.c ${MODEL_WRITER})
 mlavk_test(deepseek_config_reads_gguf_and_config_json SOURCES test_hf_config.c ${MODEL_WRITER})
 mlavk_test(hf_checkpoint_maps_stacks_and_dequantizes SOURCES test_hf_checkpoint.c ${MODEL_WRITER})
+mlavk_test(hf_loader_rejects_broken_checkpoints SOURCES test_hf_rejects.c ${MODEL_WRITER})
 mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.c ${MODEL_WRITER} LIBS mlavk)
+mlavk_test(model_info_matches_the_reference_for_v2_lite_shapes SOURCES test_gguf_model_info_reference.c ${MODEL_WRITER} LIBS mlavk)
 
 # Bad inputs are written at test time by make_bad_models into the build directory.
 add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} test_util.c)
 target_include_directories(make_bad_models PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_bad_models PRIVATE mlavk_base)
+add_dependencies(base_tests make_bad_models mlavk_cli)
 set(BAD ${CMAKE_CURRENT_BINARY_DIR}/bad_models)
 add_test(NAME make_bad_models_writes_the_bad_inputs COMMAND make_bad_models ${BAD})
 set_tests_properties(make_bad_models_writes_the_bad_inputs PROPERTIES FIXTURES_SETUP bad_models LABELS base)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/half.h"
 
@@ -348,5 +349,37 @@ bool tiny_write_gguf(const tiny_model *m, const char *path)
     tiny_build_gguf(m, &file);
     bool ok = bb_write_file(file.data, file.size, path);
     bb_free(&file);
+    return ok;
+}
+
+bool tiny_write_gguf_sparse(const tiny_model *m, const char *path, uint32_t quant_type)
+{
+    gguf_writer w;
+    gw_init(&w);
+    write_gguf_keys(m, &w);
+    uint32_t cap = 32 * m->L + 8;
+    tiny_tensor *tensors = malloc(cap * sizeof *tensors);
+    uint32_t n = tiny_tensors(m, tensors, cap);
+    uint64_t offset = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const tiny_tensor *t = &tensors[i];
+        bool plain = t->n_dims == 1 || strstr(t->name, "gate_inp");
+        uint32_t type = plain ? 0 : quant_type;
+        uint64_t count = t->dims[0] * t->dims[1] * t->dims[2];
+        uint64_t bytes = plain ? count * 4 : count / 32 * (quant_type == 2 ? 18 : 34); /* q4_0 or q8_0 */
+        bb_str(&w.info, t->name);
+        bb_u32(&w.info, t->n_dims);
+        for (uint32_t d = 0; d < t->n_dims; d++)
+            bb_u64(&w.info, t->dims[d]);
+        bb_u32(&w.info, type);
+        bb_u64(&w.info, offset);
+        w.n_tensors++;
+        offset += (bytes + 31) / 32 * 32;
+    }
+    free(tensors);
+    byte_buf header;
+    gw_finish(&w, &header);
+    bool ok = bb_write_file(header.data, header.size, path) && truncate(path, (off_t)(header.size + offset)) == 0;
+    bb_free(&header);
     return ok;
 }

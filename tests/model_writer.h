@@ -70,6 +70,9 @@ void tiny_model_default(tiny_model *m);
 /* Writes a complete GGUF file; returns false when it cannot write. */
 bool tiny_write_gguf(const tiny_model *m, const char *path);
 void tiny_build_gguf(const tiny_model *m, byte_buf *out);
+/* Metadata and tensor infos only, weights in quant_type (norms and router f32); the data section is a hole
+ * (sparse file), so models of real size cost no disk. */
+bool tiny_write_gguf_sparse(const tiny_model *m, const char *path, uint32_t quant_type);
 /* Writes config.json, the safetensors file(s) and a tokenizer.json into dir (created). */
 bool tiny_write_hf(const tiny_model *m, const char *dir);
 

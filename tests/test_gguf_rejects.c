@@ -99,7 +99,14 @@ int main(void)
     expect(dup.data, dup.size, "duplicate tensor", "duplicate tensor name 't'");
     bb_free(&dup);
 
+    build(&dup, &rng, n, "general.alignment", NULL); /* value 1: a power of two, accepted */
     gguf_file *g;
+    CHECK_MSG(gguf_open_memory(dup.data, dup.size, "align1.gguf", &g) == MLAVK_OK, "%s", mlavk_last_error());
+    gguf_close(g);
+    dup.data[24 + 17 + 8 + strlen("general.alignment") + 4] = 48;
+    expect(dup.data, dup.size, "alignment 48", "general.alignment is not a power of two");
+    bb_free(&dup);
+
     CHECK_MSG(gguf_open_memory(ok.data, ok.size, "ok.gguf", &g) == MLAVK_OK, "%s", mlavk_last_error());
     gguf_close(g);
     CHECK(gguf_open("/nonexistent/model.gguf", &g) == MLAVK_ERR_IO &&

@@ -86,6 +86,9 @@ static void count_tensors(const tensor_source_set *set, const deepseek_config *c
     out->params_active = other + (c->n_expert ? routed / c->n_expert * c->n_expert_used : 0);
 }
 
+/* Hostile hyperparameters could overflow the cache products; saturate rather than wrap. */
+static uint64_t mul_saturating(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+
 static uint64_t max3(uint64_t a, uint64_t b, uint64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
 static void estimate_memory(const deepseek_config *c, uint32_t n_ctx, mlavk_model_info *out)
@@ -94,9 +97,9 @@ static void estimate_memory(const deepseek_config *c, uint32_t n_ctx, mlavk_mode
     uint64_t d_n = c->qk_nope_head_dim, d_r = c->qk_rope_head_dim, d_v = c->v_head_dim;
     out->n_ctx = n_ctx ? n_ctx : c->n_ctx_train;
     out->kv_bytes_per_token = L * (r_kv + d_r) * 2;
-    out->kv_bytes = out->kv_bytes_per_token * out->n_ctx;
+    out->kv_bytes = mul_saturating(out->kv_bytes_per_token, out->n_ctx);
     out->mha_kv_bytes_per_token = L * H * (d_n + d_r + d_v) * 2;
-    out->mha_kv_bytes = out->mha_kv_bytes_per_token * out->n_ctx;
+    out->mha_kv_bytes = mul_saturating(out->mha_kv_bytes_per_token, out->n_ctx);
     uint64_t ffn = max3(c->n_ff, (uint64_t)c->n_expert_shared * c->n_ff_exp, (uint64_t)c->n_expert_used * c->n_ff_exp);
     uint64_t floats = 2ull * c->n_embd + c->q_lora_rank + H * (d_n + d_r) + (r_kv + d_r) + 2 * H * r_kv + H * d_v +
                       H * out->n_ctx + c->n_expert + 3 * ffn + c->n_vocab;

@@ -104,7 +104,7 @@ mlavk_status tensor_sources_from_gguf(const gguf_file *g, tensor_source_set **ou
         if (strlen(t->name) >= sizeof ((tensor_source *)0)->name)
             continue; /* longer than any name the model uses */
         tensor_source src = {.type = t->type, .n_dims = t->n_dims, .n_elements = t->n_elements,
-                             .n_bytes = t->n_bytes, .n_pieces = 1, .origin = gguf_name(g)};
+                             .n_bytes = t->n_bytes, .n_pieces = 1};
         snprintf(src.name, sizeof src.name, "%s", t->name);
         memcpy(src.dims, t->dims, sizeof src.dims);
         src.pieces = calloc(1, sizeof *src.pieces);
@@ -206,8 +206,10 @@ mlavk_status tensor_sources_check_manifest(const tensor_source_set *set, const d
                                 specs[i].name, want);
         else if (src && !same_dims(src, &specs[i])) {
             deepseek_format_dims(got, sizeof got, src->n_dims, src->dims);
-            status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor '%s' has shape %s, the hyperparameters give %s", name,
-                                specs[i].name, got, want);
+            bool from_hf = src->origin != NULL;
+            status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor '%s'%s%s%s has shape %s, the hyperparameters give %s",
+                                name, specs[i].name, from_hf ? " (" : "", from_hf ? src->origin : "",
+                                from_hf ? ")" : "", got, want);
         }
     }
     free(specs);

@@ -20,7 +20,7 @@ typedef struct tensor_piece {
     tensor_piece_kind kind;
     const void *data;
     uint64_t n_bytes;        /* bytes of data (source encoding) */
-    const float *scales;     /* FP8: ceil(rows/128) x ceil(cols/128), row-major; may be unaligned in the file */
+    const void *scales;      /* FP8: float32 ceil(rows/128) x ceil(cols/128), row-major; may be unaligned */
     uint64_t rows, cols;     /* FP8 */
 } tensor_piece;
 
@@ -33,7 +33,7 @@ typedef struct tensor_source {
     uint64_t n_bytes;        /* bytes tensor_source_read() produces */
     uint32_t n_pieces;
     tensor_piece *pieces;    /* owned */
-    const char *origin;      /* the file (or first HF tensor name) it came from, for messages */
+    const char *origin;      /* HF: the (first) checkpoint tensor it comes from, for messages; GGUF: NULL */
     bool from_fp8;
 } tensor_source;
 
