@@ -78,6 +78,7 @@ static void check_added(mlavk_tokenizer *t)
     EXPECT(t, "c  <x>c", 'c', ID_X, 'c');       /* lstrip swallows the spaces before */
     EXPECT(t, "<x>>", ID_XX);                     /* the longest added token wins */
     EXPECT(t, "<y>  c", ID_Y, 'c');               /* rstrip swallows the spaces after */
+    EXPECT(t, "c\xE3\x80\x80\t<x><y>\xC2\xA0\n", 'c', ID_X, ID_Y); /* Unicode spaces too */
     EXPECT(t, "a zz", 'a', ' ', ID_ZZ);            /* byte tokens have the byte's value as id here */
     EXPECT(t, "azz", 'a', 'z', 'z');             /* single_word: not inside a word */
 }
