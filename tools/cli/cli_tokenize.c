@@ -8,7 +8,7 @@
 #include "cli.h"
 
 typedef struct tokenize_options {
-    const char *model, *tokenizer, *text, *file, *ids;
+    const char *model, *tokenizer, *text, *file; /* text: -p, the text or (detokenize) the id list */
     int no_bos, pieces, bench;
 } tokenize_options;
 
@@ -24,7 +24,7 @@ static int parse_options(int argc, char **argv, tokenize_options *o)
         const char *a = argv[i];
         const char **value = strcmp(a, "-m") == 0 ? &o->model
                              : strcmp(a, "--tokenizer") == 0 ? &o->tokenizer
-                             : strcmp(a, "-p") == 0 ? (o->ids ? &o->ids : &o->text)
+                             : strcmp(a, "-p") == 0 ? &o->text
                              : strcmp(a, "-f") == 0 ? &o->file
                                                     : NULL;
         if (value && i + 1 < argc)
@@ -215,13 +215,15 @@ static int parse_id_list(const char *list, int32_t **ids, size_t *count)
 
 int cli_detokenize(int argc, char **argv)
 {
-    tokenize_options o = {.ids = ""};
+    tokenize_options o = {0};
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc;
+    if (!o.text || o.file)
+        return usage_error(argv[0], "give the ids as -p ID,ID,...", NULL);
     int32_t *ids;
     size_t count;
-    if (parse_id_list(o.ids, &ids, &count))
+    if (parse_id_list(o.text, &ids, &count))
         return 1;
     mlavk_tokenizer *tokenizer;
     mlavk_status status = load(&o, &tokenizer);
