@@ -106,6 +106,21 @@ static void check_refusals(void)
     CHECK(t == NULL);
 }
 
+/* A regex that can match the empty string (here everywhere but before "b") splits nothing there. */
+static void check_empty_matches(void)
+{
+    static const tok_text empty_matching[] = {T("b*")};
+    tok_vocab_desc d = small_vocab();
+    d.split_regexes = empty_matching;
+    mlavk_tokenizer *t;
+    CHECK(tok_build(&d, &t) == MLAVK_OK);
+    if (t) {
+        EXPECT(t, "aab", ID_AA, 'b');
+        EXPECT(t, "ca", 'c', 'a');
+        mlavk_tokenizer_free(t);
+    }
+}
+
 int main(void)
 {
     make_tokens();
@@ -119,5 +134,6 @@ int main(void)
         mlavk_tokenizer_free(t);
     }
     check_refusals();
+    check_empty_matches();
     return test_finish("tokenizer_bpe");
 }

@@ -60,6 +60,8 @@ static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *
         size_t start = ovector[0], end = ovector[1];
         if (end == start) {
             /* An empty match splits nothing; step over one character. */
+            if (start >= length)
+                break;
             offset = start + utf8_char_length(text + start, length - start);
             continue;
         }
