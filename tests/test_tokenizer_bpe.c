@@ -78,6 +78,7 @@ static void check_added(mlavk_tokenizer *t)
     EXPECT(t, "c  <x>c", 'c', ID_X, 'c');       /* lstrip swallows the spaces before */
     EXPECT(t, "<x>>", ID_XX);                     /* the longest added token wins */
     EXPECT(t, "<y>  c", ID_Y, 'c');               /* rstrip swallows the spaces after */
+    EXPECT(t, "c\xE3\x80\x80\t<x><y>\xC2\xA0\n", 'c', ID_X, ID_Y); /* Unicode spaces too */
     EXPECT(t, "a zz", 'a', ' ', ID_ZZ);            /* byte tokens have the byte's value as id here */
     EXPECT(t, "azz", 'a', 'z', 'z');             /* single_word: not inside a word */
 }
@@ -105,6 +106,21 @@ static void check_refusals(void)
     CHECK(t == NULL);
 }
 
+/* A regex that can match the empty string (here everywhere but before "b") splits nothing there. */
+static void check_empty_matches(void)
+{
+    static const tok_text empty_matching[] = {T("b*")};
+    tok_vocab_desc d = small_vocab();
+    d.split_regexes = empty_matching;
+    mlavk_tokenizer *t;
+    CHECK(tok_build(&d, &t) == MLAVK_OK);
+    if (t) {
+        EXPECT(t, "aab", ID_AA, 'b');
+        EXPECT(t, "ca", 'c', 'a');
+        mlavk_tokenizer_free(t);
+    }
+}
+
 int main(void)
 {
     make_tokens();
@@ -118,5 +134,6 @@ int main(void)
         mlavk_tokenizer_free(t);
     }
     check_refusals();
+    check_empty_matches();
     return test_finish("tokenizer_bpe");
 }

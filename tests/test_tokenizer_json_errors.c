@@ -58,6 +58,8 @@ static const bad_case cases[] = {
               "\"behavior\": \"Isolated\"}, {\"type\": \"ByteLevel\"}]}"),
      NULL, MLAVK_ERR_UNSUPPORTED, "pattern.Regex"},
     {"{\"normalizer\": {\"type\": \"NFC\"}, " MODEL ", " BYTE_LEVEL "}", NULL, MLAVK_ERR_UNSUPPORTED, "normalizers"},
+    {"{\"decoder\": {\"type\": \"WordPiece\"}, " MODEL ", " BYTE_LEVEL "}", NULL, MLAVK_ERR_UNSUPPORTED,
+     "ByteLevel decoder"},
     {VALID, "{", MLAVK_ERR_FORMAT, "tokenizer_config.json: not a JSON object"},
     {VALID, "{\"bos_token\": \"<s>\"}", MLAVK_ERR_FORMAT, "\"bos_token\" names a token"},
     {VALID, "{\"bos_token\": 5}", MLAVK_ERR_FORMAT, "\"bos_token\" is not a string"},

@@ -60,6 +60,8 @@ static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *
         size_t start = ovector[0], end = ovector[1];
         if (end == start) {
             /* An empty match splits nothing; step over one character. */
+            if (start >= length)
+                break;
             offset = start + utf8_char_length(text + start, length - start);
             continue;
         }
@@ -81,7 +83,47 @@ static bool is_word_byte(uint8_t byte)
     return byte >= 0x80 || byte == '_' || (byte >= '0' && byte <= '9') || ((byte | 0x20) >= 'a' && (byte | 0x20) <= 'z');
 }
 
-static bool is_space_byte(uint8_t byte) { return byte == ' ' || (byte >= '\t' && byte <= '\r'); }
+/* Unicode White_Space, which HF's lstrip/rstrip (Rust char::is_whitespace) strip. */
+static bool is_unicode_space(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+           cp == 0x3000;
+}
+
+/* The code point of the (valid) UTF-8 character at text[at] and its length. */
+static uint32_t codepoint_at(const char *text, size_t length, size_t at, size_t *n)
+{
+    const uint8_t *p = (const uint8_t *)text + at;
+    *n = utf8_char_length(text + at, length - at);
+    if (*n == 1)
+        return p[0];
+    uint32_t cp = p[0] & (0x7F >> *n);
+    for (size_t i = 1; i < *n; i++)
+        cp = cp << 6 | (p[i] & 0x3F);
+    return cp;
+}
+
+static size_t skip_spaces_forward(const char *text, size_t length, size_t at)
+{
+    size_t n;
+    while (at < length && is_unicode_space(codepoint_at(text, length, at, &n)))
+        at += n;
+    return at;
+}
+
+static size_t skip_spaces_backward(const char *text, size_t start, size_t end)
+{
+    while (end > start) {
+        size_t prev = end - 1, n;
+        while (prev > start && ((uint8_t)text[prev] & 0xC0) == 0x80)
+            prev--;
+        if (!is_unicode_space(codepoint_at(text, end, prev, &n)))
+            break;
+        end = prev;
+    }
+    return end;
+}
 
 /* The longest added token starting at text[at], or NULL. */
 static const tok_added *added_at(const mlavk_tokenizer *t, const char *text, size_t length, size_t at)
@@ -110,16 +152,12 @@ static mlavk_status encode_text(mlavk_tokenizer *t, const char *text, size_t len
             at++;
             continue;
         }
-        size_t segment_end = at;
-        if (a->lstrip)
-            while (segment_end > segment_start && is_space_byte((uint8_t)text[segment_end - 1]))
-                segment_end--;
+        size_t segment_end = a->lstrip ? skip_spaces_backward(text, segment_start, at) : at;
         MLAVK_TRY(tok_encode_plain(t, text + segment_start, segment_end - segment_start, out));
         MLAVK_TRY(tok_ids_push(out, (int32_t)a->id));
         at += a->length;
         if (a->rstrip)
-            while (at < length && is_space_byte((uint8_t)text[at]))
-                at++;
+            at = skip_spaces_forward(text, length, at);
         segment_start = at;
     }
     return tok_encode_plain(t, text + segment_start, length - segment_start, out);

@@ -215,6 +215,16 @@ static mlavk_status read_pre_tokenizer(json_vocab *v, const cJSON *root)
     return MLAVK_OK;
 }
 
+/* Decoding assumes the byte-level decoder; a file asking for another one would decode differently. */
+static mlavk_status check_decoder(json_vocab *v, const cJSON *root)
+{
+    const cJSON *decoder = cJSON_GetObjectItemCaseSensitive(root, "decoder");
+    const char *type = type_of(decoder);
+    if (!decoder || cJSON_IsNull(decoder) || (type && strcmp(type, "ByteLevel") == 0))
+        return MLAVK_OK;
+    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: only the ByteLevel decoder is supported", v->name);
+}
+
 static mlavk_status check_normalizer(json_vocab *v, const cJSON *root)
 {
     const cJSON *normalizer = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
@@ -277,6 +287,7 @@ static mlavk_status read_tokenizer_json(json_vocab *v, const cJSON *root, const 
     if (!cJSON_IsObject(root))
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: not valid JSON or not a JSON object", v->name);
     MLAVK_TRY(check_normalizer(v, root));
+    MLAVK_TRY(check_decoder(v, root));
     MLAVK_TRY(read_model(v, root));
     MLAVK_TRY(read_pre_tokenizer(v, root));
     if (config)

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 typedef struct tokenize_options {
-    const char *model, *tokenizer, *text, *file, *ids;
+    const char *model, *tokenizer, *text, *file; /* text: -p, the text or (detokenize) the id list */
     int no_bos, pieces, bench;
 } tokenize_options;
 
@@ -24,7 +24,7 @@ static int parse_options(int argc, char **argv, tokenize_options *o)
         const char *a = argv[i];
         const char **value = strcmp(a, "-m") == 0 ? &o->model
                              : strcmp(a, "--tokenizer") == 0 ? &o->tokenizer
-                             : strcmp(a, "-p") == 0 ? (o->ids ? &o->ids : &o->text)
+                             : strcmp(a, "-p") == 0 ? &o->text
                              : strcmp(a, "-f") == 0 ? &o->file
                                                     : NULL;
         if (value && i + 1 < argc)
@@ -111,6 +111,36 @@ static int bench(mlavk_tokenizer *tokenizer, const char *text, size_t length)
     return 0;
 }
 
+/* True when bytes are whole UTF-8 characters (structure only: enough to tell a split character). */
+static int whole_utf8(const char *bytes, size_t length)
+{
+    for (size_t i = 0; i < length;) {
+        unsigned char c = (unsigned char)bytes[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        if (n == 0 || i + n > length)
+            return 0;
+        for (size_t k = 1; k < n; k++)
+            if (((unsigned char)bytes[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* One token per line: control bytes, backslashes and the bytes of a token that holds only part of a
+ * character are escaped as \xNN so each line stays printable. */
+static void print_piece(const char *bytes, size_t length)
+{
+    int whole = whole_utf8(bytes, length);
+    for (size_t j = 0; j < length; j++) {
+        unsigned char c = (unsigned char)bytes[j];
+        if (c < 0x20 || c == 0x7F || c == '\\' || (c >= 0x80 && !whole))
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
 static void print_ids(const mlavk_tokenizer *tokenizer, const int32_t *ids, size_t count, int pieces)
 {
     for (size_t i = 0; i < count; i++) {
@@ -122,14 +152,7 @@ static void print_ids(const mlavk_tokenizer *tokenizer, const int32_t *ids, size
         size_t length;
         mlavk_token_bytes(tokenizer, ids[i], &bytes, &length);
         printf("%d\t", ids[i]);
-        for (size_t j = 0; j < length; j++) {
-            unsigned char c = (unsigned char)bytes[j];
-            /* Control bytes and pieces of split characters are shown escaped so each token stays on one line. */
-            if (c < 0x20 || c == 0x7F || c == '\\')
-                printf("\\x%02x", c);
-            else
-                putchar(c);
-        }
+        print_piece(bytes, length);
         putchar('\n');
     }
     if (!pieces)
@@ -192,13 +215,15 @@ static int parse_id_list(const char *list, int32_t **ids, size_t *count)
 
 int cli_detokenize(int argc, char **argv)
 {
-    tokenize_options o = {.ids = ""};
+    tokenize_options o = {0};
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc;
+    if (!o.text || o.file)
+        return usage_error(argv[0], "give the ids as -p ID,ID,...", NULL);
     int32_t *ids;
     size_t count;
-    if (parse_id_list(o.ids, &ids, &count))
+    if (parse_id_list(o.text, &ids, &count))
         return 1;
     mlavk_tokenizer *tokenizer;
     mlavk_status status = load(&o, &tokenizer);
