@@ -56,6 +56,34 @@ def long_prompt(tok, val_text, ctx):
     return best
 
 
+def routing_margins(model, ids):
+    """Smallest gaps, over all positions and MoE layers, that decide routing: between the last kept and first dropped
+    group score, and between the k-th and (k+1)-th biased expert score inside the kept groups. A runtime computing in
+    lower precision can route differently only where such a gap is below its rounding error."""
+    c = model.config
+    E, G, k = c.n_routed_experts, c.n_group, c.num_experts_per_tok
+    seen = []
+    hooks = [m.register_forward_pre_hook(lambda mod, inp: seen.append((mod, inp[0].detach()))) for m in
+             model.moe_layers()]
+    with torch.no_grad():
+        model(torch.tensor([ids]))
+        for h in hooks:
+            h.remove()
+        g_gap, e_gap = float("inf"), float("inf")
+        for mod, x in seen:
+            x = x.reshape(-1, x.shape[-1])
+            s_sel = torch.sigmoid(x @ mod.gate_weight.t()) + mod.e_score_correction_bias
+            if G > 1:
+                grp = s_sel.view(-1, G, E // G).topk(2, dim=-1).values.sum(-1).sort(-1, descending=True).values
+                g_gap = min(g_gap, float((grp[:, c.topk_group - 1] - grp[:, c.topk_group]).min()))
+                keep = s_sel.view(-1, G, E // G).topk(2, dim=-1).values.sum(-1).topk(c.topk_group, -1).indices
+                gmask = torch.zeros(x.shape[0], G, dtype=torch.bool).scatter_(1, keep, True)
+                s_sel = s_sel.masked_fill(~gmask[:, :, None].expand(-1, G, E // G).reshape(-1, E), float("-inf"))
+            top = s_sel.topk(k + 1, dim=-1).values
+            e_gap = min(e_gap, float((top[:, k - 1] - top[:, k]).min()))
+    return {"group_score_gap": g_gap, "expert_score_gap": e_gap}
+
+
 def dump_json(obj, path):
     """Indented JSON with number lists kept on one line, so the id lists stay readable."""
     text = json.dumps(obj, ensure_ascii=False, indent=1)
@@ -88,6 +116,7 @@ def main():
                 "text": p, "ids": ids, "n_tokens": len(ids), "n_vocab": int(logits.shape[1]),
                 "offset": len(blob), "bytes": logits.nbytes,
                 "argmax": [int(i) for i in logits.argmax(1)],
+                "routing_min_margin": routing_margins(model, ids),
             })
             blob += logits.astype("<f4").tobytes()
     with open(os.path.join(args.out_dir, "tiny_logits.bin"), "wb") as f:
