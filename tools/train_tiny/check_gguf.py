@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Self-check of an exported GGUF: read it back with a small reader that shares no code with export_gguf.py,
 rebuild the PyTorch model from its tensors (joining attn_k_b/attn_v_b back into kv_b_proj), and compare logits.
+It also runs each layer's attention in the absorbed form directly from attn_k_b/attn_v_b (as the runtime does) and
+requires it to equal the naive form, so the per-head layout itself is checked.
 
   python3 tools/train_tiny/check_gguf.py FILE [--checkpoint CKPT] [--golden DIR] [--tol 1e-2]
 
@@ -150,6 +152,37 @@ def state_dict_from_gguf(r, c):
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}
 
 
+def absorbed_attention_gap(r, model, ids):
+    """Runs every layer's attention in the absorbed form, straight from the file's attn_k_b / attn_v_b as a runtime
+    reads them (q_lat_h = W_UK_h^T q_nope_h, scores against the latent, o_h = W_UV_h o_lat_h), and returns the
+    largest difference from the model's naive attention output. Proves the per-head layout, not just a round trip."""
+    from model import rope_adjacent
+    c = model.config
+    H, dn, dr, rkv = c.num_attention_heads, c.qk_nope_head_dim, c.qk_rope_head_dim, c.kv_lora_rank
+    worst = 0.0
+    x = model.embed_tokens(torch.tensor([ids]))
+    T = x.shape[1]
+    pos = torch.arange(T)
+    for i, layer in enumerate(model.layers):
+        att = layer.self_attn
+        hn = layer.input_layernorm(x)
+        naive = att(hn)[0]
+        k_b = torch.from_numpy(r.tensors[f"blk.{i}.attn_k_b.weight"])     # [H, r_kv, d_n]
+        v_b = torch.from_numpy(r.tensors[f"blk.{i}.attn_v_b.weight"])     # [H, d_v, r_kv]
+        q = att.q_b_proj(att.q_a_layernorm(att.q_a_proj(hn[0]))).view(T, H, dn + dr)
+        q_nope, q_pe = q[..., :dn], rope_adjacent(q[..., dn:].transpose(0, 1), pos, c.rope_theta)   # [H, T, dr]
+        kv = att.kv_a_proj_with_mqa(hn[0])
+        lat, k_pe = att.kv_a_layernorm(kv[:, :rkv]), rope_adjacent(kv[:, rkv:], pos, c.rope_theta)
+        q_lat = torch.einsum("hjd,thd->htj", k_b, q_nope)                  # [H, T, r_kv]
+        s = (q_lat @ lat.t() + q_pe @ k_pe.t()) * att.scale
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        o_lat = torch.softmax(s, -1) @ lat                                 # [H, T, r_kv]
+        o = torch.einsum("hvj,htj->thv", v_b, o_lat).reshape(T, -1)
+        worst = max(worst, float((att.o_proj(o) - naive).abs().max()))
+        x = layer(x)
+    return worst
+
+
 def check_types(r, failures):
     f32_file = r.kv.get("general.file_type") == 0
     for name, (tname, dims) in r.types.items():
@@ -212,6 +245,13 @@ def main():
             cases.append((e["ids"], ref_logits.reshape(e["n_tokens"], e["n_vocab"])))
         src = f"golden logits in {args.golden}"
         ref = None
+
+    if "blk.0.attn_k_b.weight" in r.tensors:
+        with torch.no_grad():
+            gap = absorbed_attention_gap(r, model, cases[-1][0])
+        print(f"absorbed-form attention from attn_k_b/attn_v_b vs naive: max diff {gap:.3e}")
+        if gap > 1e-9:
+            failures.append(f"absorbed attention differs from naive by {gap:.3e}")
 
     worst = 0.0
     with torch.no_grad():
