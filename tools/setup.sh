@@ -12,7 +12,7 @@ packages=(
   libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
 )
 if [ "${1:-}" = "--train" ]; then
-  packages+=(python3-torch python3-numpy libopenblas0-pthread)
+  packages+=(python3-torch python3-numpy python3-regex libopenblas0-pthread)
 fi
 
 missing=()
