@@ -47,9 +47,9 @@ mlavk_failure_test(cli_tokenize_reports_invalid_json
 mlavk_failure_test(cli_tokenize_reports_a_tokenizer_json_without_a_model_section
   PATTERN "^mlavk: .*tokenizer_no_model.json: no \"model\" section"
   COMMAND $<TARGET_FILE:mlavk_cli> tokenize --tokenizer ${CMAKE_CURRENT_SOURCE_DIR}/data/tokenizer_no_model.json -p hi)
-mlavk_failure_test(cli_tokenize_says_gguf_models_are_not_supported_yet
-  PATTERN "^mlavk: model.gguf: reading the tokenizer from a GGUF model is not available yet"
-  COMMAND $<TARGET_FILE:mlavk_cli> tokenize -m model.gguf -p hi)
+mlavk_failure_test(cli_tokenize_reports_a_missing_model_file
+  PATTERN "^mlavk: /nonexistent/model.gguf: "
+  COMMAND $<TARGET_FILE:mlavk_cli> tokenize -m /nonexistent/model.gguf -p hi)
 mlavk_failure_test(cli_detokenize_reports_an_id_outside_the_vocabulary
   PATTERN "^mlavk: .*tokenizer.json: token id 999999 is outside the vocabulary"
   COMMAND $<TARGET_FILE:mlavk_cli> detokenize --tokenizer ${TOKENIZER_JSON} -p 5,999999)

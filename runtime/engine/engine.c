@@ -8,6 +8,7 @@
 #include "model/model.h"
 #include "mlavk.h"
 #include "sampler/sampler.h"
+#include "tokenizer/tokenizer.h"
 #include "util/status.h"
 
 #define DEFAULT_MAX_CTX 4096
@@ -18,6 +19,7 @@ struct mlavk_engine {
     vk_context *ctx;
     ops *ops;
     model_files *files;
+    mlavk_tokenizer *tokenizer;
     model *model;
     model_state *state;
     vk_recording *decode;          /* one token, recorded once and submitted for every step */
@@ -64,6 +66,8 @@ mlavk_status mlavk_engine_create(const mlavk_engine_params *p, mlavk_engine **ou
     e->profile = p->profile != 0;
     mlavk_status status = model_files_open(e->model_path, true, &e->files);
     if (status == MLAVK_OK)
+        status = tok_load_model_files(e->files, e->model_path, &e->tokenizer);
+    if (status == MLAVK_OK)
         status = create_device_side(e, p);
     if (status != MLAVK_OK) {
         mlavk_engine_free(e);
@@ -83,6 +87,7 @@ void mlavk_engine_free(mlavk_engine *e)
         model_state_free(e->model, e->state);
     model_free(e->model);
     ops_destroy(e->ops);
+    mlavk_tokenizer_free(e->tokenizer);
     model_files_close(e->files);
     vk_context_destroy(e->ctx);
     free(e);
@@ -110,6 +115,10 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     info->mha_kv_bytes_per_token =
         (uint64_t)c->n_layer * c->n_head * (c->qk_nope_head_dim + c->qk_rope_head_dim + c->v_head_dim) * 2;
 }
+
+mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; }
+
+const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->state->expert_ids_host.mapped; }
 
 uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->state->n_past; }
 

@@ -54,6 +54,7 @@ mlavk_sampling mlavk_sampling_defaults(void);
 /* ---- Engine: a model on a device with one sequence ------------------------------------------------------ */
 
 typedef struct mlavk_engine mlavk_engine;
+typedef struct mlavk_tokenizer mlavk_tokenizer;
 
 typedef struct mlavk_engine_params {
     const char *model_path;     /* GGUF file or Hugging Face directory; NULL: the built-in default model */
@@ -85,6 +86,13 @@ typedef struct mlavk_engine_info {
 } mlavk_engine_info;
 
 void mlavk_engine_get_info(const mlavk_engine *engine, mlavk_engine_info *info);
+
+/* The experts the last evaluated token chose: n_layer x n_expert_used ids, row l for layer l; dense layers'
+ * rows hold -1. Valid until the next evaluation. */
+const int32_t *mlavk_engine_expert_choices(const mlavk_engine *engine);
+
+/* The model's tokenizer, owned by the engine. */
+mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *engine);
 
 /* Runs tokens through the model after those already in the cache. logits receives n_vocab floats for the last
  * token, or n x n_vocab (every token) when all_logits; it may be NULL. Fails with MLAVK_ERR_CONTEXT_FULL,
@@ -214,6 +222,8 @@ typedef struct mlavk_tokenizer mlavk_tokenizer;
  * tokenizer_config.json beside tokenizer_json when there is one (without it: no BOS, no EOS). */
 mlavk_status mlavk_tokenizer_load_json(const char *tokenizer_json, const char *tokenizer_config_json,
                                        mlavk_tokenizer **tokenizer);
+/* The tokenizer of a model: a GGUF file's tokenizer.ggml.* metadata or an HF directory's tokenizer.json. */
+mlavk_status mlavk_tokenizer_load_model(const char *model_path, mlavk_tokenizer **tokenizer);
 void mlavk_tokenizer_free(mlavk_tokenizer *tokenizer);
 
 uint32_t mlavk_tokenizer_vocab_size(const mlavk_tokenizer *tokenizer); /* the id space: largest id + 1 */

@@ -97,7 +97,9 @@ typedef struct model_state {
     vk_buffer partial_out, partial_stats;
     vk_buffer ffn_a, ffn_b;         /* [B][max(F, S*F_e)] */
     vk_buffer router_logits;        /* [B][E] */
-    vk_buffer expert_ids, expert_weights; /* [B][k] */
+    vk_buffer *expert_ids;          /* [L] buffers of [B][k] uint: each layer's choices stay for inspection */
+    vk_buffer expert_weights;       /* [B][k] */
+    vk_buffer expert_ids_host;      /* [L][k]: the last token's choices, copied at the end of each forward */
     vk_buffer expert_a, expert_b;   /* [B*k][F_e] */
     vk_buffer expert_out;           /* [B*k][D] */
     vk_buffer shared_out;           /* [B][D] */

@@ -129,7 +129,7 @@ static mlavk_status swiglu(const forward *f, const model_tensor *gate, const mod
 }
 
 /* x += sum_j w_j Expert_j(h) + Shared(h), experts chosen on the device. */
-static mlavk_status moe(const forward *f, const model_layer *w)
+static mlavk_status moe(const forward *f, uint32_t layer, const model_layer *w)
 {
     const deepseek_config *c = f->c;
     model_state *s = f->s;
@@ -145,13 +145,13 @@ static mlavk_status moe(const forward *f, const model_layer *w)
                                .normalize = c->expert_weights_norm,
                                .routed_scale = c->expert_weights_scale};
     vk_binding bias = w->router_bias.piece_count ? whole(&w->router_bias.pieces[0]) : (vk_binding){0};
-    MLAVK_TRY(ops_moe_route(f->m->ops, f->rec, &routing, whole(&s->router_logits), bias, whole(&s->expert_ids),
+    MLAVK_TRY(ops_moe_route(f->m->ops, f->rec, &routing, whole(&s->router_logits), bias, whole(&s->expert_ids[layer]),
                             whole(&s->expert_weights), f->B));
-    MLAVK_TRY(stacked_linear(f, &w->exp_gate, &s->expert_ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe)));
-    MLAVK_TRY(stacked_linear(f, &w->exp_up, &s->expert_ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_gate, &s->expert_ids[layer], slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_up, &s->expert_ids[layer], slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe)));
     MLAVK_TRY(ops_silu_mul(f->m->ops, f->rec, whole(&s->expert_a), whole(&s->expert_b), whole(&s->expert_a),
                            slots * Fe));
-    MLAVK_TRY(stacked_linear(f, &w->exp_down, &s->expert_ids, slots, 1, rows(&s->expert_a, 0, Fe),
+    MLAVK_TRY(stacked_linear(f, &w->exp_down, &s->expert_ids[layer], slots, 1, rows(&s->expert_a, 0, Fe),
                              rows(&s->expert_out, 0, D)));
     MLAVK_TRY(swiglu(f, &w->sh_gate, &w->sh_up, &w->sh_down, rows(&s->h, 0, D), rows(&s->shared_out, 0, D), false));
     return ops_moe_combine(f->m->ops, f->rec, whole(&s->x), whole(&s->expert_out), whole(&s->expert_weights),
@@ -204,8 +204,16 @@ mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *
             MLAVK_TRY(swiglu(&f, &w->ffn_gate, &w->ffn_up, &w->ffn_down, rows(&s->h, 0, m->config.n_embd),
                              rows(&s->x, 0, m->config.n_embd), true));
         else
-            MLAVK_TRY(moe(&f, w));
+            MLAVK_TRY(moe(&f, l, w));
         vk_label_end(rec);
     }
-    return logits(&f, which);
+    MLAVK_TRY(logits(&f, which));
+    /* the last token's expert choices, for inspection (the demo's heatmap) */
+    const uint32_t k = m->config.n_expert_used;
+    for (uint32_t l = m->config.n_dense_lead; l < m->config.n_layer && k; l++) {
+        vk_binding from = {&s->expert_ids[l], (VkDeviceSize)(n_tokens - 1) * k * 4, (VkDeviceSize)k * 4};
+        vk_binding to = {&s->expert_ids_host, (VkDeviceSize)l * k * 4, (VkDeviceSize)k * 4};
+        vk_copy(rec, &from, &to);
+    }
+    return MLAVK_OK;
 }

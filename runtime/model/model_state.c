@@ -1,5 +1,6 @@
 /* Per-sequence device state: activations for a batch, the latent KV cache, step inputs. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/model.h"
 #include "util/status.h"
@@ -59,7 +60,6 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         {&s->ffn_a, B * ffn * f, "ffn a"},
         {&s->ffn_b, B * ffn * f, "ffn b"},
         {&s->router_logits, B * max_u32(c->n_expert, 1) * f, "router logits"},
-        {&s->expert_ids, B * k * 4, "expert ids"},
         {&s->expert_weights, B * k * f, "expert weights"},
         {&s->expert_a, B * k * max_u32(c->n_ff_exp, 1) * f, "expert a"},
         {&s->expert_b, B * k * max_u32(c->n_ff_exp, 1) * f, "expert b"},
@@ -71,6 +71,7 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         {&s->tokens, B * 4, "tokens"},
         {&s->positions, B * 4, "positions"},
         {&s->logits_host, B * c->n_vocab * f, "logits readback"},
+        {&s->expert_ids_host, (uint64_t)c->n_layer * k * 4, "expert choices readback"},
     };
     s->kv_cache = calloc(c->n_layer, sizeof *s->kv_cache);
     mlavk_status status = s->kv_cache ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
@@ -81,6 +82,13 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
     for (size_t i = 0; i < sizeof host_plan / sizeof host_plan[0] && status == MLAVK_OK; i++)
         status = vk_buffer_create(m->ctx, host_plan[i].bytes, i < 2 ? VK_MEMORY_UPLOAD : VK_MEMORY_READBACK,
                                   host_plan[i].label, host_plan[i].buffer);
+    s->expert_ids = calloc(c->n_layer, sizeof *s->expert_ids);
+    if (status == MLAVK_OK && !s->expert_ids)
+        status = mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
+    for (uint32_t l = 0; l < c->n_layer && status == MLAVK_OK; l++)
+        status = vk_buffer_create(m->ctx, B * k * 4, VK_MEMORY_DEVICE, "expert ids", &s->expert_ids[l]);
+    if (status == MLAVK_OK) /* dense layers choose no experts: they read as UINT32_MAX */
+        memset(s->expert_ids_host.mapped, 0xff, s->expert_ids_host.size);
     if (status == MLAVK_OK) {
         uint32_t *ids = malloc(B * H * sizeof *ids);
         if (!ids)
@@ -108,8 +116,12 @@ void model_state_free(const model *m, model_state *s)
     free(s->kv_cache);
     vk_buffer *all[] = {&s->tokens, &s->positions, &s->head_ids, &s->x, &s->h, &s->q_a, &s->q,
                         &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
-                        &s->ffn_b, &s->router_logits, &s->expert_ids, &s->expert_weights, &s->expert_a,
-                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host};
+                        &s->ffn_b, &s->router_logits, &s->expert_weights, &s->expert_a,
+                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host,
+                        &s->expert_ids_host};
+    for (uint32_t l = 0; s->expert_ids && l < m->config.n_layer; l++)
+        vk_buffer_destroy(m->ctx, &s->expert_ids[l]);
+    free(s->expert_ids);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         vk_buffer_destroy(m->ctx, all[i]);
     free(s);

@@ -82,6 +82,10 @@ typedef struct tok_gguf_vocab {
  * add_bos absent means "yes" when there is a BOS token (HF's default for DeepSeek). */
 mlavk_status tok_load_gguf(const tok_gguf_vocab *vocab, mlavk_tokenizer **tokenizer);
 
+/* The tokenizer of an opened model: its GGUF metadata or its HF tokenizer.json; path for messages. */
+struct model_files;
+mlavk_status tok_load_model_files(const struct model_files *files, const char *path, mlavk_tokenizer **tokenizer);
+
 /* The built-in pre-tokenizer regexes for a GGUF tokenizer.ggml.pre name; false when the name is unknown. */
 bool tok_pre_regexes(const char *pre, const tok_text **regexes, uint32_t *count);
 

@@ -45,11 +45,8 @@ static int parse_options(int argc, char **argv, tokenize_options *o)
 
 static mlavk_status load(const tokenize_options *o, mlavk_tokenizer **tokenizer)
 {
-    if (o->model) {
-        fprintf(stderr, "mlavk: %s: reading the tokenizer from a GGUF model is not available yet; use --tokenizer "
-                        "tokenizer.json\n", o->model);
-        return MLAVK_ERR_UNSUPPORTED;
-    }
+    if (o->model)
+        return mlavk_tokenizer_load_model(o->model, tokenizer);
     return mlavk_tokenizer_load_json(o->tokenizer, NULL, tokenizer);
 }
 
