@@ -30,6 +30,8 @@ struct mlavk_engine {
     char model_path[512];
     mlavk_op_profile profile_ops[MAX_PROFILED_OPS];
     uint32_t profile_count;
+    mlavk_trace_event *trace;
+    uint32_t trace_count, trace_capacity;
 };
 
 const char *mlavk_default_model_path(void)
@@ -81,6 +83,7 @@ void mlavk_engine_free(mlavk_engine *e)
 {
     if (!e)
         return;
+    free(e->trace);
     vk_recording_destroy(e->decode);
     vk_recording_destroy(e->batch);
     if (e->state)
@@ -118,17 +121,43 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
 
 mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; }
 
+int mlavk_engine_chat_template(mlavk_engine *e)
+{
+    static const char assistant[] = "<｜Assistant｜>";
+    int32_t *ids = NULL;
+    size_t n = 0;
+    bool v3 = mlavk_tokenize(e->tokenizer, assistant, sizeof assistant - 1, 0, &ids, &n) == MLAVK_OK && n == 1 &&
+              mlavk_token_is_special(e->tokenizer, ids[0]);
+    free(ids);
+    return v3 ? MLAVK_CHAT_DEEPSEEK_V3 : MLAVK_CHAT_DEEPSEEK_V2;
+}
+
 const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->state->expert_ids_host.mapped; }
 
 uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->state->n_past; }
 
 void mlavk_engine_reset(mlavk_engine *e) { e->state->n_past = 0; }
 
+static void keep_trace(mlavk_engine *e, const vk_timing *timings, uint32_t n)
+{
+    if (n > e->trace_capacity) {
+        mlavk_trace_event *grown = realloc(e->trace, n * sizeof *grown);
+        if (!grown)
+            return;
+        e->trace = grown;
+        e->trace_capacity = n;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        e->trace[i] = (mlavk_trace_event){timings[i].label, timings[i].start_ms, timings[i].ms};
+    e->trace_count = n;
+}
+
 /* Sums the timestamps of a profiled step per op name. */
 static void collect_profile(mlavk_engine *e, vk_recording *rec)
 {
     const vk_timing *timings;
     uint32_t n = vk_recording_timings(rec, &timings);
+    keep_trace(e, timings, n);
     e->profile_count = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t j = 0;
@@ -137,10 +166,12 @@ static void collect_profile(mlavk_engine *e, vk_recording *rec)
         if (j == e->profile_count) {
             if (j == MAX_PROFILED_OPS)
                 continue;
-            e->profile_ops[e->profile_count++] = (mlavk_op_profile){timings[i].label, 0, 0};
+            e->profile_ops[e->profile_count++] = (mlavk_op_profile){.op = timings[i].label};
         }
         e->profile_ops[j].calls++;
         e->profile_ops[j].ms += timings[i].ms;
+        e->profile_ops[j].bytes += timings[i].bytes;
+        e->profile_ops[j].flops += timings[i].flops;
     }
 }
 
@@ -148,6 +179,12 @@ uint32_t mlavk_engine_profile(const mlavk_engine *e, const mlavk_op_profile **op
 {
     *ops = e->profile_ops;
     return e->profile_count;
+}
+
+uint32_t mlavk_engine_trace(const mlavk_engine *e, const mlavk_trace_event **events)
+{
+    *events = e->trace;
+    return e->trace_count;
 }
 
 /* One forward step of n tokens starting at tokens; logits rows land in the state's readback buffer. */

@@ -94,6 +94,9 @@ const int32_t *mlavk_engine_expert_choices(const mlavk_engine *engine);
 /* The model's tokenizer, owned by the engine. */
 mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *engine);
 
+/* The model's chat template: DeepSeek-V3's when its vocabulary has the <｜Assistant｜> token, V2's otherwise. */
+int mlavk_engine_chat_template(mlavk_engine *engine);
+
 /* Runs tokens through the model after those already in the cache. logits receives n_vocab floats for the last
  * token, or n x n_vocab (every token) when all_logits; it may be NULL. Fails with MLAVK_ERR_CONTEXT_FULL,
  * changing nothing, when the tokens do not fit. one_by_one evaluates the tokens as single-token steps. */
@@ -123,14 +126,25 @@ mlavk_status mlavk_engine_generate(mlavk_engine *engine, const int32_t *prompt, 
                                    uint32_t n_predict, const mlavk_sampling *sampling, mlavk_token_fn on_token,
                                    void *user, mlavk_stats *stats);
 
-/* Per-op GPU time of the last evaluation step (with params.profile), in order of first appearance. */
+/* Per-op GPU time of the last evaluation step (with params.profile), in order of first appearance, with the
+ * bytes moved and floating-point operations done as the ops estimate them. */
 typedef struct mlavk_op_profile {
     const char *op;
     uint32_t calls;
     double ms;
+    double bytes;
+    double flops;
 } mlavk_op_profile;
 
 uint32_t mlavk_engine_profile(const mlavk_engine *engine, const mlavk_op_profile **ops);
+
+/* Every timed command of the last evaluation step, in order (for a Chrome trace). */
+typedef struct mlavk_trace_event {
+    const char *op;
+    double start_ms, ms;
+} mlavk_trace_event;
+
+uint32_t mlavk_engine_trace(const mlavk_engine *engine, const mlavk_trace_event **events);
 
 /* ---- Devices ---------------------------------------------------------------------------------------- */
 

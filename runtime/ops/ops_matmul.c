@@ -52,6 +52,8 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
                                .accumulate = accumulate,
                                .experts_per_piece = 1};
     vk_binding bindings[3] = {w->data, x.buffer, y.buffer};
+    vk_set_cost(rec, (double)row_bytes * w->rows + 4.0 * batch * (w->cols + w->rows * (accumulate ? 2 : 1)),
+                2.0 * w->rows * w->cols * batch);
     ops_dispatch_groups(rec, p, bindings, 3, &push, sizeof push, ops_div_up(w->rows, d->spec[0]),
                         ops_div_up(batch, d->spec[1]));
     return MLAVK_OK;
@@ -141,6 +143,9 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
     bindings[4] = args->ids;
     bindings[5] = args->x.buffer;
     bindings[6] = args->y.buffer;
+    /* each slot reads one expert's matrix (shared experts between slots are counted twice: an upper bound) */
+    vk_set_cost(rec, (double)expert_bytes * args->slots + 4.0 * args->slots * (w->cols + w->rows),
+                2.0 * w->rows * w->cols * args->slots);
     ops_dispatch_groups(rec, p, bindings, 7, &push, sizeof push, ops_div_up(w->rows, ops_desc(id)->spec[0]),
                         args->slots);
     return MLAVK_OK;

@@ -30,8 +30,10 @@ struct vk_recording {
     bool profile;
     VkQueryPool queries;
     uint32_t timed_count;
-    const char **timed_labels;
+    vk_timing *timed;          /* labels and costs as recorded; times filled in after the run */
     vk_timing *timings;
+    bool cost_set;
+    double next_bytes, next_flops;
 
     uint32_t dispatch_count, barrier_count;
 };
@@ -83,7 +85,7 @@ void vk_recording_destroy(vk_recording *rec)
         vkFreeCommandBuffers(device, rec->ctx->command_pool, 1, &rec->cmd);
     free(rec->pools);
     free(rec->accesses);
-    free(rec->timed_labels);
+    free(rec->timed);
     free(rec->timings);
     free(rec);
 }
@@ -95,9 +97,9 @@ static mlavk_status ensure_queries(vk_recording *rec)
     if (!rec->ctx->info.timestamps)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s does not support timestamp queries on its compute queue",
                           rec->ctx->info.name);
-    rec->timed_labels = calloc(MAX_TIMED_COMMANDS, sizeof *rec->timed_labels);
+    rec->timed = calloc(MAX_TIMED_COMMANDS, sizeof *rec->timed);
     rec->timings = calloc(MAX_TIMED_COMMANDS, sizeof *rec->timings);
-    if (!rec->timed_labels || !rec->timings)
+    if (!rec->timed || !rec->timings)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "recording: out of memory");
     VkQueryPoolCreateInfo info = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
                                   .queryType = VK_QUERY_TYPE_TIMESTAMP,
@@ -216,11 +218,25 @@ static void order_accesses(vk_recording *rec, const access *list, uint32_t n)
     rec->access_count += n;
 }
 
-static void time_begin(vk_recording *rec, const char *label)
+void vk_set_cost(vk_recording *rec, double bytes, double flops)
 {
+    rec->cost_set = true;
+    rec->next_bytes = bytes;
+    rec->next_flops = flops;
+}
+
+static void time_begin(vk_recording *rec, const char *label, const access *list, uint32_t n)
+{
+    bool cost_set = rec->cost_set;
+    rec->cost_set = false;
     if (!rec->profile || rec->timed_count >= MAX_TIMED_COMMANDS)
         return;
-    rec->timed_labels[rec->timed_count] = label;
+    double bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += (double)(list[i].end - list[i].start);
+    rec->timed[rec->timed_count] = (vk_timing){.label = label,
+                                               .bytes = cost_set ? rec->next_bytes : bytes,
+                                               .flops = cost_set ? rec->next_flops : 0};
     vkCmdWriteTimestamp(rec->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, rec->queries, 2 * rec->timed_count);
 }
 
@@ -276,7 +292,7 @@ void vk_dispatch(vk_recording *rec, const vk_pipeline *p, const vk_binding *bind
     vkUpdateDescriptorSets(rec->ctx->device, binding_count, writes, 0, NULL);
     order_accesses(rec, list, binding_count);
     vk_label_begin(rec, p->name);
-    time_begin(rec, p->name);
+    time_begin(rec, p->name, list, binding_count);
     vkCmdBindPipeline(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->handle);
     vkCmdBindDescriptorSets(rec->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
     if (push_size)
@@ -298,7 +314,7 @@ void vk_copy(vk_recording *rec, const vk_binding *src, const vk_binding *dst)
         return;
     }
     order_accesses(rec, list, 2);
-    time_begin(rec, "copy");
+    time_begin(rec, "copy", list, 2);
     VkBufferCopy region = {list[0].start, list[1].start, size};
     vkCmdCopyBuffer(rec->cmd, list[0].buffer, list[1].buffer, 1, &region);
     time_end(rec);
@@ -310,7 +326,7 @@ void vk_fill(vk_recording *rec, const vk_binding *dst, uint32_t value)
         return;
     access a = to_access(dst, true);
     order_accesses(rec, &a, 1);
-    time_begin(rec, "fill");
+    time_begin(rec, "fill", &a, 1);
     vkCmdFillBuffer(rec->cmd, a.buffer, a.start, (a.end - a.start) & ~(VkDeviceSize)3, value);
     time_end(rec);
 }
@@ -384,7 +400,10 @@ uint32_t vk_recording_timings(vk_recording *rec, const vk_timing **timings)
     double ns_per_tick = rec->ctx->info.timestamp_period_ns;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t ticks = stamps[2 * i + 1] > stamps[2 * i] ? stamps[2 * i + 1] - stamps[2 * i] : 0;
-        rec->timings[i] = (vk_timing){rec->timed_labels[i], (double)ticks * ns_per_tick * 1e-6};
+        uint64_t since = stamps[2 * i] > stamps[0] ? stamps[2 * i] - stamps[0] : 0;
+        rec->timings[i] = rec->timed[i];
+        rec->timings[i].start_ms = (double)since * ns_per_tick * 1e-6;
+        rec->timings[i].ms = (double)ticks * ns_per_tick * 1e-6;
     }
     free(stamps);
     return n;

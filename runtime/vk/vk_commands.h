@@ -18,7 +18,10 @@ typedef struct vk_binding {
 
 typedef struct vk_timing {
     const char *label;   /* pipeline name, or "copy" / "fill" */
+    double start_ms;     /* from the first timed command of the recording */
     double ms;
+    double bytes;        /* moved, as the op estimated it (vk_set_cost), else the bound ranges */
+    double flops;        /* floating-point operations, when the op said (vk_set_cost) */
 } vk_timing;
 
 typedef struct vk_recording vk_recording;
@@ -35,6 +38,10 @@ mlavk_status vk_recording_begin(vk_recording *rec, bool profile);
 void vk_dispatch(vk_recording *rec, const vk_pipeline *pipeline, const vk_binding *bindings, uint32_t binding_count,
                  const void *push, uint32_t push_size, uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);
 void vk_copy(vk_recording *rec, const vk_binding *src, const vk_binding *dst);
+
+/* The bytes and floating-point operations of the next dispatch, for profiles (without it: the bytes of the
+ * bound ranges and no flops). */
+void vk_set_cost(vk_recording *rec, double bytes, double flops);
 void vk_fill(vk_recording *rec, const vk_binding *dst, uint32_t value);
 
 /* Named regions ("layer 3") for RenderDoc / RGP / Nsight, when VK_EXT_debug_utils is on. */

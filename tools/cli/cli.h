@@ -5,6 +5,11 @@
 #include "mlavk.h"
 
 int cli_devices(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_chat(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+int cli_logits(int argc, char **argv);
+int cli_perplexity(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_tokenize(int argc, char **argv);
 int cli_detokenize(int argc, char **argv);

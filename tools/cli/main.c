@@ -21,6 +21,21 @@ static void print_usage(FILE *out)
             "                         --bench: measure the encoding speed)\n"
             "  detokenize (-m MODEL | --tokenizer FILE) -p ID,ID,...\n"
             "                         print the text of the token ids\n"
+            "  run [-m MODEL] [-p TEXT | -f FILE] [-n N] [sampling] [-c CTX] [--device D] [--profile] [--trace F]\n"
+            "                         generate from a prompt, streaming the text, then one summary line\n"
+            "  chat [-m MODEL] [-p SYSTEM] [-n N] [sampling]\n"
+            "                         interactive chat with the model's chat template; the conversation stays in\n"
+            "                         the cache across turns\n"
+            "  bench [-m MODEL] [-p 512] [-n 128] [-r 5] [-d DEPTH] [--profile]\n"
+            "                         prompt processing and generation speed, llama-bench style\n"
+            "  logits [-m MODEL] --tokens ID,ID,... [-o FILE] [--one-by-one]\n"
+            "                         logits of every position: text, or raw little-endian float32 n x vocab\n"
+            "  perplexity [-m MODEL] -f FILE [-c CTX]\n"
+            "                         perplexity over non-overlapping windows of CTX tokens, each from BOS\n"
+            "\n"
+            "MODEL is a GGUF file or a Hugging Face checkpoint directory; without -m, the built-in model.\n"
+            "sampling: --temp T (0: greedy) --top-k K --top-p P --min-p M --repeat-penalty R --seed S\n"
+            "engine: -c CTX (context), -b N (prompt batch), --kv-f32 (F32 latent cache), --no-bos\n"
             "\n"
             "options:\n"
             "  --help                 show this help\n"
@@ -46,8 +61,14 @@ int main(int argc, char **argv)
         printf("mlavk %s\n", MLAVK_VERSION_STRING);
         return 0;
     }
-    if (strcmp(command, "devices") == 0)
-        return cli_devices(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {{"devices", cli_devices}, {"run", cli_run},       {"chat", cli_chat},
+                    {"bench", cli_bench},     {"logits", cli_logits}, {"perplexity", cli_perplexity}};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(command, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     if (strcmp(command, "info") == 0)
         return cli_info(argc - 1, argv + 1);
     if (strcmp(command, "tokenize") == 0)

@@ -1,0 +1,267 @@
+/* mlavk run: generate from a prompt, streaming the text; mlavk chat: an interactive conversation. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_options.h"
+
+typedef struct stream {
+    mlavk_tokenizer *tokenizer;
+    mlavk_detokenizer *detokenizer;
+    int32_t eos;
+    FILE *out;
+    bool capture;             /* chat: keep the reply text for the conversation */
+    bool ended;               /* the model produced end-of-sequence */
+    char *captured_text;
+    size_t captured;
+} stream;
+
+static void emit(stream *s, const char *text, size_t length)
+{
+    fwrite(text, 1, length, s->out);
+    fflush(s->out);
+    if (s->capture) {
+        char *grown = realloc(s->captured_text, s->captured + length + 1);
+        if (grown) {
+            memcpy(grown + s->captured, text, length);
+            s->captured += length;
+            grown[s->captured] = '\0';
+            s->captured_text = grown;
+        }
+    }
+}
+
+static int on_token(int32_t token, void *user)
+{
+    stream *s = user;
+    if (token == s->eos) {
+        s->ended = true;
+        return 0;
+    }
+    const char *text;
+    size_t length;
+    if (mlavk_detokenizer_feed(s->detokenizer, token, &text, &length) == MLAVK_OK)
+        emit(s, text, length);
+    return 0;
+}
+
+static void finish_stream(stream *s)
+{
+    const char *text;
+    size_t length;
+    if (mlavk_detokenizer_finish(s->detokenizer, &text, &length) == MLAVK_OK)
+        emit(s, text, length);
+}
+
+static void print_summary(const mlavk_stats *st)
+{
+    fprintf(stderr,
+            "\nprompt %u tokens, %.1f tok/s | generated %u tokens, %.1f tok/s | KV cache %u of %u tokens, "
+            "%.1f KiB of %.1f KiB (an MHA cache would hold %.1f KiB)\n",
+            st->prompt_tokens, st->prompt_seconds > 0 ? st->prompt_tokens / st->prompt_seconds : 0.0,
+            st->generated_tokens, st->generation_seconds > 0 ? st->generated_tokens / st->generation_seconds : 0.0,
+            st->n_past, st->n_ctx, st->kv_bytes_used / 1024.0, st->kv_bytes_total / 1024.0,
+            st->mha_kv_bytes_used / 1024.0);
+}
+
+static void default_run_options(cli_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->sampling = mlavk_sampling_defaults();
+    o->n_predict = 128;
+    o->bench_prompt = -1;
+}
+
+int cli_run(int argc, char **argv)
+{
+    cli_options o;
+    default_run_options(&o);
+    if (!cli_parse_options(argc, argv, &o))
+        return 2;
+    size_t length = 0;
+    char *text = o.file ? cli_read_file(o.file, &length) : strdup(o.prompt ? o.prompt : "");
+    if (!text)
+        return 1;
+    length = o.file ? length : strlen(text);
+    mlavk_engine *engine = cli_open_engine(&o);
+    if (!engine) {
+        free(text);
+        return 1;
+    }
+    mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    mlavk_status status = mlavk_tokenize(tokenizer, text, length, o.no_bos ? 0 : MLAVK_BOS_DEFAULT, &ids, &n);
+    stream s = {.tokenizer = tokenizer, .eos = mlavk_tokenizer_eos(tokenizer), .out = stdout};
+    if (status == MLAVK_OK)
+        status = mlavk_detokenizer_create(tokenizer, &s.detokenizer);
+    mlavk_stats stats;
+    if (status == MLAVK_OK) {
+        fwrite(text, 1, length, stdout);
+        fflush(stdout);
+        status = mlavk_engine_generate(engine, ids, (uint32_t)n, (uint32_t)o.n_predict, &o.sampling, on_token, &s,
+                                       &stats);
+        finish_stream(&s);
+    }
+    int code = status == MLAVK_OK ? 0 : cli_report(status);
+    if (status == MLAVK_OK) {
+        print_summary(&stats);
+        if (o.engine.profile)
+            cli_print_profile(engine, stderr);
+        if (o.trace && !cli_write_trace(engine, o.trace))
+            code = 1;
+    }
+    mlavk_detokenizer_free(s.detokenizer);
+    free(ids);
+    free(text);
+    mlavk_engine_free(engine);
+    return code;
+}
+
+/* ---- chat ---- */
+
+typedef struct conversation {
+    mlavk_chat_message *messages;
+    size_t count, capacity;
+    char *evaluated;          /* the rendered text whose tokens are in the cache, generated reply excluded */
+} conversation;
+
+static bool add_message(conversation *c, const char *role, const char *content)
+{
+    if (c->count == c->capacity) {
+        size_t capacity = c->capacity ? 2 * c->capacity : 8;
+        mlavk_chat_message *grown = realloc(c->messages, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        c->messages = grown;
+        c->capacity = capacity;
+    }
+    char *copy = strdup(content);
+    if (!copy)
+        return false;
+    c->messages[c->count++] = (mlavk_chat_message){role, copy};
+    return true;
+}
+
+/* The text of the new turn: the rendered conversation past what the cache already holds (the previous
+ * rendering, the reply as generated, and its end-of-sequence token when the model produced one). */
+static const char *new_turn_text(const conversation *c, const char *rendered, const stream *reply, bool *restart)
+{
+    *restart = false;
+    if (!c->evaluated)
+        return rendered;
+    size_t base = strlen(c->evaluated), replied = reply->captured;
+    if (strncmp(rendered, c->evaluated, base) != 0 ||
+        (replied && strncmp(rendered + base, reply->captured_text, replied) != 0)) {
+        *restart = true;
+        return rendered;
+    }
+    return rendered + base + replied;
+}
+
+static mlavk_status chat_turn(mlavk_engine *engine, conversation *c, mlavk_chat_template style, stream *reply,
+                              const cli_options *o)
+{
+    mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
+    char *rendered = NULL;
+    size_t length;
+    mlavk_status status = mlavk_chat_render(tokenizer, style, c->messages, c->count, 1, &rendered, &length);
+    if (status != MLAVK_OK)
+        return status;
+    bool restart;
+    const char *turn = new_turn_text(c, rendered, reply, &restart);
+    if (restart)
+        mlavk_engine_reset(engine);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    status = mlavk_tokenize(tokenizer, turn, strlen(turn), 0, &ids, &n);
+    if (status == MLAVK_OK && reply->ended && n > 0 && ids[0] == reply->eos)
+        memmove(ids, ids + 1, --n * sizeof *ids); /* already in the cache */
+    free(reply->captured_text);
+    reply->captured_text = NULL;
+    reply->captured = 0;
+    reply->ended = false;
+    free(c->evaluated);
+    c->evaluated = rendered;
+    mlavk_stats stats;
+    if (status == MLAVK_OK)
+        status = mlavk_engine_generate(engine, ids, (uint32_t)n, (uint32_t)o->n_predict, &o->sampling, on_token,
+                                       reply, &stats);
+    finish_stream(reply);
+    fputc('\n', stdout);
+    if (status == MLAVK_OK)
+        print_summary(&stats);
+    free(ids);
+    return status;
+}
+
+static char *read_line(void)
+{
+    size_t capacity = 256, used = 0;
+    char *line = malloc(capacity);
+    int ch;
+    while (line && (ch = getchar()) != EOF && ch != '\n') {
+        if (used + 1 == capacity) {
+            char *grown = realloc(line, capacity *= 2);
+            if (!grown)
+                free(line);
+            line = grown;
+        }
+        if (line)
+            line[used++] = (char)ch;
+    }
+    if (line && used == 0 && ch == EOF) {
+        free(line);
+        return NULL;
+    }
+    if (line)
+        line[used] = '\0';
+    return line;
+}
+
+int cli_chat(int argc, char **argv)
+{
+    cli_options o;
+    default_run_options(&o);
+    o.n_predict = 256;
+    if (!cli_parse_options(argc, argv, &o))
+        return 2;
+    mlavk_engine *engine = cli_open_engine(&o);
+    if (!engine)
+        return 1;
+    mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
+    mlavk_chat_template style = mlavk_engine_chat_template(engine);
+    conversation c = {0};
+    stream reply = {.tokenizer = tokenizer, .eos = mlavk_tokenizer_eos(tokenizer), .out = stdout, .capture = true};
+    mlavk_status status = mlavk_detokenizer_create(tokenizer, &reply.detokenizer);
+    if (status == MLAVK_OK && o.prompt && !add_message(&c, "system", o.prompt))
+        status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+    mlavk_engine_info info;
+    mlavk_engine_get_info(engine, &info);
+    fprintf(stderr, "chat with %s on %s (an empty line or end of input ends it)\n", info.model_path, info.device);
+    for (char *line; status == MLAVK_OK && (fputs("> ", stderr), line = read_line());) {
+        bool empty = line[0] == '\0';
+        bool added = !empty && add_message(&c, "user", line);
+        free(line);
+        if (empty)
+            break;
+        if (!added) {
+            status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+            break;
+        }
+        status = chat_turn(engine, &c, style, &reply, &o);
+        if (status == MLAVK_OK && !add_message(&c, "assistant", reply.captured_text ? reply.captured_text : ""))
+            status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+    }
+    int code = status == MLAVK_OK ? 0 : cli_report(status);
+    for (size_t i = 0; i < c.count; i++)
+        free((char *)c.messages[i].content);
+    free(c.messages);
+    free(c.evaluated);
+    free(reply.captured_text);
+    mlavk_detokenizer_free(reply.detokenizer);
+    mlavk_engine_free(engine);
+    return code;
+}
