@@ -19,11 +19,13 @@ void main()
     uint id = ids[t];
     if (id < p.row_begin || id >= p.row_end || u * UNIT_ELEMS >= p.cols)
         return;
-    float w[UNIT_ELEMS];
-    dequant_unit((id - p.row_begin) * p.row_bytes, u, p.cols, w);
-    for (uint k = 0u; k < UNIT_ELEMS; k++) {
-        uint col = unit_col(u, k);
-        if (col < p.cols)
-            result[p.out_offset + t * p.out_stride + col] = w[k];
+    unit h = unit_begin((id - p.row_begin) * p.row_bytes, u, p.cols);
+    uint out_row = p.out_offset + t * p.out_stride;
+    for (uint g = 0u; g < UNIT_GROUPS; g++) {
+        vec4 v = unit_group(h, g);
+        uint col = unit_col4(u, g);
+        for (uint k = 0u; k < 4u; k++)
+            if (col + k < p.cols)
+                result[out_row + col + k] = v[k];
     }
 }

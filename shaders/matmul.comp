@@ -40,6 +40,18 @@ uint weight_word(uint i) { return w0[i]; }
 #include "quant.glsl"
 #include "reduce.glsl"
 
+/* x[row_start + col .. + 3]; plain weights are 0 past the row's end, where x is clamped to stay inside the row. */
+vec4 x4(uint row_start, uint col)
+{
+#ifdef WEIGHT_PLAIN
+    uint last = p.cols - 1u;
+    return vec4(x[row_start + min(col, last)], x[row_start + min(col + 1u, last)], x[row_start + min(col + 2u, last)],
+                x[row_start + min(col + 3u, last)]);
+#else
+    return vec4(x[row_start + col], x[row_start + col + 1u], x[row_start + col + 2u], x[row_start + col + 3u]);
+#endif
+}
+
 void main()
 {
     uint row0 = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS;
@@ -66,26 +78,19 @@ void main()
 #else
     uint units = p.cols / UNIT_ELEMS;
 #endif
-    float w[UNIT_ELEMS];
     for (uint u = gl_LocalInvocationID.x; u < units; u += gl_WorkGroupSize.x) {
         for (uint r = 0u; r < ROWS; r++) {
             if (row0 + r >= p.rows)
                 break;
-            dequant_unit(base + (row0 + r) * p.row_bytes, u, p.cols, w);
-            for (uint b = 0u; b < BATCH_TILE; b++) {
-                if (b >= batch_items)
-                    break;
-                uint xb = p.x_offset + (x_row0 + b) * p.x_stride;
-                float s = 0.0;
-                for (uint k = 0u; k < UNIT_ELEMS; k++) {
-#ifdef WEIGHT_PLAIN
-                    uint col = min(unit_col(u, k), p.cols - 1u); /* w is 0 past the row's end */
-#else
-                    uint col = unit_col(u, k);
-#endif
-                    s += w[k] * x[xb + col];
+            unit h = unit_begin(base + (row0 + r) * p.row_bytes, u, p.cols);
+            for (uint g = 0u; g < UNIT_GROUPS; g++) {
+                vec4 w = unit_group(h, g);
+                uint col = unit_col4(u, g);
+                for (uint b = 0u; b < BATCH_TILE; b++) {
+                    if (b >= batch_items)
+                        break;
+                    acc[r * BATCH_TILE + b] += dot(w, x4(p.x_offset + (x_row0 + b) * p.x_stride, col));
                 }
-                acc[r * BATCH_TILE + b] += s;
             }
         }
     }

@@ -2,8 +2,10 @@
  * The includer defines `uint weight_word(uint index)` (the index-th 32-bit word of the weight binding) and one of
  * WEIGHT_F32, WEIGHT_F16, WEIGHT_BF16, WEIGHT_Q8_0, WEIGHT_Q4_0, WEIGHT_Q4_K, WEIGHT_Q5_K, WEIGHT_Q6_K.
  *
- * A row is decoded in "units": UNIT_ELEMS values that one invocation decodes together, chosen so each unit is one
- * contiguous run of bytes. dequant_unit(row_byte, u, w) fills w[k] with the value of column unit_col(u, k). */
+ * A row is decoded in "units" of UNIT_ELEMS values that one invocation decodes together (a contiguous run of bytes),
+ * in UNIT_GROUPS groups of 4 values at consecutive columns, so no per-thread arrays are needed:
+ *   unit h = unit_begin(row_byte, u, cols);  vec4 v = unit_group(h, g);  columns unit_col4(u, g) .. + 3.
+ * unit_begin reads what the groups share (scales); plain types give 0 past the row's end (cols). */
 
 uint weight_byte(uint b) { return (weight_word(b >> 2) >> ((b & 3u) * 8u)) & 0xffu; }
 
@@ -22,78 +24,97 @@ uint weight_u32(uint b)
 
 float weight_f16(uint b) { return unpackHalf2x16(weight_u16(b)).x; }
 
+/* The 4-bit fields at bit shift of each byte of a word. */
+vec4 nibbles(uint q, uint shift)
+{
+    return vec4(bitfieldExtract(q, int(shift), 4), bitfieldExtract(q, int(shift + 8u), 4),
+                bitfieldExtract(q, int(shift + 16u), 4), bitfieldExtract(q, int(shift + 24u), 4));
+}
+
 /* Signed byte i (0..3) of a word. */
 float sbyte(uint word, uint i) { return float(bitfieldExtract(int(word), int(i * 8u), 8)); }
-float ubyte(uint word, uint i) { return float(bitfieldExtract(word, int(i * 8u), 8)); }
 
 #if defined(WEIGHT_F32) || defined(WEIGHT_F16) || defined(WEIGHT_BF16)
 #define WEIGHT_PLAIN 1
 #endif
 
+struct unit {
+    uint at;      /* byte address of the unit's quants */
+    uint aux;     /* plain types: first column, to mask the row's tail; Q5_K, Q6_K: address of the high bits */
+    uint bit;     /* Q5_K: the chunk's bit in qh (2j) */
+    uint cols;
+    vec4 s;       /* per-type scales */
+};
+
 #if defined(WEIGHT_F32)
 #define UNIT_ELEMS 4u
-uint unit_col(uint u, uint k) { return u * 4u + k; }
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+uint unit_col4(uint u, uint g) { return u * 4u; }
+unit unit_begin(uint row, uint u, uint cols) { return unit(row + u * 16u, u * 4u, 0u, cols, vec4(0.0)); }
+vec4 unit_group(unit h, uint g)
 {
+    vec4 v;
     for (uint k = 0u; k < 4u; k++)
-        w[k] = u * 4u + k < cols ? uintBitsToFloat(weight_word((row >> 2) + u * 4u + k)) : 0.0;
+        v[k] = h.aux + k < h.cols ? uintBitsToFloat(weight_word((h.at >> 2) + k)) : 0.0;
+    return v;
 }
 
 #elif defined(WEIGHT_F16) || defined(WEIGHT_BF16)
 #define UNIT_ELEMS 8u
-uint unit_col(uint u, uint k) { return u * 8u + k; }
-/* Pairs of halves; a row of odd length starts at an odd half, hence weight_u32. The last pair of the last row may
- * reach 2 bytes past the tensor, which the padding to whole words covers. */
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+uint unit_col4(uint u, uint g) { return u * 8u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols) { return unit(row + u * 16u, u * 8u, 0u, cols, vec4(0.0)); }
+vec2 half_pair(uint bits)
 {
-    for (uint k = 0u; k < 8u; k += 2u) {
-        uint col = u * 8u + k;
-        uint pair = col < cols ? weight_u32(row + col * 2u) : 0u;
 #if defined(WEIGHT_F16)
-        vec2 v = unpackHalf2x16(pair);
+    return unpackHalf2x16(bits);
 #else
-        vec2 v = vec2(uintBitsToFloat(pair << 16), uintBitsToFloat(pair & 0xffff0000u));
+    return vec2(uintBitsToFloat(bits << 16), uintBitsToFloat(bits & 0xffff0000u));
 #endif
-        w[k] = v.x;
-        w[k + 1u] = col + 1u < cols ? v.y : 0.0;
-    }
+}
+/* A row of odd length starts at an odd half, hence weight_u32. The last pair of the last row may reach 2 bytes past
+ * the tensor, which the padding to whole words covers. */
+vec4 unit_group(unit h, uint g)
+{
+    uint col = h.aux + g * 4u;
+    vec2 a = col < h.cols ? half_pair(weight_u32(h.at + g * 8u)) : vec2(0.0);
+    vec2 b = col + 2u < h.cols ? half_pair(weight_u32(h.at + g * 8u + 4u)) : vec2(0.0);
+    return vec4(a.x, col + 1u < h.cols ? a.y : 0.0, b.x, col + 3u < h.cols ? b.y : 0.0);
 }
 
 #elif defined(WEIGHT_Q8_0)
 /* {f16 d; int8 qs[32]}: 34 bytes, 2-byte aligned. */
 #define UNIT_ELEMS 32u
-uint unit_col(uint u, uint k) { return u * 32u + k; }
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
 {
     uint b = row + u * 34u;
-    float d = weight_f16(b);
-    for (uint i = 0u; i < 8u; i++) {
-        uint q = weight_u32(b + 2u + i * 4u);
-        for (uint j = 0u; j < 4u; j++)
-            w[i * 4u + j] = d * sbyte(q, j);
-    }
+    return unit(b + 2u, 0u, 0u, cols, vec4(weight_f16(b)));
+}
+vec4 unit_group(unit h, uint g)
+{
+    uint q = weight_u32(h.at + g * 4u);
+    return h.s.x * vec4(sbyte(q, 0u), sbyte(q, 1u), sbyte(q, 2u), sbyte(q, 3u));
 }
 
 #elif defined(WEIGHT_Q4_0)
-/* {f16 d; uint8 qs[16]}: 18 bytes; low nibbles are elements 0-15, high nibbles 16-31, value (q - 8) * d. */
+/* {f16 d; uint8 qs[16]}: 18 bytes; low nibbles are elements 0-15, high nibbles 16-31, value (q - 8) * d. Group g
+ * takes the low (g < 4) or high nibbles of word g % 4: columns 4g .. 4g+3 either way. */
 #define UNIT_ELEMS 32u
-uint unit_col(uint u, uint k) { return u * 32u + k; }
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
 {
     uint b = row + u * 18u;
-    float d = weight_f16(b);
-    for (uint i = 0u; i < 4u; i++) {
-        uint q = weight_u32(b + 2u + i * 4u);
-        for (uint j = 0u; j < 4u; j++) {
-            w[i * 4u + j] = d * (float(bitfieldExtract(q, int(j * 8u), 4)) - 8.0);
-            w[16u + i * 4u + j] = d * (float(bitfieldExtract(q, int(j * 8u + 4u), 4)) - 8.0);
-        }
-    }
+    return unit(b + 2u, 0u, 0u, cols, vec4(weight_f16(b)));
+}
+vec4 unit_group(unit h, uint g)
+{
+    uint q = weight_u32(h.at + (g & 3u) * 4u);
+    return h.s.x * (nibbles(q, g < 4u ? 0u : 4u) - 8.0);
 }
 
 #elif defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
 /* Super-block of 256 = 4 chunks of 64; chunk j uses 6-bit scale/min pairs 2j (low nibbles, elements 64j..64j+31)
- * and 2j+1 (high nibbles, 64j+32..64j+63). A unit is half a chunk's bytes: 16 low and 16 high nibbles. */
+ * and 2j+1 (high nibbles, 64j+32..64j+63). A unit is half a chunk's quant bytes: 16 low and 16 high nibbles;
+ * groups 0-3 are low nibbles of its words 0-3, groups 4-7 the high ones. */
 #define UNIT_ELEMS 32u
 #if defined(WEIGHT_Q4_K)
 #define KBLOCK_BYTES 144u
@@ -103,10 +124,10 @@ void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
 #define KQH 16u
 #define KQS 48u
 #endif
-uint unit_col(uint u, uint k)
+uint unit_col4(uint u, uint g)
 {
     uint sub = u & 7u;
-    return (u >> 3) * 256u + (sub >> 1) * 64u + (sub & 1u) * 16u + (k < 16u ? k : k + 16u);
+    return (u >> 3) * 256u + (sub >> 1) * 64u + (sub & 1u) * 16u + (g & 3u) * 4u + (g >> 2) * 32u;
 }
 
 /* Scale (x) and min (y) of sub-block s from the 12 packed bytes. */
@@ -118,65 +139,72 @@ vec2 kscale_min(uint blk, uint s)
     return vec2((hi & 15u) | ((weight_byte(blk + s) >> 6) << 4), (hi >> 4) | ((weight_byte(blk + 4u + s) >> 6) << 4));
 }
 
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+/* s: (d * scale, dmin * min) of the low then the high sub-block. Q5_K's 5th bits: qh[l] for the unit's
+ * l = 16 * (u & 1) + byte, bit 2j for low nibbles and 2j+1 for high ones. */
+unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * KBLOCK_BYTES;
-    uint j = (u & 7u) >> 1, h = u & 1u;
+    uint j = (u & 7u) >> 1;
     vec2 dm = unpackHalf2x16(weight_u32(blk));
     vec2 lo = kscale_min(blk, 2u * j), hi = kscale_min(blk, 2u * j + 1u);
-    float d_lo = dm.x * lo.x, m_lo = dm.y * lo.y, d_hi = dm.x * hi.x, m_hi = dm.y * hi.y;
-    for (uint i = 0u; i < 4u; i++) {
-        uint q = weight_u32(blk + KQS + 32u * j + 16u * h + 4u * i);
 #if defined(WEIGHT_Q5_K)
-        uint qh = weight_u32(blk + KQH + 16u * h + 4u * i);
+    uint qh = blk + KQH + 16u * (u & 1u);
+#else
+    uint qh = 0u;
 #endif
-        for (uint b = 0u; b < 4u; b++) {
-            float ql = float(bitfieldExtract(q, int(b * 8u), 4));
-            float qhi = float(bitfieldExtract(q, int(b * 8u + 4u), 4));
+    return unit(blk + KQS + 32u * j + 16u * (u & 1u), qh, 2u * j, cols,
+                vec4(dm.x * lo.x, dm.y * lo.y, dm.x * hi.x, dm.y * hi.y));
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint high = g >> 2;
+    vec4 q = nibbles(weight_u32(h.at + (g & 3u) * 4u), high * 4u);
 #if defined(WEIGHT_Q5_K)
-            ql += float(bitfieldExtract(qh, int(b * 8u + 2u * j), 1)) * 16.0;
-            qhi += float(bitfieldExtract(qh, int(b * 8u + 2u * j + 1u), 1)) * 16.0;
+    uint qh = weight_u32(h.aux + (g & 3u) * 4u);
+    uint bit = h.bit + high;
+    q += 16.0 * vec4(bitfieldExtract(qh, int(bit), 1), bitfieldExtract(qh, int(bit + 8u), 1),
+                     bitfieldExtract(qh, int(bit + 16u), 1), bitfieldExtract(qh, int(bit + 24u), 1));
 #endif
-            w[i * 4u + b] = d_lo * ql - m_lo;
-            w[16u + i * 4u + b] = d_hi * qhi - m_hi;
-        }
-    }
+    return high == 0u ? h.s.x * q - h.s.y : h.s.z * q - h.s.w;
 }
 
 #elif defined(WEIGHT_Q6_K)
 /* {uint8 ql[128]; uint8 qh[64]; int8 scales[16]; f16 d}: 210 bytes, two halves of 128 elements. In half n, for
  * l < 32, ql[64n+l], ql[64n+32+l] and qh[32n+l] give elements 128n + l + {0, 32, 64, 96}, with scales
- * 8n + l/16 + {0, 2, 4, 6}. A unit is 16 consecutive l: 64 elements. */
+ * 8n + l/16 + {0, 2, 4, 6}. A unit is 16 consecutive l: 64 elements; group g = 4t + i is output t of word i. */
 #define UNIT_ELEMS 64u
-uint unit_col(uint u, uint k)
+uint unit_col4(uint u, uint g)
 {
     uint sub = u & 3u;
-    return (u >> 2) * 256u + (sub >> 1) * 128u + (sub & 1u) * 16u + (k >> 4) * 32u + (k & 15u);
+    return (u >> 2) * 256u + (sub >> 1) * 128u + (sub & 1u) * 16u + (g >> 2) * 32u + (g & 3u) * 4u;
 }
 
-void dequant_unit(uint row, uint u, uint cols, out float w[UNIT_ELEMS])
+unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 2) * 210u;
     uint n = (u & 3u) >> 1, m = u & 1u;
     float d = weight_f16(blk + 208u);
-    float sc[4];
-    for (uint t = 0u; t < 4u; t++)
-        sc[t] = d * float(bitfieldExtract(int(weight_byte(blk + 192u + 8u * n + m + 2u * t)), 0, 8));
-    for (uint i = 0u; i < 4u; i++) {
-        uint qa = weight_u32(blk + 64u * n + 16u * m + 4u * i);
-        uint qb = weight_u32(blk + 64u * n + 32u + 16u * m + 4u * i);
-        uint qh = weight_u32(blk + 128u + 32u * n + 16u * m + 4u * i);
-        for (uint b = 0u; b < 4u; b++) {
-            uint k = i * 4u + b;
-            int h = int(bitfieldExtract(qh, int(b * 8u), 8));
-            w[k] = sc[0] * float(int(bitfieldExtract(qa, int(b * 8u), 4)) + ((h & 3) << 4) - 32);
-            w[k + 16u] = sc[1] * float(int(bitfieldExtract(qb, int(b * 8u), 4)) + (((h >> 2) & 3) << 4) - 32);
-            w[k + 32u] = sc[2] * float(int(bitfieldExtract(qa, int(b * 8u + 4u), 4)) + (((h >> 4) & 3) << 4) - 32);
-            w[k + 48u] = sc[3] * float(int(bitfieldExtract(qb, int(b * 8u + 4u), 4)) + (((h >> 6) & 3) << 4) - 32);
-        }
-    }
+    uint sc = blk + 192u + 8u * n + m;
+    vec4 s = vec4(sbyte(weight_byte(sc), 0u), sbyte(weight_byte(sc + 2u), 0u), sbyte(weight_byte(sc + 4u), 0u),
+                  sbyte(weight_byte(sc + 6u), 0u));
+    return unit(blk + 64u * n + 16u * m, blk + 128u + 32u * n + 16u * m, 0u, cols, d * s);
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint t = g >> 2, i = g & 3u;
+    uint ql = weight_u32(h.at + (t & 1u) * 32u + 4u * i);
+    uint qh = weight_u32(h.aux + 4u * i);
+    vec4 q = nibbles(ql, (t >> 1) * 4u);
+    uint shift = 2u * t;
+    q += 16.0 * vec4(bitfieldExtract(qh, int(shift), 2), bitfieldExtract(qh, int(shift + 8u), 2),
+                     bitfieldExtract(qh, int(shift + 16u), 2), bitfieldExtract(qh, int(shift + 24u), 2));
+    return h.s[t] * (q - 32.0);
 }
 
 #else
 #error "quant.glsl: define one WEIGHT_* type"
 #endif
+
+#define UNIT_GROUPS (UNIT_ELEMS / 4u)
