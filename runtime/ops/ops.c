@@ -25,6 +25,8 @@ static const op_desc op_table[OP_COUNT] = {
     TYPE_ROWS(F32, f32) TYPE_ROWS(F16, f16) TYPE_ROWS(BF16, bf16) TYPE_ROWS(Q8_0, q8_0) TYPE_ROWS(Q4_0, q4_0)
     TYPE_ROWS(Q4_K, q4_k) TYPE_ROWS(Q5_K, q5_k) TYPE_ROWS(Q6_K, q6_k)
 #undef TYPE_ROWS
+    [OP_MOE_COMBINE] = {"moe_combine", NULL, &mlavk_spv_moe_combine, 4, 1u << 3, sizeof(struct push_moe_combine), 256,
+                        0, {0}},
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
                     sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},
     [OP_ROPE] = {"rope", NULL, &mlavk_spv_rope, 3, 1u << 0, sizeof(struct push_rope), 64, 0, {0}},

@@ -82,6 +82,22 @@ typedef struct ops_moe_args {
 } ops_moe_args;
 mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args);
 
+/* Weighted sum of the k expert outputs of each token, with the routing weights formed on the device:
+ *   w_j = scores[t * experts + ids[t*k + j]]  (the unbiased score of the expert top-k picked),
+ *   w_j /= sum_j w_j when normalize, w_j *= scale,
+ *   out row t (+)= sum_j w_j * expert_out row (t*k + j)          for t < tokens, n values per row.
+ * accumulate adds to out (e.g. on top of the shared experts' output). */
+typedef struct ops_moe_combine_args {
+    vk_binding scores;
+    vk_binding ids;
+    ops_rows expert_out;
+    ops_rows out;
+    uint32_t n, k, experts, tokens;
+    bool normalize, accumulate;
+    float scale;
+} ops_moe_combine_args;
+mlavk_status ops_moe_combine(ops *ops, vk_recording *rec, const ops_moe_combine_args *args);
+
 /* For rows of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */
 mlavk_status ops_rmsnorm(ops *ops, vk_recording *rec, ops_rows x, vk_binding weight, ops_rows y, uint32_t n,
                          uint32_t rows, float eps);

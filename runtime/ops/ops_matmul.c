@@ -145,3 +145,26 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
                         args->slots);
     return MLAVK_OK;
 }
+
+mlavk_status ops_moe_combine(ops *ops, vk_recording *rec, const ops_moe_combine_args *args)
+{
+    if (args->k == 0 || args->n == 0)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe_combine: k = %u, n = %u", args->k, args->n);
+    if (args->tokens == 0)
+        return MLAVK_OK;
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_MOE_COMBINE, &p));
+    struct push_moe_combine push = {.n = args->n,
+                                    .k = args->k,
+                                    .experts = args->experts,
+                                    .normalize = args->normalize,
+                                    .scale = args->scale,
+                                    .accumulate = args->accumulate,
+                                    .x_offset = args->expert_out.offset,
+                                    .x_stride = rows_stride(args->expert_out, args->n),
+                                    .out_offset = args->out.offset,
+                                    .out_stride = rows_stride(args->out, args->n)};
+    vk_binding bindings[4] = {args->scores, args->ids, args->expert_out.buffer, args->out.buffer};
+    vk_dispatch(rec, p, bindings, 4, &push, sizeof push, ops_div_up(args->n, p->local_size[0]), args->tokens, 1);
+    return MLAVK_OK;
+}

@@ -27,6 +27,21 @@ struct push_matmul {
     uint ids_offset;         /* MoE: first expert id of this dispatch in the ids buffer */
 };
 
+/* MoE output of token t: out[t][i] (+)= sum_j w_j * x[t*k + j][i] with w_j = scores[t][ids[t*k + j]], divided by
+ * their sum when normalize, times scale. */
+struct push_moe_combine {
+    uint n;
+    uint k;
+    uint experts;            /* scores per token */
+    uint normalize;
+    float scale;
+    uint accumulate;
+    uint x_offset;
+    uint x_stride;
+    uint out_offset;
+    uint out_stride;
+};
+
 /* y[r][i] = x[r][i] / sqrt(mean_i(x[r][i]^2) + eps) * w[i] */
 struct push_rmsnorm {
     uint n;
