@@ -5,10 +5,12 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer W { uint w0[]; };
+layout(std430, binding = 0) readonly buffer Wq { uvec4 w0q[]; };
 layout(std430, binding = 1) readonly buffer Ids { uint ids[]; };
 layout(std430, binding = 2) buffer Out { float result[]; };
 layout(push_constant) uniform Push { push_get_rows p; };
 uint weight_word(uint i) { return w0[i]; }
+uvec4 weight_quad(uint i) { return w0q[i]; }
 
 #include "quant.glsl"
 

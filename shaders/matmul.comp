@@ -17,8 +17,14 @@ layout(std430, binding = 0) readonly buffer W0 { uint w0[]; };
 layout(std430, binding = 1) readonly buffer W1 { uint w1[]; };
 layout(std430, binding = 2) readonly buffer W2 { uint w2[]; };
 layout(std430, binding = 3) readonly buffer W3 { uint w3[]; };
+/* The same pieces seen as 16-byte quads, for aligned 128-bit loads. */
+layout(std430, binding = 0) readonly buffer W0q { uvec4 w0q[]; };
+layout(std430, binding = 1) readonly buffer W1q { uvec4 w1q[]; };
+layout(std430, binding = 2) readonly buffer W2q { uvec4 w2q[]; };
+layout(std430, binding = 3) readonly buffer W3q { uvec4 w3q[]; };
 layout(std430, binding = 4) readonly buffer Ids { uint ids[]; };
 layout(std430, binding = 5) readonly buffer X { float x[]; };
+layout(std430, binding = 5) readonly buffer Xq { vec4 xq[]; };
 layout(std430, binding = 6) buffer Y { float y[]; };
 uint piece;
 uint weight_word(uint i)
@@ -30,26 +36,42 @@ uint weight_word(uint i)
     default: return w3[i];
     }
 }
+uvec4 weight_quad(uint i)
+{
+    switch (piece) {
+    case 0u: return w0q[i];
+    case 1u: return w1q[i];
+    case 2u: return w2q[i];
+    default: return w3q[i];
+    }
+}
 #else
 layout(std430, binding = 0) readonly buffer W { uint w0[]; };
+layout(std430, binding = 0) readonly buffer Wq { uvec4 w0q[]; };
 layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Xq { vec4 xq[]; };
 layout(std430, binding = 2) buffer Y { float y[]; };
 uint weight_word(uint i) { return w0[i]; }
+uvec4 weight_quad(uint i) { return w0q[i]; }
 #endif
 
 #include "quant.glsl"
 #include "reduce.glsl"
 
-/* x[row_start + col .. + 3]; plain weights are 0 past the row's end, where x is clamped to stay inside the row. */
+/* x[row_start + col .. + 3] (col is a multiple of 4): one 16-byte load where aligned. Plain weights are 0 past the
+ * row's end, where x is clamped to stay inside the row. */
 vec4 x4(uint row_start, uint col)
 {
+    uint i = row_start + col;
 #ifdef WEIGHT_PLAIN
-    uint last = p.cols - 1u;
-    return vec4(x[row_start + min(col, last)], x[row_start + min(col + 1u, last)], x[row_start + min(col + 2u, last)],
-                x[row_start + min(col + 3u, last)]);
-#else
-    return vec4(x[row_start + col], x[row_start + col + 1u], x[row_start + col + 2u], x[row_start + col + 3u]);
+    if (col + 4u > p.cols) {
+        uint last = row_start + p.cols - 1u;
+        return vec4(x[min(i, last)], x[min(i + 1u, last)], x[min(i + 2u, last)], x[min(i + 3u, last)]);
+    }
 #endif
+    if ((i & 3u) == 0u)
+        return xq[i >> 2];
+    return vec4(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
 }
 
 void main()

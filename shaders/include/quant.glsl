@@ -1,11 +1,13 @@
 /* Decoding of GGUF weight blocks read as raw bytes from 32-bit words, so no 8/16-bit storage feature is needed.
- * The includer defines `uint weight_word(uint index)` (the index-th 32-bit word of the weight binding) and one of
+ * The includer defines `uint weight_word(uint index)` and `uvec4 weight_quad(uint index)` (the index-th 32-bit word
+ * and 16-byte quad of the weight binding) and one of
  * WEIGHT_F32, WEIGHT_F16, WEIGHT_BF16, WEIGHT_Q8_0, WEIGHT_Q4_0, WEIGHT_Q4_K, WEIGHT_Q5_K, WEIGHT_Q6_K.
  *
  * A row is decoded in "units" of UNIT_ELEMS values that one invocation decodes together (a contiguous run of bytes),
  * in UNIT_GROUPS groups of 4 values at consecutive columns, so no per-thread arrays are needed:
  *   unit h = unit_begin(row_byte, u, cols);  vec4 v = unit_group(h, g);  columns unit_col4(u, g) .. + 3.
- * unit_begin reads what the groups share (scales); plain types give 0 past the row's end (cols). */
+ * unit_begin loads the unit's quant bytes (16-byte loads where aligned) and scales; plain types give 0 past the
+ * row's end (cols). */
 
 uint weight_byte(uint b) { return (weight_word(b >> 2) >> ((b & 3u) * 8u)) & 0xffu; }
 
@@ -20,6 +22,14 @@ uint weight_u32(uint b)
     if (shift == 0u)
         return lo;
     return (lo >> shift) | (weight_word((b >> 2) + 1u) << (32u - shift));
+}
+
+/* The 16 bytes at an even byte address: one load where 16-byte aligned. */
+uvec4 weight_u128(uint b)
+{
+    if ((b & 15u) == 0u)
+        return weight_quad(b >> 4);
+    return uvec4(weight_u32(b), weight_u32(b + 4u), weight_u32(b + 8u), weight_u32(b + 12u));
 }
 
 float weight_f16(uint b) { return unpackHalf2x16(weight_u16(b)).x; }
@@ -39,29 +49,48 @@ float sbyte(uint word, uint i) { return float(bitfieldExtract(int(word), int(i *
 #endif
 
 struct unit {
-    uint at;      /* byte address of the unit's quants */
-    uint aux;     /* plain types: first column, to mask the row's tail; Q5_K, Q6_K: address of the high bits */
-    uint bit;     /* Q5_K: the chunk's bit in qh (2j) */
-    uint cols;
+    uvec4 q;      /* the unit's (first) 16 quant bytes */
+    uvec4 q2;     /* Q6_K: the second 16 bytes of low bits */
+    uvec4 qh;     /* Q5_K, Q6_K: the high bits */
     vec4 s;       /* per-type scales */
 };
 
 #if defined(WEIGHT_F32)
 #define UNIT_ELEMS 4u
 uint unit_col4(uint u, uint g) { return u * 4u; }
-unit unit_begin(uint row, uint u, uint cols) { return unit(row + u * 16u, u * 4u, 0u, cols, vec4(0.0)); }
-vec4 unit_group(unit h, uint g)
+unit unit_begin(uint row, uint u, uint cols)
 {
-    vec4 v;
-    for (uint k = 0u; k < 4u; k++)
-        v[k] = h.aux + k < h.cols ? uintBitsToFloat(weight_word((h.at >> 2) + k)) : 0.0;
-    return v;
+    uvec4 q;
+    if (u * 4u + 4u <= cols) {
+        q = weight_u128(row + u * 16u);
+    } else {
+        for (uint k = 0u; k < 4u; k++)
+            q[k] = u * 4u + k < cols ? weight_word((row >> 2) + u * 4u + k) : 0u;
+    }
+    return unit(q, uvec4(0u), uvec4(0u), vec4(0.0));
 }
+vec4 unit_group(unit h, uint g) { return uintBitsToFloat(h.q); }
 
 #elif defined(WEIGHT_F16) || defined(WEIGHT_BF16)
 #define UNIT_ELEMS 8u
 uint unit_col4(uint u, uint g) { return u * 8u + g * 4u; }
-unit unit_begin(uint row, uint u, uint cols) { return unit(row + u * 16u, u * 8u, 0u, cols, vec4(0.0)); }
+/* A row of odd length starts at an odd half, hence weight_u32. A partial unit reads pairs up to the row's end;
+ * the last pair of the last row may reach 2 bytes past the tensor, which the padding to whole words covers. Values
+ * past the end are zeroed. */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint col = u * 8u;
+    uvec4 q;
+    if (col + 8u <= cols) {
+        q = weight_u128(row + col * 2u);
+    } else {
+        for (uint k = 0u; k < 4u; k++) {
+            uint bits = col + 2u * k < cols ? weight_u32(row + (col + 2u * k) * 2u) : 0u;
+            q[k] = col + 2u * k + 1u < cols ? bits : bits & 0xffffu;
+        }
+    }
+    return unit(q, uvec4(0u), uvec4(0u), vec4(0.0));
+}
 vec2 half_pair(uint bits)
 {
 #if defined(WEIGHT_F16)
@@ -70,28 +99,23 @@ vec2 half_pair(uint bits)
     return vec2(uintBitsToFloat(bits << 16), uintBitsToFloat(bits & 0xffff0000u));
 #endif
 }
-/* A row of odd length starts at an odd half, hence weight_u32. The last pair of the last row may reach 2 bytes past
- * the tensor, which the padding to whole words covers. */
 vec4 unit_group(unit h, uint g)
 {
-    uint col = h.aux + g * 4u;
-    vec2 a = col < h.cols ? half_pair(weight_u32(h.at + g * 8u)) : vec2(0.0);
-    vec2 b = col + 2u < h.cols ? half_pair(weight_u32(h.at + g * 8u + 4u)) : vec2(0.0);
-    return vec4(a.x, col + 1u < h.cols ? a.y : 0.0, b.x, col + 3u < h.cols ? b.y : 0.0);
+    return g == 0u ? vec4(half_pair(h.q.x), half_pair(h.q.y)) : vec4(half_pair(h.q.z), half_pair(h.q.w));
 }
 
 #elif defined(WEIGHT_Q8_0)
-/* {f16 d; int8 qs[32]}: 34 bytes, 2-byte aligned. */
+/* {f16 d; int8 qs[32]}: 34 bytes, 2-byte aligned; groups load their own word (s.y: the quants' address). */
 #define UNIT_ELEMS 32u
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint b = row + u * 34u;
-    return unit(b + 2u, 0u, 0u, cols, vec4(weight_f16(b)));
+    return unit(uvec4(b + 2u), uvec4(0u), uvec4(0u), vec4(weight_f16(b)));
 }
 vec4 unit_group(unit h, uint g)
 {
-    uint q = weight_u32(h.at + g * 4u);
+    uint q = weight_u32(h.q.x + g * 4u);
     return h.s.x * vec4(sbyte(q, 0u), sbyte(q, 1u), sbyte(q, 2u), sbyte(q, 3u));
 }
 
@@ -103,18 +127,15 @@ uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint b = row + u * 18u;
-    return unit(b + 2u, 0u, 0u, cols, vec4(weight_f16(b)));
+    return unit(weight_u128(b + 2u), uvec4(0u), uvec4(0u), vec4(weight_f16(b)));
 }
-vec4 unit_group(unit h, uint g)
-{
-    uint q = weight_u32(h.at + (g & 3u) * 4u);
-    return h.s.x * (nibbles(q, g < 4u ? 0u : 4u) - 8.0);
-}
+vec4 unit_group(unit h, uint g) { return h.s.x * (nibbles(h.q[g & 3u], g < 4u ? 0u : 4u) - 8.0); }
 
 #elif defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
 /* Super-block of 256 = 4 chunks of 64; chunk j uses 6-bit scale/min pairs 2j (low nibbles, elements 64j..64j+31)
  * and 2j+1 (high nibbles, 64j+32..64j+63). A unit is half a chunk's quant bytes: 16 low and 16 high nibbles;
- * groups 0-3 are low nibbles of its words 0-3, groups 4-7 the high ones. */
+ * groups 0-3 are low nibbles of its words 0-3, groups 4-7 the high ones. Q5_K's 5th bits: qh[l] for the unit's
+ * l = 16 * (u & 1) + byte, bit 2j for low nibbles and 2j+1 for high ones. */
 #define UNIT_ELEMS 32u
 #if defined(WEIGHT_Q4_K)
 #define KBLOCK_BYTES 144u
@@ -139,8 +160,7 @@ vec2 kscale_min(uint blk, uint s)
     return vec2((hi & 15u) | ((weight_byte(blk + s) >> 6) << 4), (hi >> 4) | ((weight_byte(blk + 4u + s) >> 6) << 4));
 }
 
-/* s: (d * scale, dmin * min) of the low then the high sub-block. Q5_K's 5th bits: qh[l] for the unit's
- * l = 16 * (u & 1) + byte, bit 2j for low nibbles and 2j+1 for high ones. */
+/* s: (d * scale, dmin * min) of the low then the high sub-block; for Q5_K, q2.x holds the chunk's qh bit (2j). */
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * KBLOCK_BYTES;
@@ -148,23 +168,22 @@ unit unit_begin(uint row, uint u, uint cols)
     vec2 dm = unpackHalf2x16(weight_u32(blk));
     vec2 lo = kscale_min(blk, 2u * j), hi = kscale_min(blk, 2u * j + 1u);
 #if defined(WEIGHT_Q5_K)
-    uint qh = blk + KQH + 16u * (u & 1u);
+    uvec4 qh = weight_u128(blk + KQH + 16u * (u & 1u));
 #else
-    uint qh = 0u;
+    uvec4 qh = uvec4(0u);
 #endif
-    return unit(blk + KQS + 32u * j + 16u * (u & 1u), qh, 2u * j, cols,
+    return unit(weight_u128(blk + KQS + 32u * j + 16u * (u & 1u)), uvec4(2u * j), qh,
                 vec4(dm.x * lo.x, dm.y * lo.y, dm.x * hi.x, dm.y * hi.y));
 }
 
 vec4 unit_group(unit h, uint g)
 {
     uint high = g >> 2;
-    vec4 q = nibbles(weight_u32(h.at + (g & 3u) * 4u), high * 4u);
+    vec4 q = nibbles(h.q[g & 3u], high * 4u);
 #if defined(WEIGHT_Q5_K)
-    uint qh = weight_u32(h.aux + (g & 3u) * 4u);
-    uint bit = h.bit + high;
-    q += 16.0 * vec4(bitfieldExtract(qh, int(bit), 1), bitfieldExtract(qh, int(bit + 8u), 1),
-                     bitfieldExtract(qh, int(bit + 16u), 1), bitfieldExtract(qh, int(bit + 24u), 1));
+    uint bits = h.qh[g & 3u], bit = h.q2.x + high;
+    q += 16.0 * vec4(bitfieldExtract(bits, int(bit), 1), bitfieldExtract(bits, int(bit + 8u), 1),
+                     bitfieldExtract(bits, int(bit + 16u), 1), bitfieldExtract(bits, int(bit + 24u), 1));
 #endif
     return high == 0u ? h.s.x * q - h.s.y : h.s.z * q - h.s.w;
 }
@@ -188,18 +207,17 @@ unit unit_begin(uint row, uint u, uint cols)
     uint sc = blk + 192u + 8u * n + m;
     vec4 s = vec4(sbyte(weight_byte(sc), 0u), sbyte(weight_byte(sc + 2u), 0u), sbyte(weight_byte(sc + 4u), 0u),
                   sbyte(weight_byte(sc + 6u), 0u));
-    return unit(blk + 64u * n + 16u * m, blk + 128u + 32u * n + 16u * m, 0u, cols, d * s);
+    uint ql = blk + 64u * n + 16u * m;
+    return unit(weight_u128(ql), weight_u128(ql + 32u), weight_u128(blk + 128u + 32u * n + 16u * m), d * s);
 }
 
 vec4 unit_group(unit h, uint g)
 {
     uint t = g >> 2, i = g & 3u;
-    uint ql = weight_u32(h.at + (t & 1u) * 32u + 4u * i);
-    uint qh = weight_u32(h.aux + 4u * i);
-    vec4 q = nibbles(ql, (t >> 1) * 4u);
-    uint shift = 2u * t;
-    q += 16.0 * vec4(bitfieldExtract(qh, int(shift), 2), bitfieldExtract(qh, int(shift + 8u), 2),
-                     bitfieldExtract(qh, int(shift + 16u), 2), bitfieldExtract(qh, int(shift + 24u), 2));
+    vec4 q = nibbles((t & 1u) == 0u ? h.q[i] : h.q2[i], (t >> 1) * 4u);
+    uint bits = h.qh[i], shift = 2u * t;
+    q += 16.0 * vec4(bitfieldExtract(bits, int(shift), 2), bitfieldExtract(bits, int(shift + 8u), 2),
+                     bitfieldExtract(bits, int(shift + 16u), 2), bitfieldExtract(bits, int(shift + 24u), 2));
     return h.s[t] * (q - 32.0);
 }
 
