@@ -8,7 +8,7 @@
 /* Rows per workgroup and batch items per workgroup of the weight kernels. */
 #define MATVEC_ROWS 2
 #define MATMUL_BATCH_TILE 8
-#define WEIGHT_LOCAL_SIZE 64
+#define WEIGHT_LOCAL_SIZE 32
 #define ROW_LOCAL_SIZE 256
 
 static const op_desc op_table[OP_COUNT] = {
