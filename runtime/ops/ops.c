@@ -5,15 +5,17 @@
 
 #include "util/status.h"
 
-/* Rows per workgroup and batch items per workgroup of the weight kernels. */
+/* Weight kernels: rows per workgroup, batch items per workgroup of the batched form, and invocations per workgroup
+ * (a warp on NVIDIA; lavapipe pays per invocation, so more would only add idle ones). Row kernels (one workgroup per
+ * row) use ROW_LOCAL_SIZE. */
 #define MATVEC_ROWS 2
 #define MATMUL_BATCH_TILE 8
 #define WEIGHT_LOCAL_SIZE 32
-#define ROW_LOCAL_SIZE 256
+#define ROW_LOCAL_SIZE 128
 
 static const op_desc op_table[OP_COUNT] = {
     [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256, 0, {0}},
-#define TYPE_ROWS(T, t)                                                                                          \
+#define WEIGHT_TYPE_OPS(T, t)                                                                                          \
     [OP_MATVEC_##T] = {"matvec_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
     [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
@@ -22,9 +24,9 @@ static const op_desc op_table[OP_COUNT] = {
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},
-    TYPE_ROWS(F32, f32) TYPE_ROWS(F16, f16) TYPE_ROWS(BF16, bf16) TYPE_ROWS(Q8_0, q8_0) TYPE_ROWS(Q4_0, q4_0)
-    TYPE_ROWS(Q4_K, q4_k) TYPE_ROWS(Q5_K, q5_k) TYPE_ROWS(Q6_K, q6_k)
-#undef TYPE_ROWS
+    WEIGHT_TYPE_OPS(F32, f32) WEIGHT_TYPE_OPS(F16, f16) WEIGHT_TYPE_OPS(BF16, bf16) WEIGHT_TYPE_OPS(Q8_0, q8_0)
+    WEIGHT_TYPE_OPS(Q4_0, q4_0) WEIGHT_TYPE_OPS(Q4_K, q4_k) WEIGHT_TYPE_OPS(Q5_K, q5_k) WEIGHT_TYPE_OPS(Q6_K, q6_k)
+#undef WEIGHT_TYPE_OPS
     [OP_MOE_COMBINE] = {"moe_combine", NULL, &mlavk_spv_moe_combine, 4, 1u << 3, sizeof(struct push_moe_combine), 256,
                         0, {0}},
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
