@@ -11,6 +11,7 @@ layout(std430, binding = 2) buffer Out { float result[]; };
 layout(push_constant) uniform Push { push_get_rows p; };
 uint weight_word(uint i) { return w0[i]; }
 uvec4 weight_quad(uint i) { return w0q[i]; }
+uint weight_word_count() { return uint(w0.length()); }
 
 #include "quant.glsl"
 

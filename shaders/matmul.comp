@@ -36,6 +36,15 @@ uint weight_word(uint i)
     default: return w3[i];
     }
 }
+uint weight_word_count()
+{
+    switch (piece) {
+    case 0u: return uint(w0.length());
+    case 1u: return uint(w1.length());
+    case 2u: return uint(w2.length());
+    default: return uint(w3.length());
+    }
+}
 uvec4 weight_quad(uint i)
 {
     switch (piece) {
@@ -53,25 +62,25 @@ layout(std430, binding = 1) readonly buffer Xq { vec4 xq[]; };
 layout(std430, binding = 2) buffer Y { float y[]; };
 uint weight_word(uint i) { return w0[i]; }
 uvec4 weight_quad(uint i) { return w0q[i]; }
+uint weight_word_count() { return uint(w0.length()); }
 #endif
 
 #include "quant.glsl"
 #include "reduce.glsl"
 
-/* x[row_start + col .. + 3] (col is a multiple of 4): one 16-byte load where aligned. Plain weights are 0 past the
+/* x[row_start + col .. + 3] (col is a multiple of 4): one 16-byte load when ALIGNED. Plain weights are 0 past the
  * row's end, where x is clamped to stay inside the row. */
 vec4 x4(uint row_start, uint col)
 {
     uint i = row_start + col;
-#ifdef WEIGHT_PLAIN
-    if (col + 4u > p.cols) {
-        uint last = row_start + p.cols - 1u;
-        return vec4(x[min(i, last)], x[min(i + 1u, last)], x[min(i + 2u, last)], x[min(i + 3u, last)]);
-    }
-#endif
-    if ((i & 3u) == 0u)
+    if (ALIGNED)
         return xq[i >> 2];
+#ifdef WEIGHT_PLAIN
+    uint last = row_start + p.cols - 1u;
+    return vec4(x[min(i, last)], x[min(i + 1u, last)], x[min(i + 2u, last)], x[min(i + 3u, last)]);
+#else
     return vec4(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+#endif
 }
 
 void main()

@@ -74,7 +74,8 @@ void ops_destroy(ops *ops)
     if (!ops)
         return;
     for (int i = 0; i < OP_COUNT; i++)
-        vk_pipeline_destroy(ops->ctx, &ops->pipelines[i]);
+        for (int aligned = 0; aligned < 2; aligned++)
+            vk_pipeline_destroy(ops->ctx, &ops->pipelines[i][aligned]);
     free(ops);
 }
 
@@ -84,7 +85,12 @@ const op_desc *ops_desc(op_id id) { return &op_table[id]; }
 
 mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
 {
-    vk_pipeline *p = &ops->pipelines[id];
+    return ops_weight_pipeline(ops, id, false, out);
+}
+
+mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipeline **out)
+{
+    vk_pipeline *p = &ops->pipelines[id][aligned];
     if (!p->handle) {
         const op_desc *d = &op_table[id];
         const mlavk_spirv *module =
@@ -98,6 +104,10 @@ mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
                                  .local_size = {d->local_size_x, 1, 1},
                                  .spec_count = d->spec_count};
         memcpy(desc.spec, d->spec, sizeof d->spec);
+        if (aligned) {
+            desc.spec_count = OPS_SPEC_ALIGNED - 3 + 1;
+            desc.spec[OPS_SPEC_ALIGNED - 3] = 1;
+        }
         MLAVK_TRY(vk_pipeline_create(ops->ctx, &desc, p));
     }
     *out = p;

@@ -1,6 +1,6 @@
 /* Decoding of GGUF weight blocks read as raw bytes from 32-bit words, so no 8/16-bit storage feature is needed.
- * The includer defines `uint weight_word(uint index)` and `uvec4 weight_quad(uint index)` (the index-th 32-bit word
- * and 16-byte quad of the weight binding) and one of
+ * The includer defines `uint weight_word(uint index)`, `uvec4 weight_quad(uint index)` (the index-th 32-bit word
+ * and 16-byte quad of the weight binding), `uint weight_word_count()`, and one of
  * WEIGHT_F32, WEIGHT_F16, WEIGHT_BF16, WEIGHT_Q8_0, WEIGHT_Q4_0, WEIGHT_Q4_K, WEIGHT_Q5_K, WEIGHT_Q6_K.
  *
  * A row is decoded in "units" of UNIT_ELEMS values that one invocation decodes together (a contiguous run of bytes),
@@ -9,27 +9,35 @@
  * unit_begin loads the unit's quant bytes (16-byte loads where aligned) and scales; plain types give 0 past the
  * row's end (cols). */
 
+/* ALIGNED (set by the host): x rows start on 16-byte boundaries and, for plain types, weight rows are whole
+ * 16-byte quads. Reads are otherwise branch-free, since a CPU driver (lavapipe) executes both sides of a divergent
+ * branch: misaligned reads load the neighbouring words too and select. */
+layout(constant_id = 5) const bool ALIGNED = false;
+
 uint weight_byte(uint b) { return (weight_word(b >> 2) >> ((b & 3u) * 8u)) & 0xffu; }
 
 /* The 16 bits at an even byte address. */
 uint weight_u16(uint b) { return (weight_word(b >> 2) >> ((b & 2u) * 8u)) & 0xffffu; }
 
-/* The 32 bits at any byte address; a misaligned read joins two neighbouring words. */
+/* Word i, clamped to the binding: reads that run past a tensor's end (the neighbour word of a misaligned read, the
+ * tail of a partial unit) stay inside, and their values are discarded. */
+uint weight_word_clamped(uint i) { return weight_word(min(i, weight_word_count() - 1u)); }
+
+/* The 32 bits at an even byte address. */
 uint weight_u32(uint b)
 {
-    uint shift = (b & 3u) * 8u;
-    uint lo = weight_word(b >> 2);
-    if (shift == 0u)
-        return lo;
-    return (lo >> shift) | (weight_word((b >> 2) + 1u) << (32u - shift));
+    uint lo = weight_word(b >> 2), hi = weight_word_clamped((b >> 2) + 1u);
+    return (b & 2u) == 0u ? lo : (lo >> 16) | (hi << 16);
 }
 
-/* The 16 bytes at an even byte address: one load where 16-byte aligned. */
+/* The 16 bytes at an even byte address. */
 uvec4 weight_u128(uint b)
 {
-    if ((b & 15u) == 0u)
-        return weight_quad(b >> 4);
-    return uvec4(weight_u32(b), weight_u32(b + 4u), weight_u32(b + 8u), weight_u32(b + 12u));
+    uint i = b >> 2;
+    uvec4 lo = uvec4(weight_word(i), weight_word_clamped(i + 1u), weight_word_clamped(i + 2u),
+                     weight_word_clamped(i + 3u));
+    uvec4 hi = uvec4(lo.yzw, weight_word_clamped(i + 4u));
+    return (b & 2u) == 0u ? lo : (lo >> 16) | (hi << 16);
 }
 
 float weight_f16(uint b) { return unpackHalf2x16(weight_u16(b)).x; }
@@ -58,14 +66,18 @@ struct unit {
 #if defined(WEIGHT_F32)
 #define UNIT_ELEMS 4u
 uint unit_col4(uint u, uint g) { return u * 4u; }
+/* Unaligned rows: word by word, clamped to the row, zero past its end. */
 unit unit_begin(uint row, uint u, uint cols)
 {
     uvec4 q;
-    if (u * 4u + 4u <= cols) {
-        q = weight_u128(row + u * 16u);
+    if (ALIGNED) {
+        q = weight_quad((row >> 4) + u);
     } else {
-        for (uint k = 0u; k < 4u; k++)
-            q[k] = u * 4u + k < cols ? weight_word((row >> 2) + u * 4u + k) : 0u;
+        uint last = cols - 1u;
+        for (uint k = 0u; k < 4u; k++) {
+            uint word = weight_word((row >> 2) + min(u * 4u + k, last));
+            q[k] = u * 4u + k <= last ? word : 0u;
+        }
     }
     return unit(q, uvec4(0u), uvec4(0u), vec4(0.0));
 }
@@ -74,19 +86,18 @@ vec4 unit_group(unit h, uint g) { return uintBitsToFloat(h.q); }
 #elif defined(WEIGHT_F16) || defined(WEIGHT_BF16)
 #define UNIT_ELEMS 8u
 uint unit_col4(uint u, uint g) { return u * 8u + g * 4u; }
-/* A row of odd length starts at an odd half, hence weight_u32. A partial unit reads pairs up to the row's end;
- * the last pair of the last row may reach 2 bytes past the tensor, which the padding to whole words covers. Values
- * past the end are zeroed. */
+/* Unaligned rows (odd or not a multiple of 8 long) start at any even byte; halves past the row's end are zeroed. */
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint col = u * 8u;
     uvec4 q;
-    if (col + 8u <= cols) {
-        q = weight_u128(row + col * 2u);
+    if (ALIGNED) {
+        q = weight_quad((row >> 4) + u);
     } else {
+        q = weight_u128(row + col * 2u);
         for (uint k = 0u; k < 4u; k++) {
-            uint bits = col + 2u * k < cols ? weight_u32(row + (col + 2u * k) * 2u) : 0u;
-            q[k] = col + 2u * k + 1u < cols ? bits : bits & 0xffffu;
+            uint c = col + 2u * k;
+            q[k] = c + 1u < cols ? q[k] : c < cols ? q[k] & 0xffffu : 0u;
         }
     }
     return unit(q, uvec4(0u), uvec4(0u), vec4(0.0));
@@ -105,17 +116,17 @@ vec4 unit_group(unit h, uint g)
 }
 
 #elif defined(WEIGHT_Q8_0)
-/* {f16 d; int8 qs[32]}: 34 bytes, 2-byte aligned; groups load their own word (s.y: the quants' address). */
+/* {f16 d; int8 qs[32]}: 34 bytes, 2-byte aligned. */
 #define UNIT_ELEMS 32u
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint b = row + u * 34u;
-    return unit(uvec4(b + 2u), uvec4(0u), uvec4(0u), vec4(weight_f16(b)));
+    return unit(weight_u128(b + 2u), weight_u128(b + 18u), uvec4(0u), vec4(weight_f16(b)));
 }
 vec4 unit_group(unit h, uint g)
 {
-    uint q = weight_u32(h.q.x + g * 4u);
+    uint q = g < 4u ? h.q[g] : h.q2[g & 3u];
     return h.s.x * vec4(sbyte(q, 0u), sbyte(q, 1u), sbyte(q, 2u), sbyte(q, 3u));
 }
 
@@ -151,13 +162,16 @@ uint unit_col4(uint u, uint g)
     return (u >> 3) * 256u + (sub >> 1) * 64u + (sub & 1u) * 16u + (g & 3u) * 4u + (g >> 2) * 32u;
 }
 
-/* Scale (x) and min (y) of sub-block s from the 12 packed bytes. */
-vec2 kscale_min(uint blk, uint s)
+/* Scale (x) and min (y) of sub-block s from the 12 packed bytes, given as words a = bytes 0-3, b = 4-7, c = 8-11:
+ * s < 4: low 6 bits of a[s] and b[s]; s >= 4: nibbles of c[s-4] topped by the high 2 bits of a[s-4] and b[s-4]. */
+vec2 kscale_min(uvec3 packed, uint s)
 {
-    if (s < 4u)
-        return vec2(weight_byte(blk + 4u + s) & 63u, weight_byte(blk + 8u + s) & 63u);
-    uint hi = weight_byte(blk + 8u + s);
-    return vec2((hi & 15u) | ((weight_byte(blk + s) >> 6) << 4), (hi >> 4) | ((weight_byte(blk + 4u + s) >> 6) << 4));
+    uint shift = (s & 3u) * 8u;
+    uint a = bitfieldExtract(packed.x, int(shift), 8), b = bitfieldExtract(packed.y, int(shift), 8);
+    uint c = bitfieldExtract(packed.z, int(shift), 8);
+    uvec2 low = uvec2(a & 63u, b & 63u);
+    uvec2 high = uvec2((c & 15u) | ((a >> 6) << 4), (c >> 4) | ((b >> 6) << 4));
+    return vec2(s < 4u ? low : high);
 }
 
 /* s: (d * scale, dmin * min) of the low then the high sub-block; for Q5_K, q2.x holds the chunk's qh bit (2j). */
@@ -165,14 +179,15 @@ unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * KBLOCK_BYTES;
     uint j = (u & 7u) >> 1;
-    vec2 dm = unpackHalf2x16(weight_u32(blk));
-    vec2 lo = kscale_min(blk, 2u * j), hi = kscale_min(blk, 2u * j + 1u);
+    uvec4 head = weight_quad(blk >> 4); /* blocks are 16-byte multiples: d, dmin, then the packed scales */
+    vec2 dm = unpackHalf2x16(head.x);
+    vec2 lo = kscale_min(head.yzw, 2u * j), hi = kscale_min(head.yzw, 2u * j + 1u);
 #if defined(WEIGHT_Q5_K)
-    uvec4 qh = weight_u128(blk + KQH + 16u * (u & 1u));
+    uvec4 qh = weight_quad((blk + KQH) / 16u + (u & 1u));
 #else
     uvec4 qh = uvec4(0u);
 #endif
-    return unit(weight_u128(blk + KQS + 32u * j + 16u * (u & 1u)), uvec4(2u * j), qh,
+    return unit(weight_quad((blk + KQS) / 16u + 2u * j + (u & 1u)), uvec4(2u * j), qh,
                 vec4(dm.x * lo.x, dm.y * lo.y, dm.x * hi.x, dm.y * hi.y));
 }
 
