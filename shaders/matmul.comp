@@ -17,8 +17,14 @@ layout(std430, binding = 0) readonly buffer W0 { uint w0[]; };
 layout(std430, binding = 1) readonly buffer W1 { uint w1[]; };
 layout(std430, binding = 2) readonly buffer W2 { uint w2[]; };
 layout(std430, binding = 3) readonly buffer W3 { uint w3[]; };
+/* The same pieces seen as 16-byte quads, for aligned 128-bit loads. */
+layout(std430, binding = 0) readonly buffer W0q { uvec4 w0q[]; };
+layout(std430, binding = 1) readonly buffer W1q { uvec4 w1q[]; };
+layout(std430, binding = 2) readonly buffer W2q { uvec4 w2q[]; };
+layout(std430, binding = 3) readonly buffer W3q { uvec4 w3q[]; };
 layout(std430, binding = 4) readonly buffer Ids { uint ids[]; };
 layout(std430, binding = 5) readonly buffer X { float x[]; };
+layout(std430, binding = 5) readonly buffer Xq { vec4 xq[]; };
 layout(std430, binding = 6) buffer Y { float y[]; };
 uint piece;
 uint weight_word(uint i)
@@ -30,15 +36,52 @@ uint weight_word(uint i)
     default: return w3[i];
     }
 }
+uint weight_word_count()
+{
+    switch (piece) {
+    case 0u: return uint(w0.length());
+    case 1u: return uint(w1.length());
+    case 2u: return uint(w2.length());
+    default: return uint(w3.length());
+    }
+}
+uvec4 weight_quad(uint i)
+{
+    switch (piece) {
+    case 0u: return w0q[i];
+    case 1u: return w1q[i];
+    case 2u: return w2q[i];
+    default: return w3q[i];
+    }
+}
 #else
 layout(std430, binding = 0) readonly buffer W { uint w0[]; };
+layout(std430, binding = 0) readonly buffer Wq { uvec4 w0q[]; };
 layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Xq { vec4 xq[]; };
 layout(std430, binding = 2) buffer Y { float y[]; };
 uint weight_word(uint i) { return w0[i]; }
+uvec4 weight_quad(uint i) { return w0q[i]; }
+uint weight_word_count() { return uint(w0.length()); }
 #endif
 
 #include "quant.glsl"
 #include "reduce.glsl"
+
+/* x[row_start + col .. + 3] (col is a multiple of 4): one 16-byte load when ALIGNED. Plain weights are 0 past the
+ * row's end, where x is clamped to stay inside the row. */
+vec4 x4(uint row_start, uint col)
+{
+    uint i = row_start + col;
+    if (ALIGNED)
+        return xq[i >> 2];
+#ifdef WEIGHT_PLAIN
+    uint last = row_start + p.cols - 1u;
+    return vec4(x[min(i, last)], x[min(i + 1u, last)], x[min(i + 2u, last)], x[min(i + 3u, last)]);
+#else
+    return vec4(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+#endif
+}
 
 void main()
 {
@@ -66,26 +109,19 @@ void main()
 #else
     uint units = p.cols / UNIT_ELEMS;
 #endif
-    float w[UNIT_ELEMS];
     for (uint u = gl_LocalInvocationID.x; u < units; u += gl_WorkGroupSize.x) {
         for (uint r = 0u; r < ROWS; r++) {
             if (row0 + r >= p.rows)
                 break;
-            dequant_unit(base + (row0 + r) * p.row_bytes, u, p.cols, w);
-            for (uint b = 0u; b < BATCH_TILE; b++) {
-                if (b >= batch_items)
-                    break;
-                uint xb = p.x_offset + (x_row0 + b) * p.x_stride;
-                float s = 0.0;
-                for (uint k = 0u; k < UNIT_ELEMS; k++) {
-#ifdef WEIGHT_PLAIN
-                    uint col = min(unit_col(u, k), p.cols - 1u); /* w is 0 past the row's end */
-#else
-                    uint col = unit_col(u, k);
-#endif
-                    s += w[k] * x[xb + col];
+            unit h = unit_begin(base + (row0 + r) * p.row_bytes, u, p.cols);
+            for (uint g = 0u; g < UNIT_GROUPS; g++) {
+                vec4 w = unit_group(h, g);
+                uint col = unit_col4(u, g);
+                for (uint b = 0u; b < BATCH_TILE; b++) {
+                    if (b >= batch_items)
+                        break;
+                    acc[r * BATCH_TILE + b] += dot(w, x4(p.x_offset + (x_row0 + b) * p.x_stride, col));
                 }
-                acc[r * BATCH_TILE + b] += s;
             }
         }
     }

@@ -11,3 +11,4 @@ mlavk_test(get_rows_decodes_embedding_rows_of_every_weight_type GPU
   SOURCES test_kernel_get_rows.c ref_dequant.c ${KT})
 mlavk_test(argmax_and_topk_pick_the_largest_with_ties_to_the_lower_index GPU
   SOURCES test_kernel_argmax_topk.c ${KT})
+mlavk_test(ops_refuse_what_their_kernels_cannot_do GPU SOURCES test_kernel_errors.c ${KT})

@@ -77,6 +77,8 @@ int main(void)
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         uint32_t block = ggml_type_get(types[t])->block_elems;
         check_type(ctx, ops, &rng, types[t], block == 1 ? 301 : block == 32 ? 32 * 9 : 256 * 3);
+        if (block == 1)
+            check_type(ctx, ops, &rng, types[t], 304); /* rows of whole 16-byte quads: the aligned pipeline */
     }
     ops_destroy(ops);
     return gpu_test_finish(ctx, "get_rows");

@@ -1,6 +1,6 @@
 /* matvec and batched matmul agree with a double-precision reference for every weight type, at odd sizes, with
- * offsets and strides on x and y, with accumulation, and past 65535 workgroups (2-D dispatch); in both reduction
- * modes.
+ * offsets and strides on x and y (16-byte aligned or not: both pipelines), with accumulation, and past 65535
+ * workgroups (2-D dispatch); in both reduction modes.
  *
  * Tolerance: the reference decodes the same blocks exactly, so the GPU differs only by float rounding of the
  * products and the sum: abs 2e-6 * sqrt(cols) * max|W| (|x| < 1), rel 1e-5. Wrong decoding gives errors of the
@@ -13,13 +13,14 @@
 #include "ref_dequant.h"
 #include "test_kernel_util.h"
 
-#define X_OFFSET 5
 #define Y_OFFSET 7
 
 typedef struct problem {
     ggml_type type;
     uint32_t rows, cols, batch;
     bool accumulate;
+    bool aligned_x;          /* x rows on 16-byte boundaries (the ALIGNED pipeline where weights allow) */
+    uint32_t x_offset, x_stride;
     ops_weight w;
     vk_buffer x, y;
 } problem;
@@ -27,7 +28,7 @@ typedef struct problem {
 static mlavk_status record(ops *ops, vk_recording *rec, void *user)
 {
     problem *p = user;
-    ops_rows x = {gpu_whole(&p->x), X_OFFSET, p->cols + 3};
+    ops_rows x = {gpu_whole(&p->x), p->x_offset, p->x_stride};
     ops_rows y = {gpu_whole(&p->y), Y_OFFSET, p->rows + 2};
     if (p->batch == 1)
         return ops_matvec(ops, rec, &p->w, x, y, p->accumulate);
@@ -40,7 +41,9 @@ static void check_one(vk_context *ctx, ops *ops, const char *mode, test_rng *rng
     size_t w_bytes = row_bytes * p->rows;
     uint8_t *w = malloc(w_bytes);
     ref_random_weights(rng, p->type, p->rows, p->cols, w);
-    size_t x_n = X_OFFSET + (size_t)p->batch * (p->cols + 3), y_n = Y_OFFSET + (size_t)p->batch * (p->rows + 2);
+    p->x_offset = p->aligned_x ? 4 : 5;
+    p->x_stride = p->aligned_x ? (p->cols + 7) / 4 * 4 : p->cols + 3;
+    size_t x_n = p->x_offset + (size_t)p->batch * p->x_stride, y_n = Y_OFFSET + (size_t)p->batch * (p->rows + 2);
     float *x = malloc(x_n * sizeof *x), *y = malloc(y_n * sizeof *y);
     test_rng_fill(rng, x, x_n, -1, 1);
     test_poison_f32(y, y_n);
@@ -55,7 +58,7 @@ static void check_one(vk_context *ctx, ops *ops, const char *mode, test_rng *rng
         for (uint32_t b = 0; b < p->batch; b++) {
             double sum = p->accumulate ? y[Y_OFFSET + b * (p->rows + 2) + r] : 0.0;
             for (uint32_t c = 0; c < p->cols; c++)
-                sum += row[c] * x[X_OFFSET + b * (p->cols + 3) + c];
+                sum += row[c] * x[p->x_offset + b * p->x_stride + c];
             want[(size_t)b * p->rows + r] = sum;
         }
     }
@@ -71,8 +74,8 @@ static void check_one(vk_context *ctx, ops *ops, const char *mode, test_rng *rng
     for (uint32_t b = 0; b + 1 < p->batch; b++)
         CHECK_MSG(isnan(y[Y_OFFSET + b * (p->rows + 2) + p->rows]) || p->accumulate, "stride gap overwritten");
     char label[128];
-    snprintf(label, sizeof label, "%s %s %ux%u batch %u%s", mode, ggml_type_get(p->type)->name, p->rows, p->cols,
-             p->batch, p->accumulate ? " +=" : "");
+    snprintf(label, sizeof label, "%s %s %ux%u batch %u%s%s", mode, ggml_type_get(p->type)->name, p->rows, p->cols,
+             p->batch, p->aligned_x ? " x16" : "", p->accumulate ? " +=" : "");
     test_compare(label, got, want, (size_t)p->batch * p->rows, 2e-6 * sqrt(p->cols) * w_max, 1e-5);
     vk_buffer_destroy(ctx, &wb);
     vk_buffer_destroy(ctx, &p->x);
@@ -88,14 +91,21 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
                                GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         const ggml_type_traits *traits = ggml_type_get(types[t]);
-        /* Odd column counts where the type allows, else an odd number of blocks. */
+        /* Odd column counts where the type allows, else an odd number of blocks; plain types also with rows of
+         * whole 16-byte quads. x rows aligned or not, so both pipelines run. */
         uint32_t cols = traits->block_elems == 1 ? 1001 : traits->block_elems * (traits->block_elems == 32 ? 23 : 5);
+        uint32_t quad_cols = traits->block_elems == 1 ? 1000 : cols;
         problem single = {.type = types[t], .rows = 67, .cols = cols, .batch = 1};
         check_one(ctx, ops, mode, &rng, &single);
+        problem single_aligned = {.type = types[t], .rows = 67, .cols = quad_cols, .batch = 1, .aligned_x = true};
+        check_one(ctx, ops, mode, &rng, &single_aligned);
         problem batched = {.type = types[t], .rows = 37, .cols = cols, .batch = 11};
         check_one(ctx, ops, mode, &rng, &batched);
+        problem batched_aligned = {.type = types[t], .rows = 37, .cols = quad_cols, .batch = 11, .aligned_x = true};
+        check_one(ctx, ops, mode, &rng, &batched_aligned);
     }
-    problem accumulate = {.type = GGML_TYPE_Q6_K, .rows = 41, .cols = 512, .batch = 1, .accumulate = true};
+    problem accumulate = {.type = GGML_TYPE_Q6_K, .rows = 41, .cols = 512, .batch = 1, .accumulate = true,
+                          .aligned_x = true};
     check_one(ctx, ops, mode, &rng, &accumulate);
     problem accumulate_batched = {.type = GGML_TYPE_F16, .rows = 29, .cols = 97, .batch = 9, .accumulate = true};
     check_one(ctx, ops, mode, &rng, &accumulate_batched);
@@ -103,7 +113,7 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
      * reduction mode, so one mode suffices (lavapipe takes seconds for it). */
     if (strcmp(mode, "shared") != 0)
         return;
-    problem tall = {.type = GGML_TYPE_Q8_0, .rows = 131101, .cols = 32, .batch = 1};
+    problem tall = {.type = GGML_TYPE_Q8_0, .rows = 131101, .cols = 32, .batch = 1, .aligned_x = true};
     check_one(ctx, ops, mode, &rng, &tall);
 }
 

@@ -5,15 +5,17 @@
 
 #include "util/status.h"
 
-/* Rows per workgroup and batch items per workgroup of the weight kernels. */
+/* Weight kernels: rows per workgroup, batch items per workgroup of the batched form, and invocations per workgroup
+ * (a warp on NVIDIA; lavapipe pays per invocation, so more would only add idle ones). Row kernels (one workgroup per
+ * row) use ROW_LOCAL_SIZE. */
 #define MATVEC_ROWS 2
 #define MATMUL_BATCH_TILE 8
-#define WEIGHT_LOCAL_SIZE 64
-#define ROW_LOCAL_SIZE 256
+#define WEIGHT_LOCAL_SIZE 32
+#define ROW_LOCAL_SIZE 128
 
 static const op_desc op_table[OP_COUNT] = {
     [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256, 0, {0}},
-#define TYPE_ROWS(T, t)                                                                                          \
+#define WEIGHT_TYPE_OPS(T, t)                                                                                          \
     [OP_MATVEC_##T] = {"matvec_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
     [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
@@ -22,9 +24,9 @@ static const op_desc op_table[OP_COUNT] = {
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},
-    TYPE_ROWS(F32, f32) TYPE_ROWS(F16, f16) TYPE_ROWS(BF16, bf16) TYPE_ROWS(Q8_0, q8_0) TYPE_ROWS(Q4_0, q4_0)
-    TYPE_ROWS(Q4_K, q4_k) TYPE_ROWS(Q5_K, q5_k) TYPE_ROWS(Q6_K, q6_k)
-#undef TYPE_ROWS
+    WEIGHT_TYPE_OPS(F32, f32) WEIGHT_TYPE_OPS(F16, f16) WEIGHT_TYPE_OPS(BF16, bf16) WEIGHT_TYPE_OPS(Q8_0, q8_0)
+    WEIGHT_TYPE_OPS(Q4_0, q4_0) WEIGHT_TYPE_OPS(Q4_K, q4_k) WEIGHT_TYPE_OPS(Q5_K, q5_k) WEIGHT_TYPE_OPS(Q6_K, q6_k)
+#undef WEIGHT_TYPE_OPS
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
                     sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},
     [OP_ROPE] = {"rope", NULL, &mlavk_spv_rope, 3, 1u << 0, sizeof(struct push_rope), 64, 0, {0}},
@@ -81,7 +83,8 @@ void ops_destroy(ops *ops)
     if (!ops)
         return;
     for (int i = 0; i < OP_COUNT; i++)
-        vk_pipeline_destroy(ops->ctx, &ops->pipelines[i]);
+        for (int aligned = 0; aligned < 2; aligned++)
+            vk_pipeline_destroy(ops->ctx, &ops->pipelines[i][aligned]);
     free(ops);
 }
 
@@ -91,7 +94,12 @@ const op_desc *ops_desc(op_id id) { return &op_table[id]; }
 
 mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
 {
-    vk_pipeline *p = &ops->pipelines[id];
+    return ops_weight_pipeline(ops, id, false, out);
+}
+
+mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipeline **out)
+{
+    vk_pipeline *p = &ops->pipelines[id][aligned];
     if (!p->handle) {
         const op_desc *d = &op_table[id];
         const mlavk_spirv *module =
@@ -105,6 +113,10 @@ mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out)
                                  .local_size = {d->local_size_x, 1, 1},
                                  .spec_count = d->spec_count};
         memcpy(desc.spec, d->spec, sizeof d->spec);
+        if (aligned) {
+            desc.spec_count = OPS_SPEC_ALIGNED - 3 + 1;
+            desc.spec[OPS_SPEC_ALIGNED - 3] = 1;
+        }
         MLAVK_TRY(vk_pipeline_create(ops->ctx, &desc, p));
     }
     *out = p;

@@ -3,7 +3,10 @@
  *
  * Offsets and strides are in floats (elements), not bytes, so a result can land anywhere in a bigger buffer
  * without the binding-offset alignment rules. Buffers that hold weights must extend to a whole number of 32-bit
- * words past the tensor's last byte (GGUF's 32-byte data alignment gives that). */
+ * words past the tensor's last byte (GGUF's 32-byte data alignment gives that).
+ *
+ * Speed: the weight kernels take a faster pipeline when input rows start on 16-byte boundaries (offset and stride
+ * multiples of 4 floats) and, for F32/F16/BF16 weights, rows are a multiple of 16 bytes; other layouts work too. */
 #ifndef MLAVK_OPS_H
 #define MLAVK_OPS_H
 
@@ -69,8 +72,9 @@ typedef struct ops_expert_weight {
 /* How many experts of expert_bytes fit in one binding on this device (0 when not even one). */
 uint32_t ops_experts_per_piece(const vk_context *ctx, uint64_t expert_bytes);
 
-/* For each slot s < slots: y row s = W[e] x row (s / slots_per_x), e = ids[ids_offset + s] read on the device.
- * slots_per_x = k: the slots of a token share its input; 1: each slot has its own input row. */
+/* For each slot s < slots: y row s = W[e] x row (s / slots_per_x), e = ids[ids_offset + s] read on the device
+ * (the shader trusts e < experts: the ids come from ops_topk). slots_per_x = k: the slots of a token share its
+ * input (gate/up projections); 1: each slot has its own input row (down projection). Tokens x k slots batch. */
 typedef struct ops_moe_args {
     vk_binding ids;
     uint32_t ids_offset;
@@ -81,6 +85,7 @@ typedef struct ops_moe_args {
     bool accumulate;
 } ops_moe_args;
 mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args);
+
 
 /* For rows of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */
 mlavk_status ops_rmsnorm(ops *ops, vk_recording *rec, ops_rows x, vk_binding weight, ops_rows y, uint32_t n,
@@ -102,8 +107,9 @@ void ops_rope_frequencies(const ops_rope_params *params, float *freqs);
 float ops_rope_magnitude(const ops_rope_params *params);
 
 /* In place, for token t < tokens and head h < heads: pairs (v[2i], v[2i+1]), i < dims/2, of
- * v = x.buffer + x.offset + t * x.stride + h * head_stride are rotated by pos[t] * freqs[i] and scaled by
- * magnitude. The offset picks the sub-range (e.g. the last d_r of each head's d_n + d_r). */
+ * v = x.buffer + x.offset + t * x.stride + h * head_stride (stride 0: heads * head_stride) are rotated by
+ * pos[t] * freqs[i] and scaled by magnitude. The offset picks the sub-range (e.g. the last d_r of each head's
+ * d_n + d_r); heads = 1 for the shared k_pe. Positions are read on the device, so a recording can be replayed. */
 typedef struct ops_rope_args {
     ops_rows x;
     uint32_t dims, heads, tokens, head_stride;

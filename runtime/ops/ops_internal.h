@@ -55,14 +55,20 @@ typedef struct op_desc {
     uint32_t spec[OPS_MAX_SPEC];
 } op_desc;
 
+/* Weight kernels come in two pipelines, by the ALIGNED specialization constant (id 5) of quant.glsl. */
+#define OPS_SPEC_ALIGNED 5
+
 struct ops {
     vk_context *ctx;
     ops_reduction reduction;
-    vk_pipeline pipelines[OP_COUNT];
+    vk_pipeline pipelines[OP_COUNT][2];   /* [id][aligned] */
 };
 
 /* The pipeline of an op, created on first use. */
 mlavk_status ops_pipeline(ops *ops, op_id id, const vk_pipeline **out);
+/* The pipeline of a weight kernel: aligned when x rows start on 16-byte boundaries and, for plain types, weight
+ * rows are whole 16-byte quads (see quant.glsl). */
+mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipeline **out);
 /* The specialization constants an op was built with (rows per workgroup, batch tile). */
 const op_desc *ops_desc(op_id id);
 

@@ -30,6 +30,13 @@ static mlavk_status weight_row_bytes(const char *op, ggml_type type, uint32_t ro
 
 static uint32_t rows_stride(ops_rows r, uint32_t packed) { return r.stride ? r.stride : packed; }
 
+/* Whether the ALIGNED pipeline applies: x rows on 16-byte boundaries, and plain weight rows whole 16-byte quads. */
+static bool aligned_rows(ggml_type type, uint32_t row_bytes, ops_rows x, uint32_t x_stride)
+{
+    bool plain = ggml_type_get(type)->block_elems == 1;
+    return x.offset % 4 == 0 && x_stride % 4 == 0 && (!plain || row_bytes % 16 == 0);
+}
+
 static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const ops_weight *w, ops_rows x, ops_rows y,
                                  uint32_t batch, bool accumulate)
 {
@@ -38,15 +45,16 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
     if ((uint64_t)row_bytes * w->rows > binding_bytes(&w->data))
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: weight binding smaller than %u x %u", ops_desc(id)->name,
                           w->rows, w->cols);
+    uint32_t x_stride = rows_stride(x, w->cols);
     const vk_pipeline *p;
-    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, x, x_stride), &p));
     const op_desc *d = ops_desc(id);
     struct push_matmul push = {.cols = w->cols,
                                .rows = w->rows,
                                .batch = batch,
                                .row_bytes = row_bytes,
                                .x_offset = x.offset,
-                               .x_stride = rows_stride(x, w->cols),
+                               .x_stride = x_stride,
                                .y_offset = y.offset,
                                .y_stride = rows_stride(y, w->rows),
                                .accumulate = accumulate,
@@ -121,14 +129,15 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
     if (args->slots_per_x == 0)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: slots_per_x must be at least 1");
     op_id id = (op_id)(OP_MOE_F32 + t);
+    uint32_t x_stride = rows_stride(args->x, w->cols);
     const vk_pipeline *p;
-    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, args->x, x_stride), &p));
     struct push_matmul push = {.cols = w->cols,
                                .rows = w->rows,
                                .batch = args->slots,
                                .row_bytes = row_bytes,
                                .x_offset = args->x.offset,
-                               .x_stride = rows_stride(args->x, w->cols),
+                               .x_stride = x_stride,
                                .y_offset = args->y.offset,
                                .y_stride = rows_stride(args->y, w->rows),
                                .accumulate = args->accumulate,

@@ -29,7 +29,7 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
         return MLAVK_OK;
     op_id id = (op_id)(OP_GET_ROWS_F32 + t);
     const vk_pipeline *p;
-    MLAVK_TRY(ops_pipeline(ops, id, &p));
+    MLAVK_TRY(ops_weight_pipeline(ops, id, ggml_type_get(table->type)->block_elems > 1 || row_bytes % 16 == 0, &p));
     struct push_get_rows push = {.cols = table->cols,
                                  .tokens = tokens,
                                  .row_bytes = (uint32_t)row_bytes,

@@ -1,0 +1,168 @@
+/* The benchmark's cases: dense matvec / matmul per weight type, MoE expert matvec, and the row kernels. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "ref_dequant.h"
+
+static const ggml_type all_types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
+                                      GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+#define TYPE_COUNT (sizeof all_types / sizeof all_types[0])
+
+typedef struct dense {
+    ops_weight w;
+    vk_buffer wb, xb, yb;
+    uint32_t batch;
+} dense;
+
+static mlavk_status record_dense(bench *b, vk_recording *rec, void *user)
+{
+    dense *d = user;
+    ops_rows x = {bench_whole(&d->xb), 0, 0}, y = {bench_whole(&d->yb), 0, 0};
+    return ops_matmul(b->ops, rec, &d->w, x, y, d->batch, false);
+}
+
+/* W x for batch rows of x, in double from the decoded blocks; the scale for the error is sqrt(cols) * max|W|. */
+static double reference_matmul(ggml_type type, const uint8_t *w, uint32_t rows, uint32_t cols, const float *x,
+                               uint32_t batch, double *want)
+{
+    size_t row_bytes = ref_row_bytes(type, cols);
+    double *row = malloc(cols * sizeof *row), w_max = 0;
+    for (uint32_t r = 0; r < rows; r++) {
+        ref_dequant_row(type, w + r * row_bytes, cols, row);
+        for (uint32_t c = 0; c < cols; c++)
+            w_max = fmax(w_max, fabs(row[c]));
+        for (uint32_t i = 0; i < batch; i++) {
+            double sum = 0;
+            for (uint32_t c = 0; c < cols; c++)
+                sum += row[c] * x[(size_t)i * cols + c];
+            want[(size_t)i * rows + r] = sum;
+        }
+    }
+    free(row);
+    return sqrt(cols) * w_max;
+}
+
+static void bench_dense(bench *b, const char *kernel, ggml_type type, uint32_t rows, uint32_t cols, uint32_t batch)
+{
+    size_t row_bytes = ref_row_bytes(type, cols);
+    VkDeviceSize limit = vk_memory_max_buffer_size(b->ctx);
+    if (row_bytes * rows > limit)
+        rows = (uint32_t)(limit / row_bytes); /* what one binding can hold on this device */
+    uint8_t *w = malloc(row_bytes * rows);
+    float *x = malloc((size_t)batch * cols * sizeof *x), *got = malloc((size_t)batch * rows * sizeof *got);
+    double *want = malloc((size_t)batch * rows * sizeof *want);
+    ref_random_weights(&b->rng, type, rows, cols, w);
+    test_rng_fill(&b->rng, x, (size_t)batch * cols, -1, 1);
+    double scale = reference_matmul(type, w, rows, cols, x, batch, want);
+    dense d = {.batch = batch};
+    d.wb = bench_buffer(b, w, row_bytes * rows);
+    d.xb = bench_buffer(b, x, (size_t)batch * cols * sizeof *x);
+    d.yb = bench_buffer(b, NULL, (size_t)batch * rows * sizeof *got);
+    d.w = (ops_weight){bench_whole(&d.wb), type, rows, cols};
+    bool ran = bench_run_once(b, record_dense, &d);
+    double error = INFINITY, ms = -1;
+    if (ran) {
+        vk_buffer_read(b->ctx, &d.yb, 0, got, (size_t)batch * rows * sizeof *got);
+        error = bench_max_error(got, want, (size_t)batch * rows, scale);
+        ms = bench_time(b, record_dense, &d);
+    }
+    char size[64];
+    snprintf(size, sizeof size, batch > 1 ? "%ux%u x %u" : "%ux%u", rows, cols, batch);
+    double bytes = (double)row_bytes * rows + 4.0 * batch * ((double)cols + rows);
+    bench_report(b, kernel, ggml_type_get(type)->name, size, ms, bytes, 2.0 * rows * cols * batch, error < 2e-6,
+                 error);
+    vk_buffer_destroy(b->ctx, &d.wb);
+    vk_buffer_destroy(b->ctx, &d.xb);
+    vk_buffer_destroy(b->ctx, &d.yb);
+    free(w), free(x), free(got), free(want);
+}
+
+void bench_matvec_cases(bench *b)
+{
+    /* DeepSeek-V2-Lite: attention 2048x2048, dense FFN 10944x2048 and 2048x10944, vocabulary 102400x2048. */
+    const uint32_t sizes[][2] = {{2048, 2048}, {10944, 2048}, {2048, 10944}, {b->cpu_device ? 16384 : 102400, 2048}};
+    for (size_t s = 0; s < (b->quick ? 1 : 4); s++)
+        for (size_t t = 0; t < TYPE_COUNT; t++)
+            if (ref_row_bytes(all_types[t], sizes[s][1]) &&
+                sizes[s][1] % ggml_type_get(all_types[t])->block_elems == 0)
+                bench_dense(b, "matvec", all_types[t], sizes[s][0], sizes[s][1], 1);
+    const ggml_type prefill[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q6_K};
+    for (size_t t = 0; t < (b->quick ? 1 : 4); t++)
+        bench_dense(b, "matmul", prefill[t], 2048, 2048, b->cpu_device ? 16 : 64);
+}
+
+typedef struct moe {
+    ops_expert_weight w;
+    vk_buffer pieces[OPS_MAX_PIECES], ids, x, y;
+    ops_moe_args args;
+} moe;
+
+static mlavk_status record_moe(bench *b, vk_recording *rec, void *user)
+{
+    moe *m = user;
+    return ops_moe_matvec(b->ops, rec, &m->w, &m->args);
+}
+
+/* k slots of E experts (rows x cols each) sharing one input, the experts split over as many pieces as needed. */
+static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t k, uint32_t rows, uint32_t cols)
+{
+    size_t expert_bytes = ref_row_bytes(type, cols) * rows;
+    uint32_t per_piece = ops_experts_per_piece(b->ctx, expert_bytes);
+    if (per_piece == 0 || (uint64_t)per_piece * OPS_MAX_PIECES < experts) {
+        printf("%-10s %-6s %u of %u: %ux%u does not fit %d bindings on this device: skipped\n", "moe",
+               ggml_type_get(type)->name, k, experts, rows, cols, OPS_MAX_PIECES);
+        return;
+    }
+    moe m = {.w = {.piece_count = (experts + per_piece - 1) / per_piece, .experts_per_piece = per_piece,
+                   .type = type, .experts = experts, .rows = rows, .cols = cols}};
+    uint8_t *w = malloc(expert_bytes * experts);
+    ref_random_weights(&b->rng, type, rows * experts, cols, w);
+    for (uint32_t i = 0; i < m.w.piece_count; i++) {
+        uint32_t first = i * per_piece, count = experts - first < per_piece ? experts - first : per_piece;
+        m.pieces[i] = bench_buffer(b, w + first * expert_bytes, count * expert_bytes);
+        m.w.pieces[i] = bench_whole(&m.pieces[i]);
+    }
+    uint32_t ids[16];
+    for (uint32_t s = 0; s < k; s++)
+        ids[s] = (s * 11 + 5) % experts;
+    float *x = malloc(cols * sizeof *x), *got = malloc((size_t)k * rows * sizeof *got);
+    test_rng_fill(&b->rng, x, cols, -1, 1);
+    double *want = malloc((size_t)k * rows * sizeof *want), scale = 0;
+    for (uint32_t s = 0; s < k; s++)
+        scale = fmax(scale, reference_matmul(type, w + ids[s] * expert_bytes, rows, cols, x, 1,
+                                             want + (size_t)s * rows));
+    m.ids = bench_buffer(b, ids, k * sizeof *ids);
+    m.x = bench_buffer(b, x, cols * sizeof *x);
+    m.y = bench_buffer(b, NULL, (size_t)k * rows * sizeof *got);
+    m.args = (ops_moe_args){.ids = bench_whole(&m.ids), .slots = k, .slots_per_x = k,
+                            .x = {bench_whole(&m.x), 0, 0}, .y = {bench_whole(&m.y), 0, 0}};
+    double error = INFINITY, ms = -1;
+    if (bench_run_once(b, record_moe, &m)) {
+        vk_buffer_read(b->ctx, &m.y, 0, got, (size_t)k * rows * sizeof *got);
+        error = bench_max_error(got, want, (size_t)k * rows, scale);
+        ms = bench_time(b, record_moe, &m);
+    }
+    char size[64];
+    snprintf(size, sizeof size, "%u of %u: %ux%u", k, experts, rows, cols);
+    bench_report(b, "moe", ggml_type_get(type)->name, size, ms, (double)expert_bytes * k + 4.0 * (cols + k * rows),
+                 2.0 * k * rows * cols, error < 2e-6, error);
+    for (uint32_t i = 0; i < m.w.piece_count; i++)
+        vk_buffer_destroy(b->ctx, &m.pieces[i]);
+    vk_buffer_destroy(b->ctx, &m.ids);
+    vk_buffer_destroy(b->ctx, &m.x);
+    vk_buffer_destroy(b->ctx, &m.y);
+    free(w), free(x), free(got), free(want);
+}
+
+void bench_moe_cases(bench *b)
+{
+    /* V2-Lite routed experts: 6 of 64, gate/up 1408x2048 and down 2048x1408 (1408 is not a multiple of 256). */
+    for (size_t t = 0; t < TYPE_COUNT; t++) {
+        bench_moe(b, all_types[t], 64, 6, 1408, 2048);
+        if (!b->quick && 1408 % ggml_type_get(all_types[t])->block_elems == 0)
+            bench_moe(b, all_types[t], 64, 6, 2048, 1408);
+    }
+}
