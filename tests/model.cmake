@@ -28,3 +28,8 @@ forward_test(forward_matches_reference_v3_sigmoid_bias_q4_k v3-tiny/v3-tiny-q4_k
 forward_test(forward_matches_reference_v3_f16 v3-tiny/v3-tiny-f16.gguf f32 1e-5 1e-5)
 forward_test(forward_matches_reference_v3_bf16_hf v3-tiny/hf-bf16 f32 1e-5 1e-5)
 forward_test(forward_matches_reference_v3_sharded_hf v3-tiny/hf-f32-sharded f32 1e-5 1e-5)
+
+# The built-in model (models/) against the PyTorch logits of tools/train_tiny/golden.py.
+mlavk_test(default_model_logits_match_pytorch GPU SOURCES test_default_model_golden.c
+  ARGS ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_logits.json
+       ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_logits.bin)
