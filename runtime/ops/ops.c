@@ -8,7 +8,7 @@
 /* Weight kernels: rows per workgroup, batch items per workgroup of the batched form, and invocations per workgroup
  * (a warp on NVIDIA; lavapipe pays per invocation, so more would only add idle ones). Row kernels (one workgroup per
  * row) use ROW_LOCAL_SIZE. */
-#define MATVEC_ROWS 2
+#define MATVEC_ROWS 8
 #define MATMUL_BATCH_TILE 8
 #define WEIGHT_LOCAL_SIZE 32
 #define ROW_LOCAL_SIZE 128
@@ -102,16 +102,19 @@ mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipe
     vk_pipeline *p = &ops->pipelines[id][aligned];
     if (!p->handle) {
         const op_desc *d = &op_table[id];
-        const mlavk_spirv *module =
-            d->subgroup_module && ops->reduction == OPS_REDUCTION_SUBGROUP ? d->subgroup_module : d->module;
+        /* The subgroup form of a reducing shader runs one full subgroup per workgroup (reduce.glsl). */
+        bool subgroup = d->subgroup_module && ops->reduction == OPS_REDUCTION_SUBGROUP;
+        const mlavk_spirv *module = subgroup ? d->subgroup_module : d->module;
+        uint32_t subgroup_size = ops->ctx->info.subgroup_size;
         vk_pipeline_desc desc = {.name = d->name,
                                  .code = module->code,
                                  .code_size = module->size_bytes,
                                  .binding_count = d->binding_count,
                                  .write_mask = d->write_mask,
                                  .push_size = d->push_size,
-                                 .local_size = {d->local_size_x, 1, 1},
-                                 .spec_count = d->spec_count};
+                                 .local_size = {subgroup ? subgroup_size : d->local_size_x, 1, 1},
+                                 .spec_count = d->spec_count,
+                                 .full_subgroups = subgroup ? subgroup_size : 0};
         memcpy(desc.spec, d->spec, sizeof d->spec);
         if (aligned) {
             desc.spec_count = OPS_SPEC_ALIGNED - 3 + 1;

@@ -161,6 +161,27 @@ static void query_memory(VkPhysicalDevice device, bool has_budget, vk_device_inf
     info->device_local_budget = has_budget ? budget.heapBudget[best] : 0;
 }
 
+/* Whether a compute pipeline can require full subgroups of the default size, and through which interface. */
+static void query_subgroup_size_control(VkPhysicalDevice device, uint32_t api_version, bool has_ext,
+                                        vk_device_info *info)
+{
+    if (api_version < VK_API_VERSION_1_3 && !has_ext)
+        return;
+    VkPhysicalDeviceSubgroupSizeControlProperties props = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &props};
+    vkGetPhysicalDeviceProperties2(device, &props2);
+    VkPhysicalDeviceSubgroupSizeControlFeatures features = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
+    VkPhysicalDeviceFeatures2 features2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &features};
+    vkGetPhysicalDeviceFeatures2(device, &features2);
+    info->subgroup_size_control = features.subgroupSizeControl && features.computeFullSubgroups &&
+                                  (props.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                                  info->subgroup_size >= props.minSubgroupSize &&
+                                  info->subgroup_size <= props.maxSubgroupSize;
+    info->subgroup_size_control_ext = info->subgroup_size_control && api_version < VK_API_VERSION_1_3;
+}
+
 static void query_device_info(VkPhysicalDevice device, uint32_t index, vk_device_info *info)
 {
     uint32_t ext_count = 0;
@@ -217,6 +238,8 @@ static void query_device_info(VkPhysicalDevice device, uint32_t index, vk_device
     snprintf(info->driver_name, sizeof info->driver_name, "%s", driver.driverName);
     snprintf(info->driver_info, sizeof info->driver_info, "%s", driver.driverInfo);
     query_memory(device, has_extension(exts, ext_count, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME), info);
+    query_subgroup_size_control(device, props.properties.apiVersion,
+                                has_extension(exts, ext_count, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME), info);
     uint32_t family = find_compute_queue(device, &info->timestamps);
     info->timestamps = family != UINT32_MAX && info->timestamps && limits->timestampComputeAndGraphics;
     free(exts);
@@ -225,7 +248,8 @@ static void query_device_info(VkPhysicalDevice device, uint32_t index, vk_device
 bool vk_device_has_subgroup_arithmetic(const vk_device_info *info)
 {
     const VkSubgroupFeatureFlags needed = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
-    return info->subgroup_in_compute && (info->subgroup_operations & needed) == needed && info->subgroup_size >= 4;
+    return info->subgroup_in_compute && (info->subgroup_operations & needed) == needed && info->subgroup_size >= 4 &&
+           info->subgroup_size_control;
 }
 
 const char *vk_device_type_name(VkPhysicalDeviceType type)
@@ -365,11 +389,18 @@ static mlavk_status create_logical_device(vk_context *ctx)
                                      .queueFamilyIndex = ctx->queue_family,
                                      .queueCount = 1,
                                      .pQueuePriorities = &priority};
-    const char *extensions[1];
+    const char *extensions[2];
     uint32_t extension_count = 0;
     if (ctx->info.has_memory_budget)
         extensions[extension_count++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+    if (ctx->info.subgroup_size_control_ext)
+        extensions[extension_count++] = VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME;
+    VkPhysicalDeviceSubgroupSizeControlFeatures size_control = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES,
+        .subgroupSizeControl = VK_TRUE,
+        .computeFullSubgroups = VK_TRUE};
     VkDeviceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                               .pNext = ctx->info.subgroup_size_control ? &size_control : NULL,
                                .queueCreateInfoCount = 1,
                                .pQueueCreateInfos = &queue,
                                .enabledExtensionCount = extension_count,

@@ -22,6 +22,8 @@ typedef struct vk_device_info {
     uint32_t subgroup_size;
     VkSubgroupFeatureFlags subgroup_operations;
     bool subgroup_in_compute;
+    bool subgroup_size_control;      /* a compute pipeline can require full subgroups of subgroup_size */
+    bool subgroup_size_control_ext;  /* ... through VK_EXT_subgroup_size_control (devices before Vulkan 1.3) */
     bool shader_float16, shader_int8;
     bool storage_8bit, storage_16bit;
     bool cooperative_matrix;         /* VK_KHR_cooperative_matrix (or the NV form) is offered */
@@ -35,7 +37,8 @@ typedef struct vk_device_info {
     bool timestamps;                 /* compute queue supports timestamp queries */
 } vk_device_info;
 
-/* The subgroup arithmetic operations the reduction shaders need, available in compute shaders. */
+/* The reduction shaders' subgroup form: workgroups of exactly one full subgroup of subgroup_size invocations,
+ * reduced with subgroup arithmetic alone (no barriers, which CPU drivers such as lavapipe pay dearly for). */
 bool vk_device_has_subgroup_arithmetic(const vk_device_info *info);
 
 const char *vk_device_type_name(VkPhysicalDeviceType type);

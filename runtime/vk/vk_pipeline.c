@@ -161,10 +161,18 @@ mlavk_status vk_pipeline_create(vk_context *ctx, const vk_pipeline_desc *desc, v
     VkSpecializationInfo spec = {.mapEntryCount = count, .pMapEntries = entries, .dataSize = count * 4,
                                  .pData = values};
     mlavk_status status = create_layouts(ctx, desc, out);
+    if (status == MLAVK_OK && desc->full_subgroups && !ctx->info.subgroup_size_control)
+        status = mlavk_fail(MLAVK_ERR_UNSUPPORTED, "pipeline %s: %s cannot require full subgroups", desc->name,
+                            ctx->info.name);
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfo subgroup_size = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO,
+        .requiredSubgroupSize = desc->full_subgroups};
     if (status == MLAVK_OK) {
         VkComputePipelineCreateInfo info = {
             .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
             .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                      .pNext = desc->full_subgroups ? &subgroup_size : NULL,
+                      .flags = desc->full_subgroups ? VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT : 0,
                       .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                       .module = module,
                       .pName = "main",

@@ -22,6 +22,7 @@ typedef struct vk_pipeline_desc {
     uint32_t local_size[3];
     uint32_t spec_count;        /* extra constants, ids 3 .. 3+spec_count-1 */
     uint32_t spec[VK_PIPELINE_MAX_SPEC];
+    uint32_t full_subgroups;    /* non-zero: require full subgroups of this size (vk_device_info.subgroup_size) */
 } vk_pipeline_desc;
 
 typedef struct vk_pipeline {

@@ -1,29 +1,15 @@
 /* Workgroup-wide reductions; every invocation gets the result. Call from uniform control flow only.
- * REDUCE_SUBGROUP: subgroup arithmetic, then one shared slot per subgroup. Otherwise a shared-memory tree, which
- * needs a power-of-two workgroup size (the op table only uses those). */
+ * REDUCE_SUBGROUP: the host makes each workgroup exactly one full subgroup (vk_pipeline_desc.full_subgroups), so
+ * subgroup arithmetic alone reduces it: no shared memory and no barriers, which CPU drivers such as lavapipe
+ * pay dearly for. Otherwise a shared-memory tree, which needs a power-of-two workgroup size. */
 #ifdef REDUCE_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
-#endif
-
+#define DEFINE_REDUCE(name, T, scratch, subgroup_op, combine, identity) \
+    T name(T v) { return subgroup_op(v); }
+#else
 shared float reduce_scratch[gl_WorkGroupSize.x];
 shared uint reduce_scratch_u[gl_WorkGroupSize.x];
-
-#ifdef REDUCE_SUBGROUP
-#define DEFINE_REDUCE(name, T, scratch, subgroup_op, combine, identity) \
-    T name(T v)                                                         \
-    {                                                                   \
-        T s = subgroup_op(v);                                           \
-        if (subgroupElect())                                            \
-            scratch[gl_SubgroupID] = s;                                 \
-        barrier();                                                      \
-        T total = identity;                                             \
-        for (uint i = 0u; i < gl_NumSubgroups; i++)                     \
-            total = combine(total, scratch[i]);                         \
-        barrier();                                                      \
-        return total;                                                   \
-    }
-#else
 #define DEFINE_REDUCE(name, T, scratch, subgroup_op, combine, identity)   \
     T name(T v)                                                           \
     {                                                                     \
