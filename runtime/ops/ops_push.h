@@ -14,7 +14,7 @@ PUSH_SIZE_CHECK(push_matmul, 52);
 PUSH_SIZE_CHECK(push_moe_combine, 40);
 PUSH_SIZE_CHECK(push_rmsnorm, 24);
 PUSH_SIZE_CHECK(push_rope, 28);
-PUSH_SIZE_CHECK(push_softmax, 32);
+PUSH_SIZE_CHECK(push_softmax, 36);
 PUSH_SIZE_CHECK(push_elementwise, 8);
 PUSH_SIZE_CHECK(push_get_rows, 28);
 PUSH_SIZE_CHECK(push_argmax, 12);

@@ -68,6 +68,7 @@ struct push_rope {
  * the others are 0. */
 struct push_softmax {
     uint n;
+    uint rows;
     float scale;
     uint causal;
     uint causal_p0;
