@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-/* One workgroup per row (numbered over x and y, as prefill attention can have more than 65535 rows): softmax of scale * x over the visible columns (all, or c <= causal_p0 + row when causal);
- * masked columns become 0. */
+/* One workgroup per row, numbered over x and y as prefill attention can have more than 65535 rows: softmax of
+ * scale * x over the visible columns (all, or c <= causal_p0 + row when causal); masked columns become 0. */
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };

@@ -158,8 +158,8 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
 /* For rows r (at most 65535) of n: out[r] (uint) = index of the largest value, the lowest index on ties. */
 mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t rows, vk_binding out);
 
-/* For rows r (at most 65535) of n <= 1024 scores: the k <= n largest, descending, ties to the lower index: ids[r*k + j] (uint)
- * and values[r*k + j]. */
+/* For rows r (at most 65535) of n <= 1024 scores: the k <= n largest, descending, ties to the lower index:
+ * ids[r*k + j] (uint) and values[r*k + j]. */
 mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, uint32_t rows, uint32_t k,
                       vk_binding ids, vk_binding values);
 

@@ -84,8 +84,8 @@ struct push_elementwise {
     float alpha;
 };
 
-/* out[out_offset + t * out_stride + 0..cols) = row ids[t] - row_begin of a weight table holding rows [row_begin, row_end); tokens whose id
- * falls outside are left untouched. */
+/* out[out_offset + t * out_stride + 0..cols) = row ids[t] - row_begin of a weight table holding rows
+ * [row_begin, row_end); tokens whose id falls outside are left untouched. */
 struct push_get_rows {
     uint cols;
     uint tokens;
