@@ -59,7 +59,8 @@ mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
                         bool accumulate);
 
 /* A stacked expert weight, experts x rows x cols, in up to 4 bindings ("pieces") of experts_per_piece whole
- * experts each, since the whole may exceed maxStorageBufferRange. */
+ * experts each (the last may hold fewer), since the whole may exceed maxStorageBufferRange. Each piece costs one
+ * dispatch. */
 #define OPS_MAX_PIECES 4
 typedef struct ops_expert_weight {
     vk_binding pieces[OPS_MAX_PIECES];

@@ -10,7 +10,7 @@
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
 PUSH_SIZE_CHECK(push_add, 4);
-PUSH_SIZE_CHECK(push_matmul, 52);
+PUSH_SIZE_CHECK(push_matmul, 56);
 PUSH_SIZE_CHECK(push_moe_combine, 40);
 PUSH_SIZE_CHECK(push_rmsnorm, 24);
 PUSH_SIZE_CHECK(push_rope, 28);
