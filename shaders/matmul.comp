@@ -12,58 +12,21 @@ layout(constant_id = 4) const uint BATCH_TILE = 1;
 layout(push_constant) uniform Push { push_matmul p; };
 
 #ifdef MOE
-/* The stacked expert weight in up to 4 pieces, each holding experts_per_piece whole experts. */
-layout(std430, binding = 0) readonly buffer W0 { uint w0[]; };
-layout(std430, binding = 1) readonly buffer W1 { uint w1[]; };
-layout(std430, binding = 2) readonly buffer W2 { uint w2[]; };
-layout(std430, binding = 3) readonly buffer W3 { uint w3[]; };
-/* The same pieces seen as 16-byte quads, for aligned 128-bit loads. */
-layout(std430, binding = 0) readonly buffer W0q { uvec4 w0q[]; };
-layout(std430, binding = 1) readonly buffer W1q { uvec4 w1q[]; };
-layout(std430, binding = 2) readonly buffer W2q { uvec4 w2q[]; };
-layout(std430, binding = 3) readonly buffer W3q { uvec4 w3q[]; };
-layout(std430, binding = 4) readonly buffer Ids { uint ids[]; };
-layout(std430, binding = 5) readonly buffer X { float x[]; };
-layout(std430, binding = 5) readonly buffer Xq { vec4 xq[]; };
-layout(std430, binding = 6) buffer Y { float y[]; };
-uint piece;
-uint weight_word(uint i)
-{
-    switch (piece) {
-    case 0u: return w0[i];
-    case 1u: return w1[i];
-    case 2u: return w2[i];
-    default: return w3[i];
-    }
-}
-uint weight_word_count()
-{
-    switch (piece) {
-    case 0u: return uint(w0.length());
-    case 1u: return uint(w1.length());
-    case 2u: return uint(w2.length());
-    default: return uint(w3.length());
-    }
-}
-uvec4 weight_quad(uint i)
-{
-    switch (piece) {
-    case 0u: return w0q[i];
-    case 1u: return w1q[i];
-    case 2u: return w2q[i];
-    default: return w3q[i];
-    }
-}
+layout(std430, binding = 1) readonly buffer Ids { uint ids[]; };
+#define X_BINDING 2
+#define Y_BINDING 3
 #else
+#define X_BINDING 1
+#define Y_BINDING 2
+#endif
 layout(std430, binding = 0) readonly buffer W { uint w0[]; };
 layout(std430, binding = 0) readonly buffer Wq { uvec4 w0q[]; };
-layout(std430, binding = 1) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Xq { vec4 xq[]; };
-layout(std430, binding = 2) buffer Y { float y[]; };
+layout(std430, binding = X_BINDING) readonly buffer X { float x[]; };
+layout(std430, binding = X_BINDING) readonly buffer Xq { vec4 xq[]; };
+layout(std430, binding = Y_BINDING) buffer Y { float y[]; };
 uint weight_word(uint i) { return w0[i]; }
 uvec4 weight_quad(uint i) { return w0q[i]; }
 uint weight_word_count() { return uint(w0.length()); }
-#endif
 
 #include "quant.glsl"
 #include "reduce.glsl"
@@ -92,8 +55,9 @@ void main()
 #ifdef MOE
     uint slot = gl_WorkGroupID.z;
     uint expert = ids[p.ids_offset + slot];
-    piece = expert / p.experts_per_piece;
-    base = (expert % p.experts_per_piece) * p.expert_bytes;
+    if (expert < p.expert_begin || expert >= p.expert_end)
+        return; /* another piece's dispatch serves this slot */
+    base = (expert - p.expert_begin) * p.expert_bytes;
     uint x_row0 = slot / p.slots_per_x, y_row0 = slot;
     uint batch_items = 1u;
 #else

@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-/* One workgroup per row: softmax of scale * x over the visible columns (all, or c <= causal_p0 + row when causal);
- * masked columns become 0. */
+/* One workgroup per row, numbered over x and y as prefill attention can have more than 65535 rows: softmax of
+ * scale * x over the visible columns (all, or c <= causal_p0 + row when causal); masked columns become 0. */
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
@@ -12,7 +12,9 @@ layout(push_constant) uniform Push { push_softmax p; };
 
 void main()
 {
-    uint row = gl_WorkGroupID.x;
+    uint row = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (row >= p.rows)
+        return;
     uint xb = p.x_offset + row * p.x_stride;
     uint yb = p.y_offset + row * p.y_stride;
     uint visible = p.causal != 0u ? min(p.n, p.causal_p0 + row + 1u) : p.n;

@@ -40,11 +40,25 @@ static double ref_magnitude(const ops_rope_params *p)
     return (0.1 * p->mscale * log(p->factor) + 1) / (0.1 * p->mscale_all_dim * log(p->factor) + 1);
 }
 
-static mlavk_status record(ops *ops, vk_recording *rec, void *user)
+/* x rotated as the reference says, for positions pos. */
+static void reference(const rope_case *c, const float *x, const uint32_t *pos, const double *freqs, double magnitude,
+                      size_t n, double *want)
 {
-    return ops_rope(ops, rec, &((rope_case *)user)->args);
+    for (size_t i = 0; i < n; i++)
+        want[i] = x[i];
+    for (uint32_t t = 0; t < c->tokens; t++)
+        for (uint32_t h = 0; h < c->heads; h++)
+            for (uint32_t i = 0; i < c->params.dims / 2; i++) {
+                size_t at = 2 + t * c->token_stride + h * c->head_dim + c->offset_in_head + 2 * i;
+                double angle = pos[t] * freqs[i];
+                double cs = cos(angle) * magnitude, sn = sin(angle) * magnitude;
+                want[at] = x[at] * cs - x[at + 1] * sn;
+                want[at + 1] = x[at] * sn + x[at + 1] * cs;
+            }
 }
 
+/* Runs the case twice through one recording: the second time with new x and new positions uploaded, as decoding
+ * replays a recorded step. */
 static void check_one(vk_context *ctx, ops *ops, test_rng *rng, rope_case *c)
 {
     uint32_t pairs = c->params.dims / 2;
@@ -60,34 +74,34 @@ static void check_one(vk_context *ctx, ops *ops, test_rng *rng, rope_case *c)
 
     size_t n = 2 + (size_t)c->tokens * c->token_stride;
     float *x = malloc(n * sizeof *x), *got = malloc(n * sizeof *got);
-    test_rng_fill(rng, x, n, -1, 1);
-    uint32_t pos[16];
-    for (uint32_t t = 0; t < c->tokens; t++)
-        pos[t] = t == 0 ? c->max_pos : test_rng_below(rng, c->max_pos);
     double *want = malloc(n * sizeof *want);
-    for (size_t i = 0; i < n; i++)
-        want[i] = x[i];
-    for (uint32_t t = 0; t < c->tokens; t++)
-        for (uint32_t h = 0; h < c->heads; h++)
-            for (uint32_t i = 0; i < pairs; i++) {
-                size_t at = 2 + t * c->token_stride + h * c->head_dim + c->offset_in_head + 2 * i;
-                double angle = pos[t] * freq_want[i];
-                double cs = cos(angle) * magnitude_want, sn = sin(angle) * magnitude_want;
-                want[at] = x[at] * cs - x[at + 1] * sn;
-                want[at + 1] = x[at] * sn + x[at + 1] * cs;
-            }
-    vk_buffer xb = kt_upload(ctx, x, n * sizeof *x), pb = kt_upload(ctx, pos, c->tokens * sizeof *pos);
+    uint32_t pos[16];
+    vk_buffer xb = gpu_test_buffer(ctx, n * sizeof *x), pb = gpu_test_buffer(ctx, sizeof pos);
     vk_buffer fb = kt_upload(ctx, freqs, pairs * sizeof *freqs);
     c->args = (ops_rope_args){.x = {gpu_whole(&xb), 2 + c->offset_in_head, c->token_stride},
                               .dims = c->params.dims, .heads = c->heads, .tokens = c->tokens,
                               .head_stride = c->head_dim, .positions = gpu_whole(&pb), .freqs = gpu_whole(&fb),
                               .magnitude = magnitude};
-    kt_run(ctx, ops, record, c);
-    kt_download(ctx, &xb, got, n * sizeof *got);
-    char label[128];
-    snprintf(label, sizeof label, "%s d_r %u, %u heads x %u tokens", c->params.factor > 1 ? "yarn" : "plain",
-             c->params.dims, c->heads, c->tokens);
-    test_compare(label, got, want, n, 2.5e-7 * c->max_pos + 1e-6, 0);
+    vk_recording *rec;
+    CHECK(vk_recording_create(ctx, &rec) == MLAVK_OK);
+    CHECK(vk_recording_begin(rec, false) == MLAVK_OK);
+    CHECK(ops_rope(ops, rec, &c->args) == MLAVK_OK);
+    CHECK(vk_recording_end(rec) == MLAVK_OK);
+    for (int replay = 0; replay < 2; replay++) {
+        test_rng_fill(rng, x, n, -1, 1);
+        for (uint32_t t = 0; t < c->tokens; t++)
+            pos[t] = t == 0 ? c->max_pos : test_rng_below(rng, c->max_pos);
+        reference(c, x, pos, freq_want, magnitude_want, n, want);
+        gpu_test_upload(ctx, &xb, x, n * sizeof *x);
+        gpu_test_upload(ctx, &pb, pos, sizeof pos);
+        CHECK(vk_recording_run(rec) == MLAVK_OK);
+        kt_download(ctx, &xb, got, n * sizeof *got);
+        char label[128];
+        snprintf(label, sizeof label, "%s d_r %u, %u heads x %u tokens%s", c->params.factor > 1 ? "yarn" : "plain",
+                 c->params.dims, c->heads, c->tokens, replay ? ", replayed" : "");
+        test_compare(label, got, want, n, 2.5e-7 * c->max_pos + 1e-6, 0);
+    }
+    vk_recording_destroy(rec);
     vk_buffer_destroy(ctx, &xb);
     vk_buffer_destroy(ctx, &pb);
     vk_buffer_destroy(ctx, &fb);

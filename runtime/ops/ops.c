@@ -20,7 +20,7 @@ static const op_desc op_table[OP_COUNT] = {
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
     [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, MATMUL_BATCH_TILE}},      \
-    [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 7, 1u << 6,                   \
+    [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 4, 1u << 3,                   \
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},

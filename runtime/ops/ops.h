@@ -59,7 +59,8 @@ mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
                         bool accumulate);
 
 /* A stacked expert weight, experts x rows x cols, in up to 4 bindings ("pieces") of experts_per_piece whole
- * experts each, since the whole may exceed maxStorageBufferRange. */
+ * experts each (the last may hold fewer), since the whole may exceed maxStorageBufferRange. Each piece costs one
+ * dispatch. */
 #define OPS_MAX_PIECES 4
 typedef struct ops_expert_weight {
     vk_binding pieces[OPS_MAX_PIECES];
@@ -87,7 +88,7 @@ typedef struct ops_moe_args {
 mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args);
 
 
-/* For rows of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */
+/* For rows (at most 65535) of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */
 mlavk_status ops_rmsnorm(ops *ops, vk_recording *rec, ops_rows x, vk_binding weight, ops_rows y, uint32_t n,
                          uint32_t rows, float eps);
 
@@ -119,7 +120,8 @@ typedef struct ops_rope_args {
 } ops_rope_args;
 mlavk_status ops_rope(ops *ops, vk_recording *rec, const ops_rope_args *args);
 
-/* For rows r of n: y = softmax(scale * x); causal: row r sees columns c <= causal_p0 + r, the others become 0. */
+/* For rows r of n (any number of rows): y = softmax(scale * x); causal: row r sees columns c <= causal_p0 + r, the
+ * others become 0. In place is fine. */
 mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, uint32_t n, uint32_t rows, float scale,
                          bool causal, uint32_t causal_p0);
 
@@ -139,11 +141,11 @@ mlavk_status ops_sigmoid(ops *ops, vk_recording *rec, vk_binding x, vk_binding o
 mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, uint32_t row_begin, vk_binding ids,
                           uint32_t tokens, ops_rows out);
 
-/* For rows r of n: out[r] (uint) = index of the largest value, the lowest index on ties. */
+/* For rows r (at most 65535) of n: out[r] (uint) = index of the largest value, the lowest index on ties. */
 mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t rows, vk_binding out);
 
-/* For rows r of n <= 1024 scores: the k <= n largest, descending, ties to the lower index: ids[r*k + j] (uint)
- * and values[r*k + j]. */
+/* For rows r (at most 65535) of n <= 1024 scores: the k <= n largest, descending, ties to the lower index:
+ * ids[r*k + j] (uint) and values[r*k + j]. */
 mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, uint32_t rows, uint32_t k,
                       vk_binding ids, vk_binding values);
 

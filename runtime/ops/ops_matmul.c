@@ -57,8 +57,7 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
                                .x_stride = x_stride,
                                .y_offset = y.offset,
                                .y_stride = rows_stride(y, w->rows),
-                               .accumulate = accumulate,
-                               .experts_per_piece = 1};
+                               .accumulate = accumulate};
     vk_binding bindings[3] = {w->data, x.buffer, y.buffer};
     vk_set_cost(rec, (double)row_bytes * w->rows + 4.0 * batch * (w->cols + w->rows * (accumulate ? 2 : 1)),
                 2.0 * w->rows * w->cols * batch);
@@ -141,21 +140,20 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
                                .y_offset = args->y.offset,
                                .y_stride = rows_stride(args->y, w->rows),
                                .accumulate = args->accumulate,
-                               .experts_per_piece = w->experts_per_piece,
                                .expert_bytes = (uint32_t)expert_bytes,
                                .slots_per_x = args->slots_per_x,
                                .ids_offset = args->ids_offset};
-    /* Unused pieces repeat the last one, so every binding is valid. */
-    vk_binding bindings[7];
-    for (uint32_t i = 0; i < OPS_MAX_PIECES; i++)
-        bindings[i] = w->pieces[i < w->piece_count ? i : w->piece_count - 1];
-    bindings[4] = args->ids;
-    bindings[5] = args->x.buffer;
-    bindings[6] = args->y.buffer;
-    /* each slot reads one expert's matrix (shared experts between slots are counted twice: an upper bound) */
-    vk_set_cost(rec, (double)expert_bytes * args->slots + 4.0 * args->slots * (w->cols + w->rows),
-                2.0 * w->rows * w->cols * args->slots);
-    ops_dispatch_groups(rec, p, bindings, 7, &push, sizeof push, ops_div_up(w->rows, ops_desc(id)->spec[0]),
-                        args->slots);
+    /* One dispatch per piece, each serving the slots whose expert it holds: the shader then reads a single binding
+     * (a CPU driver would otherwise run every arm of a per-load switch over the pieces). */
+    for (uint32_t i = 0; i < w->piece_count; i++) {
+        push.expert_begin = i * w->experts_per_piece;
+        push.expert_end = push.expert_begin + w->experts_per_piece;
+        vk_binding bindings[4] = {w->pieces[i], args->ids, args->x.buffer, args->y.buffer};
+        /* each slot reads one expert's matrix (experts shared between slots count twice: an upper bound) */
+        vk_set_cost(rec, (double)expert_bytes * args->slots / w->piece_count + 4.0 * args->slots * (w->cols + w->rows),
+                    2.0 * w->rows * w->cols * args->slots / w->piece_count);
+        ops_dispatch_groups(rec, p, bindings, 4, &push, sizeof push, ops_div_up(w->rows, ops_desc(id)->spec[0]),
+                            args->slots);
+    }
     return MLAVK_OK;
 }

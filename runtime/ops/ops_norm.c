@@ -27,6 +27,7 @@ mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, ui
     const vk_pipeline *p;
     MLAVK_TRY(ops_pipeline(ops, OP_SOFTMAX, &p));
     struct push_softmax push = {.n = n,
+                                .rows = rows,
                                 .scale = scale,
                                 .causal = causal,
                                 .causal_p0 = causal_p0,
@@ -35,6 +36,6 @@ mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, ui
                                 .y_offset = y.offset,
                                 .y_stride = y.stride ? y.stride : n};
     vk_binding bindings[2] = {x.buffer, y.buffer};
-    vk_dispatch(rec, p, bindings, 2, &push, sizeof push, rows, 1, 1);
+    ops_dispatch_groups(rec, p, bindings, 2, &push, sizeof push, rows, 1);
     return MLAVK_OK;
 }

@@ -38,8 +38,8 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
                                  .out_offset = out.offset,
                                  .out_stride = out.stride ? out.stride : table->cols};
     vk_binding bindings[3] = {table->data, ids, out.buffer};
-    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(ops_div_up(table->cols, decode_unit(table->type)), p->local_size[0]),
-                tokens, 1);
+    uint32_t units = ops_div_up(table->cols, decode_unit(table->type));
+    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(units, p->local_size[0]), tokens, 1);
     return MLAVK_OK;
 }
 

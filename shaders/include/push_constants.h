@@ -9,8 +9,8 @@ struct push_add {
 };
 
 /* y[b][offset + r] (+)= sum_c W[r][c] x[b][c]: matvec (batch 1), batched matmul, and the MoE form where batch
- * item s is a slot whose weight is expert ids[s] of a stacked tensor split into pieces. Offsets and strides are
- * in floats. */
+ * item s is a slot whose weight is expert ids[s] of a stacked tensor; a stack split into pieces takes one dispatch
+ * per piece, each serving the slots whose expert it holds. Offsets and strides are in floats. */
 struct push_matmul {
     uint cols;
     uint rows;
@@ -21,7 +21,8 @@ struct push_matmul {
     uint y_offset;
     uint y_stride;
     uint accumulate;         /* 1: add to y instead of overwriting it */
-    uint experts_per_piece;  /* MoE: whole experts held by each weight binding */
+    uint expert_begin;       /* MoE: the weight binding holds experts [expert_begin, expert_end) */
+    uint expert_end;
     uint expert_bytes;       /* MoE: rows * row_bytes */
     uint slots_per_x;        /* MoE: slot s reads x row s / slots_per_x (k: shared input per token, 1: own input) */
     uint ids_offset;         /* MoE: first expert id of this dispatch in the ids buffer */
@@ -53,6 +54,7 @@ struct push_rope {
  * the others are 0. */
 struct push_softmax {
     uint n;
+    uint rows;
     float scale;
     uint causal;
     uint causal_p0;
@@ -68,8 +70,8 @@ struct push_elementwise {
     float alpha;
 };
 
-/* out[out_offset + t * out_stride + 0..cols) = row ids[t] - row_begin of a weight table holding rows [row_begin, row_end); tokens whose id
- * falls outside are left untouched. */
+/* out[out_offset + t * out_stride + 0..cols) = row ids[t] - row_begin of a weight table holding rows
+ * [row_begin, row_end); tokens whose id falls outside are left untouched. */
 struct push_get_rows {
     uint cols;
     uint tokens;

@@ -67,13 +67,15 @@ double bench_time(bench *b, bench_record_fn record, void *user)
     vk_recording *rec;
     if (!record_and_run(b, record, user, b->runs, true, &rec))
         return -1;
+    /* An instance may be several dispatches (one per MoE weight piece): sum each instance's. */
     const vk_timing *timings;
     uint32_t n = vk_recording_timings(rec, &timings);
-    double *ms = malloc((n ? n : 1) * sizeof *ms);
-    for (uint32_t i = 0; i < n; i++)
-        ms[i] = timings[i].ms;
-    qsort(ms, n, sizeof *ms, compare_double);
-    double median = n ? ms[n / 2] : -1;
+    uint32_t per_instance = n / (uint32_t)b->runs;
+    double *ms = calloc((size_t)b->runs, sizeof *ms);
+    for (uint32_t i = 0; per_instance && i < per_instance * (uint32_t)b->runs; i++)
+        ms[i / per_instance] += timings[i].ms;
+    qsort(ms, (size_t)b->runs, sizeof *ms, compare_double);
+    double median = per_instance ? ms[b->runs / 2] : -1;
     free(ms);
     vk_recording_destroy(rec);
     return median;
