@@ -313,6 +313,7 @@ static void new_conversation(chat *c)
     update_heat(c);
     c->shared.n_past = 0;
     c->shared.n_ops = 0;
+    c->shared.ops_total_ms = 0;
     c->shared.error[0] = '\0';
     c->shared.state = CHAT_IDLE; /* a turn queued before New chat was dropped with the request */
     c->shared.version++;

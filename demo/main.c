@@ -21,6 +21,7 @@ typedef struct args {
     chat_options chat;
     const char *script, *screenshot;
     int width, height;
+    int show_tokens;
 } args;
 
 typedef struct app {
@@ -30,6 +31,7 @@ typedef struct app {
     chat *chat;
     chat_view view;
     ui_action action; /* from the input callbacks, handled once per loop */
+    int save_requested; /* F12 */
     int dirty;        /* redraw needed */
     /* Script mode. */
     char **lines;
@@ -47,7 +49,10 @@ static void usage(FILE *out)
                  "  -n N              at most N tokens per reply (default 256)\n"
                  "  --seed S, --temp T  sampling seed and temperature (0: greedy; default 0.8)\n"
                  "  --script FILE     send each line of FILE as a user turn, print the replies, then exit\n"
-                 "  --screenshot PNG  with --script: save the window to PNG after the last reply\n");
+                 "  --screenshot PNG  save the window to PNG after the last reply of the script, or on F12\n"
+                 "  --tokens          start with token boundaries shown\n"
+                 "keys: Enter sends, Esc stops the reply, F12 saves the screenshot, Ctrl+Q quits\n"
+                 "exit status: 0; 1 on failure; 3 if MLAVK_VALIDATE=1 and the window's Vulkan use drew messages\n");
 }
 
 static int parse_args(int argc, char **argv, args *a)
@@ -58,6 +63,10 @@ static int parse_args(int argc, char **argv, args *a)
         if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
             usage(stdout);
             exit(0);
+        }
+        if (strcmp(o, "--tokens") == 0) {
+            a->show_tokens = 1;
+            continue;
         }
         if (!v) {
             fprintf(stderr, "mlavk-chat: unknown option or missing value: %s\n", o);
@@ -86,10 +95,6 @@ static int parse_args(int argc, char **argv, args *a)
             fprintf(stderr, "mlavk-chat: unknown option: %s (see --help)\n", o);
             return -1;
         }
-    }
-    if (a->screenshot && !a->script) {
-        fprintf(stderr, "mlavk-chat: --screenshot needs --script\n");
-        return -1;
     }
     return 0;
 }
@@ -143,7 +148,10 @@ static void on_char(GLFWwindow *w, unsigned int cp)
 static void on_key(GLFWwindow *w, int key, int scancode, int action, int mods)
 {
     (void)scancode;
-    (void)mods;
+    if (key == GLFW_KEY_F12 && action == GLFW_PRESS)
+        from(w)->save_requested = 1;
+    if (key == GLFW_KEY_Q && (mods & GLFW_MOD_CONTROL))
+        glfwSetWindowShouldClose(w, GLFW_TRUE);
     if (action == GLFW_PRESS || action == GLFW_REPEAT) {
         ui_action a = ui_key(&from(w)->ui, key);
         if (a != UI_NONE)
@@ -264,6 +272,9 @@ static int run(app *s, present *p, canvas *c)
         }
         if (frame(s, p, c) != 0)
             return 1;
+        if (s->save_requested && s->args.screenshot && c->pixels)
+            save_png(s->args.screenshot, c);
+        s->save_requested = 0;
         if (s->args.script && script_step(s)) {
             s->dirty = 1;
             if (frame(s, p, c) != 0)
@@ -306,6 +317,7 @@ int main(int argc, char **argv)
         glfwSetCursorPosCallback(s.window, on_cursor);
         glfwSetScrollCallback(s.window, on_scroll);
         ui_init(&s.ui, f);
+        s.ui.show_tokens = s.args.show_tokens;
         s.chat = chat_start(&s.args.chat);
         canvas c = {0};
         status = s.chat ? run(&s, p, &c) : 1;

@@ -135,14 +135,25 @@ static float message(ui *u, canvas *c, const chat_message *m, int draw, int x, f
 
 static void tooltip(ui *u, canvas *c, const chat_message *m, int token)
 {
-    char text[96];
-    snprintf(text, sizeof text, "token %d", m->token_ids[token]);
+    /* The token's text, quoted, with line breaks shown as a backslash-n so whitespace tokens are readable. */
+    char text[160], piece[64];
+    size_t start = token > 0 ? m->token_end[token - 1] : 0, k = 0;
+    for (size_t i = start; i < m->token_end[token] && k + 3 < sizeof piece; i++) {
+        if (m->text[i] == '\n') {
+            piece[k++] = '\\';
+            piece[k++] = 'n';
+        } else {
+            piece[k++] = m->text[i];
+        }
+    }
+    piece[k] = '\0';
+    snprintf(text, sizeof text, "token %d  \"%s\"", m->token_ids[token], piece);
     float w = fonts_text_width(u->fonts, text, SMALL_SIZE) + 12;
     int h = (int)fonts_line_height(u->fonts, SMALL_SIZE) + 8;
     int x = (int)u->mouse_x + 14, y = (int)u->mouse_y + 16;
     if (x + (int)w > c->width)
         x = c->width - (int)w;
-    canvas_fill(c, x, y, (int)w, h, 0xff000000);
+    canvas_fill(c, x, y, (int)w, h, 0xff000000u);
     canvas_frame(c, x, y, (int)w, h, COL_ACCENT);
     canvas_text(c, u->fonts, text, SMALL_SIZE, (float)x + 6, y + 4, COL_TEXT);
 }
