@@ -287,9 +287,8 @@ static void run_turn(chat *c, const char *text)
     if (c->detok)
         mlavk_detokenizer_finish(c->detok, &rest, &rest_len);
     pthread_mutex_lock(&c->lock);
-    chat_message *m = &c->shared.messages[c->shared.n_messages - 1];
     if (pushed && rest_len)
-        message_append(m, rest, rest_len);
+        message_append(&c->shared.messages[c->shared.n_messages - 1], rest, rest_len);
     c->shared.n_past = mlavk_engine_n_past(c->engine);
     if (status == MLAVK_OK && stats.generation_seconds > 0 && stats.generated_tokens > 1)
         c->shared.gen_tps = stats.generated_tokens / stats.generation_seconds;

@@ -252,9 +252,10 @@ static int frame(app *s, present *p, canvas *c)
     }
     if (!s->dirty || width == 0 || height == 0)
         return 0;
-    s->dirty = 0;
     ui_draw(&s->ui, &s->view, c);
-    return present_frame(p, c->pixels, (uint32_t)c->width, (uint32_t)c->height);
+    int shown = present_frame(p, c->pixels, (uint32_t)c->width, (uint32_t)c->height);
+    s->dirty = shown == 1;
+    return shown < 0 ? -1 : 0;
 }
 
 /* The main loop; returns the exit code. */

@@ -397,7 +397,9 @@ static void image_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from
     vk.CmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 0, NULL, 0, NULL, 1, &b);
 }
 
-static int record_copy(present *p, VkImage image)
+/* Copies the canvas (width x height) into the image; while a resize is in flight the two sizes can differ for a
+ * frame, and only the overlap is copied. */
+static int record_copy(present *p, VkImage image, uint32_t width, uint32_t height)
 {
     VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
@@ -405,8 +407,10 @@ static int record_copy(present *p, VkImage image)
         return -1;
     image_barrier(p->cmd, image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 0,
                   VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT);
-    VkBufferImageCopy region = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
-                                .imageExtent = {p->extent.width, p->extent.height, 1}};
+    VkBufferImageCopy region = {.bufferRowLength = width,
+                                .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                .imageExtent = {width < p->extent.width ? width : p->extent.width,
+                                                height < p->extent.height ? height : p->extent.height, 1}};
     vk.CmdCopyBufferToImage(p->cmd, p->staging, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
     image_barrier(p->cmd, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
                   VK_ACCESS_TRANSFER_WRITE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -424,22 +428,23 @@ int present_frame(present *p, const uint32_t *pixels, uint32_t width, uint32_t h
 {
     if (width == 0 || height == 0)
         return 0; /* minimised */
-    if (!p->swapchain || width != p->extent.width || height != p->extent.height)
-        return recreate(p, width, height);
+    if ((!p->swapchain || width != p->extent.width || height != p->extent.height) && recreate(p, width, height))
+        return -1;
     /* One frame in flight: the staging buffer and command buffer are reused once the last copy finished. */
     if (check(vk.WaitForFences(p->device, 1, &p->fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"))
         return -1;
     uint32_t index = 0;
     VkResult r = vk.AcquireNextImageKHR(p->device, p->swapchain, UINT64_MAX, p->acquired, VK_NULL_HANDLE, &index);
     if (r == VK_ERROR_OUT_OF_DATE_KHR)
-        return recreate(p, width, height);
+        return recreate(p, width, height) ? -1 : 1;
     if (r != VK_SUBOPTIMAL_KHR && check(r, "vkAcquireNextImageKHR"))
         return -1;
     const VkDeviceSize size = (VkDeviceSize)width * height * 4;
     if (ensure_staging(p, size))
         return -1;
     memcpy(p->staging_mapped, pixels, (size_t)size);
-    if (record_copy(p, p->images[index]) || check(vk.ResetFences(p->device, 1, &p->fence), "vkResetFences"))
+    if (record_copy(p, p->images[index], width, height) ||
+        check(vk.ResetFences(p->device, 1, &p->fence), "vkResetFences"))
         return -1;
     VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
     VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .waitSemaphoreCount = 1,
@@ -452,7 +457,9 @@ int present_frame(present *p, const uint32_t *pixels, uint32_t width, uint32_t h
                              .pWaitSemaphores = &p->rendered[index], .swapchainCount = 1,
                              .pSwapchains = &p->swapchain, .pImageIndices = &index};
     r = vk.QueuePresentKHR(p->queue, &info);
-    if (r == VK_ERROR_OUT_OF_DATE_KHR || r == VK_SUBOPTIMAL_KHR)
+    if (r == VK_ERROR_OUT_OF_DATE_KHR)
+        return recreate(p, width, height) ? -1 : 1;
+    if (r == VK_SUBOPTIMAL_KHR)
         return recreate(p, width, height);
     return check(r, "vkQueuePresentKHR");
 }

@@ -17,9 +17,9 @@ void present_destroy(present *p);
 /* The device presentation runs on, for the side panel. */
 const char *present_device_name(const present *p);
 
-/* Shows width x height pixels of 0xAARRGGBB. The canvas must match the framebuffer size, which the caller
- * reads from GLFW; a mismatch (a resize in flight) just recreates the swapchain and skips the frame.
- * Returns 0 when the frame was shown or skipped, -1 on a Vulkan failure. */
+/* Shows width x height pixels of 0xAARRGGBB, the framebuffer size the caller reads from GLFW; the swapchain
+ * follows that size. Returns 0 when the frame was shown, 1 when it was not (the swapchain was out of date and
+ * has been recreated: draw again), -1 on a Vulkan failure. */
 int present_frame(present *p, const uint32_t *pixels, uint32_t width, uint32_t height);
 
 /* Validation messages seen so far (MLAVK_VALIDATE=1 turns the layer on for the demo's instance too). */
