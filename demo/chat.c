@@ -172,10 +172,20 @@ static int on_token(int32_t token, void *user)
     return atomic_load(&c->interrupt);
 }
 
+static void on_progress(double fraction, void *user)
+{
+    chat *c = user;
+    pthread_mutex_lock(&c->lock);
+    c->shared.load_progress = fraction;
+    c->shared.version++;
+    pthread_mutex_unlock(&c->lock);
+}
+
 static int load_engine(chat *c)
 {
     mlavk_engine_params params = {.model_path = c->options.model_path, .device = c->options.device,
-                                  .n_ctx = c->options.n_ctx, .profile = 1};
+                                  .n_ctx = c->options.n_ctx, .profile = 1, .progress = on_progress,
+                                  .progress_user = c};
     if (mlavk_engine_create(&params, &c->engine) != MLAVK_OK) {
         set_error(c, "loading the model");
         return -1;

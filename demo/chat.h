@@ -37,6 +37,7 @@ typedef struct chat_view {
     uint64_t version;              /* changes whenever anything below does */
     chat_state state;
     char error[256];               /* why the last turn or the load failed */
+    double load_progress;          /* weight upload, 0 to 1, while CHAT_LOADING */
     char device[256];
     char model[512];
     uint32_t n_layer, n_expert, n_expert_used;

@@ -187,9 +187,12 @@ static void conversation(ui *u, const chat_view *v, canvas *c, ui_rect area)
         }
         y += h;
     }
-    if (v->n_messages == 0)
-        canvas_text(c, u->fonts, v->state == CHAT_LOADING ? "Loading the model..." : "Say something to the model.",
-                    TEXT_SIZE, (float)(area.x + 2 * PAD), area.y + 2 * PAD, COL_DIM);
+    if (v->n_messages == 0) {
+        char text[64];
+        snprintf(text, sizeof text, "Loading the model... %.0f%%", v->load_progress * 100);
+        canvas_text(c, u->fonts, v->state == CHAT_LOADING ? text : "Say something to the model.", TEXT_SIZE,
+                    (float)(area.x + 2 * PAD), area.y + 2 * PAD, COL_DIM);
+    }
     canvas_unclip(c);
     if (hovered_message && u->show_tokens)
         tooltip(u, c, hovered_message, hovered);
