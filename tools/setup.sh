@@ -9,7 +9,7 @@ packages=(
   libvulkan-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers
   libcjson-dev libpcre2-dev
-  libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
+  libglfw3-dev libstb-dev fonts-dejavu-core fonts-droid-fallback xvfb xauth
 )
 if [ "${1:-}" = "--train" ]; then
   packages+=(python3-torch python3-numpy python3-regex libopenblas0-pthread)
