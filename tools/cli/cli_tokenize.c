@@ -172,7 +172,7 @@ int cli_tokenize(int argc, char **argv)
     mlavk_status status = load(&o, &tokenizer);
     if (status != MLAVK_OK) {
         free(file_text);
-        return o.model ? 1 : cli_report(status);
+        return cli_report(status);
     }
     const char *text = o.text ? o.text : file_text;
     int32_t *ids = NULL;
@@ -226,7 +226,7 @@ int cli_detokenize(int argc, char **argv)
     mlavk_status status = load(&o, &tokenizer);
     if (status != MLAVK_OK) {
         free(ids);
-        return o.model ? 1 : cli_report(status);
+        return cli_report(status);
     }
     char *text;
     size_t length;
