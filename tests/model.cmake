@@ -33,3 +33,41 @@ forward_test(forward_matches_reference_v3_sharded_hf v3-tiny/hf-f32-sharded f32 
 mlavk_test(default_model_logits_match_pytorch GPU SOURCES test_default_model_golden.c
   ARGS ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_logits.json
        ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_logits.bin)
+
+# The GGUF and Hugging Face forms of the same F32 weights give bit-identical logits, batched and one by one.
+foreach(mode batch one_by_one)
+  set(flag "")
+  if(mode STREQUAL "one_by_one")
+    set(flag --one-by-one)
+  endif()
+  add_test(NAME gguf_and_hf_forms_give_identical_logits_${mode}
+    COMMAND sh -c "set -e; d=${MODELS}/v2-lite-tiny; t=0,5,17,99,250,3,42; \
+      $<TARGET_FILE:mlavk_cli> logits -m $d/v2-lite-tiny-f32.gguf --tokens $t ${flag} -o gguf-${mode}.f32; \
+      $<TARGET_FILE:mlavk_cli> logits -m $d/hf-f32 --tokens $t ${flag} -o hf-${mode}.f32; \
+      test -s gguf-${mode}.f32 && cmp gguf-${mode}.f32 hf-${mode}.f32")
+  set_tests_properties(gguf_and_hf_forms_give_identical_logits_${mode} PROPERTIES
+    FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1")
+endforeach()
+
+# Refusals of the run command: one line naming the problem, a non-zero exit.
+mlavk_failure_test(run_refuses_a_model_larger_than_device_memory
+  PATTERN "^mlavk: .*mlavk-tiny-shakespeare.gguf: the weights need 6.[0-9] MiB of device memory but .* has 4.0 MiB available"
+  ENV MLAVK_MEMORY_BUDGET=4MiB
+  COMMAND $<TARGET_FILE:mlavk_cli> run -p hi -n 2)
+mlavk_failure_test(run_refuses_a_prompt_longer_than_the_context
+  PATTERN "^mlavk: 21 tokens do not fit in the context: 0 of 8 positions are already used"
+  COMMAND $<TARGET_FILE:mlavk_cli> run -c 8 -n 2 -p "ROMEO: But soft, what light through yonder window breaks")
+mlavk_failure_test(run_refuses_a_truncated_model
+  PATTERN "^mlavk: .*truncated-model.gguf: "
+  COMMAND sh -c "head -c 3000000 ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf > truncated-model.gguf && \
+                 exec $<TARGET_FILE:mlavk_cli> run -m truncated-model.gguf -p hi -n 2")
+mlavk_failure_test(logits_refuses_a_token_outside_the_vocabulary
+  PATTERN "^mlavk: token id 99999 is outside the vocabulary of 1536"
+  COMMAND $<TARGET_FILE:mlavk_cli> logits --tokens 1,99999)
+
+# The built-in model writes readable text: speaker names with colons, real words, line structure.
+add_test(NAME run_writes_shakespeare_like_text_with_the_built_in_model
+  COMMAND $<TARGET_FILE:mlavk_cli> run -p "ROMEO:" -n 120 --seed 1)
+set_tests_properties(run_writes_shakespeare_like_text_with_the_built_in_model PROPERTIES
+  ENVIRONMENT "MLAVK_VALIDATE=1"
+  PASS_REGULAR_EXPRESSION "\n[A-Z][A-Za-z ]+:\n.* (the|and|I|my|you) .*\n")

@@ -247,8 +247,8 @@ static mlavk_status check_budget(const model *m, const model_files *files, const
     uint64_t needed = model_weight_bytes(files);
     if (needed > available)
         return mlavk_fail(MLAVK_ERR_OUT_OF_DEVICE_MEMORY,
-                          "%s: the weights need %.2f GiB of device memory but %s has %.2f GiB available", path,
-                          (double)needed / 1073741824.0, m->ctx->info.name, (double)available / 1073741824.0);
+                          "%s: the weights need %.1f MiB of device memory but %s has %.1f MiB available", path,
+                          (double)needed / 1048576.0, m->ctx->info.name, (double)available / 1048576.0);
     return MLAVK_OK;
 }
 

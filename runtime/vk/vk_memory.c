@@ -34,8 +34,26 @@ struct vk_memory {
     VkDeviceSize block_size;
     VkDeviceSize alignment;
     VkDeviceSize max_buffer;
+    VkDeviceSize cap;          /* MLAVK_MEMORY_BUDGET: device memory this process may hold, 0 for no cap */
     vk_memory_usage usage;
 };
+
+/* "512MiB", "2G", "1073741824": bytes, with an optional K/M/G (binary) suffix; 0 when unset or unreadable. */
+static VkDeviceSize parse_budget(const char *text)
+{
+    if (!text || !text[0])
+        return 0;
+    char *end;
+    double value = strtod(text, &end);
+    double scale = 1;
+    if (*end == 'K' || *end == 'k')
+        scale = 1024.0;
+    else if (*end == 'M' || *end == 'm')
+        scale = 1048576.0;
+    else if (*end == 'G' || *end == 'g')
+        scale = 1073741824.0;
+    return value > 0 ? (VkDeviceSize)(value * scale) : 0;
+}
 
 static int32_t find_type(const VkPhysicalDeviceMemoryProperties *props, VkMemoryPropertyFlags required,
                          VkMemoryPropertyFlags preferred, VkDeviceSize min_heap)
@@ -89,6 +107,7 @@ mlavk_status vk_memory_create(vk_context *ctx, vk_memory **out)
     if (ctx->info.max_allocation_size && ctx->info.max_allocation_size < mem->max_buffer)
         mem->max_buffer = ctx->info.max_allocation_size;
     mem->block_size = DEFAULT_BLOCK_SIZE < mem->max_buffer ? DEFAULT_BLOCK_SIZE : mem->max_buffer;
+    mem->cap = parse_budget(getenv("MLAVK_MEMORY_BUDGET"));
     mem->alignment = ctx->info.min_storage_buffer_offset_alignment;
     if (mem->alignment < 256)
         mem->alignment = 256; /* also keeps every buffer 16-byte aligned for vec4 loads */
@@ -128,6 +147,11 @@ static VkDeviceSize align_up(VkDeviceSize value, VkDeviceSize alignment)
 static mlavk_status new_block(vk_context *ctx, vk_memory *mem, vk_memory_kind kind, VkDeviceSize size,
                               const char *label, vk_block **out)
 {
+    if (mem->cap && kind == VK_MEMORY_DEVICE && mem->usage.reserved + size > mem->cap)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_DEVICE_MEMORY,
+                          "%s: %.1f MiB more would exceed MLAVK_MEMORY_BUDGET (%.1f of %.1f MiB held)", label,
+                          (double)size / 1048576.0, (double)mem->usage.reserved / 1048576.0,
+                          (double)mem->cap / 1048576.0);
     vk_block *block = calloc(1, sizeof *block);
     if (!block)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "vulkan memory: out of memory");
@@ -313,6 +337,9 @@ void vk_memory_get_usage(vk_context *ctx, vk_memory_usage *usage)
         VkDeviceSize used = budget.heapUsage[heap];
         usage->device_budget = budget.heapBudget[heap] > used ? budget.heapBudget[heap] - used : 0;
     }
+    VkDeviceSize capped = ctx->memory->cap > usage->reserved ? ctx->memory->cap - usage->reserved : 0;
+    if (ctx->memory->cap && (!usage->device_budget || capped < usage->device_budget))
+        usage->device_budget = capped;
 }
 
 static mlavk_status staged_copy(vk_context *ctx, const vk_buffer *device, VkDeviceSize offset, void *host,

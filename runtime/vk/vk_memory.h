@@ -42,7 +42,8 @@ mlavk_status vk_buffer_read(vk_context *ctx, const vk_buffer *src, VkDeviceSize 
 typedef struct vk_memory_usage {
     VkDeviceSize allocated[VK_MEMORY_KIND_COUNT]; /* bytes in live buffers */
     VkDeviceSize reserved;                        /* bytes of VkDeviceMemory held, all kinds */
-    VkDeviceSize device_budget;                   /* what the device still allows, 0 when unknown */
+    VkDeviceSize device_budget;                   /* what the device (and MLAVK_MEMORY_BUDGET) still allows,
+                                                   * 0 when unknown */
 } vk_memory_usage;
 
 void vk_memory_get_usage(vk_context *ctx, vk_memory_usage *usage);
