@@ -71,3 +71,9 @@ add_test(NAME run_writes_shakespeare_like_text_with_the_built_in_model
 set_tests_properties(run_writes_shakespeare_like_text_with_the_built_in_model PROPERTIES
   ENVIRONMENT "MLAVK_VALIDATE=1"
   PASS_REGULAR_EXPRESSION "\n[A-Z][A-Za-z ]+:\n.* (the|and|I|my|you) .*\n")
+
+# Weights and step data through staging buffers, as on a discrete GPU whose memory the host cannot map.
+add_test(NAME forward_matches_reference_with_weights_uploaded_through_staging
+  COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5)
+set_tests_properties(forward_matches_reference_with_weights_uploaded_through_staging PROPERTIES
+  FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_FORCE_STAGING=1")

@@ -9,6 +9,17 @@
 #include "util/status.h"
 
 #define BINDING_ALIGNMENT 256
+#define STAGING_CHUNK ((VkDeviceSize)32 << 20)
+
+/* Two staging buffers used in turn: while the device copies one, the host fills the other (and reads the next
+ * tensor from the file), so file reads overlap copies. Only for device memory the host cannot map. */
+typedef struct uploader {
+    vk_context *ctx;
+    vk_buffer staging[2];
+    vk_recording *copies[2];
+    bool in_flight[2];
+    int next;
+} uploader;
 
 typedef struct loader {
     model *m;
@@ -17,7 +28,50 @@ typedef struct loader {
     model_progress_fn progress;
     void *progress_user;
     uint64_t done_bytes, total_bytes;
+    uploader up;
 } loader;
+
+static mlavk_status uploader_write(uploader *up, const vk_buffer *dst, const uint8_t *src, VkDeviceSize size)
+{
+    for (VkDeviceSize done = 0; done < size;) {
+        int slot = up->next;
+        if (!up->staging[slot].handle) {
+            MLAVK_TRY(vk_buffer_create(up->ctx, STAGING_CHUNK, VK_MEMORY_UPLOAD, "weight staging", &up->staging[slot]));
+            MLAVK_TRY(vk_recording_create(up->ctx, &up->copies[slot]));
+        }
+        if (up->in_flight[slot]) {
+            up->in_flight[slot] = false;
+            MLAVK_TRY(vk_recording_wait(up->copies[slot]));
+        }
+        VkDeviceSize n = size - done < STAGING_CHUNK ? size - done : STAGING_CHUNK;
+        memcpy(up->staging[slot].mapped, src + done, n);
+        MLAVK_TRY(vk_recording_begin(up->copies[slot], false));
+        vk_copy(up->copies[slot], &(vk_binding){&up->staging[slot], 0, n}, &(vk_binding){dst, done, n});
+        MLAVK_TRY(vk_recording_end(up->copies[slot]));
+        MLAVK_TRY(vk_recording_submit(up->copies[slot]));
+        up->in_flight[slot] = true;
+        up->next ^= 1;
+        done += n;
+    }
+    return MLAVK_OK;
+}
+
+/* Waits for the copies in flight and releases the staging buffers. */
+static mlavk_status uploader_finish(uploader *up)
+{
+    mlavk_status status = MLAVK_OK;
+    for (int slot = 0; slot < 2; slot++) {
+        if (up->in_flight[slot]) {
+            mlavk_status s = vk_recording_wait(up->copies[slot]);
+            status = status == MLAVK_OK ? s : status;
+        }
+        up->in_flight[slot] = false;
+        vk_recording_destroy(up->copies[slot]);
+        up->copies[slot] = NULL;
+        vk_buffer_destroy(up->ctx, &up->staging[slot]);
+    }
+    return status;
+}
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -69,7 +123,11 @@ static mlavk_status upload_pieces(loader *l, model_tensor *t, const char *name, 
         uint64_t count = first + t->per_piece <= units ? t->per_piece : units - first;
         MLAVK_TRY(vk_buffer_create(l->m->ctx, count * unit_bytes, VK_MEMORY_DEVICE, name, &t->pieces[p]));
         l->m->weights.device_bytes += t->pieces[p].size;
-        MLAVK_TRY(vk_buffer_write(l->m->ctx, &t->pieces[p], 0, data + first * unit_bytes, count * unit_bytes));
+        const uint8_t *src = data + first * unit_bytes;
+        if (t->pieces[p].mapped)
+            memcpy(t->pieces[p].mapped, src, count * unit_bytes);
+        else
+            MLAVK_TRY(uploader_write(&l->up, &t->pieces[p], src, count * unit_bytes));
         report_progress(l, count * unit_bytes);
     }
     return MLAVK_OK;
@@ -278,8 +336,11 @@ mlavk_status model_load(vk_context *ctx, ops *ops, const model_files *files, con
     m->config = files->config;
     m->ctx = ctx;
     m->ops = ops;
-    loader l = {.m = m, .path = path, .files = files, .progress = progress, .progress_user = progress_user};
+    loader l = {.m = m, .path = path, .files = files, .progress = progress, .progress_user = progress_user,
+                .up = {.ctx = ctx}};
     mlavk_status status = load_all(&l);
+    mlavk_status finished = uploader_finish(&l.up);
+    status = status == MLAVK_OK ? finished : status;
     if (status != MLAVK_OK) {
         model_free(m);
         return status;
