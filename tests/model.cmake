@@ -77,3 +77,11 @@ add_test(NAME forward_matches_reference_with_weights_uploaded_through_staging
   COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5)
 set_tests_properties(forward_matches_reference_with_weights_uploaded_through_staging PROPERTIES
   FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_FORCE_STAGING=1")
+
+# The validation split's perplexity (all 41,817 tokens) equals PyTorch's within 1%. The longest test: it is
+# started first so the others run beside it.
+add_test(NAME perplexity_of_the_validation_text_matches_pytorch
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_perplexity.sh $<TARGET_FILE:mlavk_cli>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/tinyshakespeare_validation.txt
+          ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_perplexity.json)
+set_tests_properties(perplexity_of_the_validation_text_matches_pytorch PROPERTIES COST 1000 TIMEOUT 1200)
