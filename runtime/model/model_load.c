@@ -171,7 +171,6 @@ static mlavk_status load_tensor(loader *l, const char *name, model_tensor *t)
 static mlavk_status load_f32_stack(loader *l, const char *name, model_tensor *t, const float *data, uint32_t stack,
                                    uint32_t rows, uint32_t cols)
 {
-    memset(t, 0, sizeof *t);
     *t = (model_tensor){.type = GGML_TYPE_F32, .stack = stack, .rows = rows, .cols = cols, .piece_count = 1,
                         .per_piece = stack};
     uint64_t bytes = (uint64_t)stack * rows * cols * sizeof(float);
