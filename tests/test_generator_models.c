@@ -56,7 +56,8 @@ static void check_keys(const mini_gguf *g, const cJSON *cfg, const char *path)
                   v == cfg_u(cfg, "qk_nope_head_dim") + d_r, "%s: key_length_mla", path);
     const cJSON *q_lora = cJSON_GetObjectItem(cfg, "q_lora_rank");
     bool has_q = mini_gguf_u32(g, "deepseek2.attention.q_lora_rank", &v);
-    CHECK_MSG(cJSON_IsNull(q_lora) ? !has_q : has_q && v == (uint32_t)q_lora->valuedouble, "%s: q_lora_rank", path);
+    /* GGUF writes 0 for "no q-LoRA" (llama.cpp needs the key); config.json has null */
+    CHECK_MSG(has_q && v == (cJSON_IsNull(q_lora) ? 0u : (uint32_t)q_lora->valuedouble), "%s: q_lora_rank", path);
     float f;
     CHECK_MSG(mini_gguf_f32(g, "deepseek2.attention.layer_norm_rms_epsilon", &f) &&
                   f == (float)cfg_f(cfg, "rms_norm_eps"), "%s: rms eps", path);

@@ -97,8 +97,8 @@ static void hyperparameters(buffer *b, const gen_config *c)
     kv_u32(b, "attention.key_length_mla", c->d_nope + c->d_rope);
     kv_u32(b, "attention.value_length_mla", c->d_v);
     kv_f32(b, "attention.layer_norm_rms_epsilon", c->eps);
-    if (c->q_lora)
-        kv_u32(b, "attention.q_lora_rank", c->q_lora);
+    /* always written: llama.cpp requires the key (0 = attn_q) except for its 26/27-layer V2-Lite heuristic */
+    kv_u32(b, "attention.q_lora_rank", c->q_lora);
     kv_u32(b, "attention.kv_lora_rank", c->kv_lora);
     kv_u32(b, "rope.dimension_count", c->d_rope);
     kv_f32(b, "rope.freq_base", c->rope_theta);
