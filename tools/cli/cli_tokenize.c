@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_options.h"
 
 typedef struct tokenize_options {
     const char *model, *tokenizer, *text, *file; /* text: -p, the text or (detokenize) the id list */
@@ -48,37 +49,6 @@ static mlavk_status load(const tokenize_options *o, mlavk_tokenizer **tokenizer)
     if (o->model)
         return mlavk_tokenizer_load_model(o->model, tokenizer);
     return mlavk_tokenizer_load_json(o->tokenizer, NULL, tokenizer);
-}
-
-static char *read_text_file(const char *path, size_t *length)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "mlavk: %s: cannot open (%s)\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t capacity = 1 << 16, used = 0;
-    char *data = malloc(capacity);
-    while (data) {
-        used += fread(data + used, 1, capacity - used, f);
-        if (used < capacity)
-            break;
-        char *grown = realloc(data, 2 * capacity);
-        if (!grown)
-            free(data);
-        data = grown;
-        capacity *= 2;
-    }
-    int failed = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (!data || failed) {
-        fprintf(stderr, "mlavk: %s: cannot read the file\n", path);
-        free(data);
-        return NULL;
-    }
-    *length = used;
-    return data;
 }
 
 static double seconds_now(void)
@@ -165,7 +135,7 @@ int cli_tokenize(int argc, char **argv)
     if (!o.text == !o.file)
         return usage_error(argv[0], "give exactly one of -p TEXT or -f FILE", NULL);
     size_t length = o.text ? strlen(o.text) : 0;
-    char *file_text = o.file ? read_text_file(o.file, &length) : NULL;
+    char *file_text = o.file ? cli_read_file(o.file, &length) : NULL;
     if (o.file && !file_text)
         return 1;
     mlavk_tokenizer *tokenizer;
