@@ -64,15 +64,9 @@ static void check_v3_hi(mlavk_tokenizer *tokenizer)
 
 int main(int argc, char **argv)
 {
-    CHECK_MSG(argc == 3, "usage: %s tokenizer.json tokenizer_golden.json", argv[0]);
-    if (argc != 3)
-        return test_finish("tokenizer_chat");
     mlavk_tokenizer *tokenizer;
-    mlavk_status status = mlavk_tokenizer_load_json(argv[1], NULL, &tokenizer);
-    CHECK_MSG(status == MLAVK_OK, "load: %s", mlavk_last_error());
-    cJSON *golden = golden_load(argv[2]);
-    CHECK_MSG(golden != NULL, "cannot read %s", argv[2]);
-    if (status == MLAVK_OK && golden) {
+    cJSON *golden;
+    if (golden_open(argc, argv, &tokenizer, &golden)) {
         const cJSON *chats = cJSON_GetObjectItemCaseSensitive(golden, "chats");
         CHECK(cJSON_GetArraySize(chats) >= 6);
         int index = 0;
@@ -81,7 +75,6 @@ int main(int argc, char **argv)
             check_chat(tokenizer, chat, index++);
         check_v3_hi(tokenizer);
     }
-    cJSON_Delete(golden);
-    mlavk_tokenizer_free(tokenizer);
+    golden_close(tokenizer, golden);
     return test_finish("tokenizer_chat");
 }

@@ -64,3 +64,25 @@ void golden_compare_ids(const cJSON *want, const int32_t *ids, size_t count, con
     test_fail(__FILE__, __LINE__, "%s %d: %zu ids, want %zu; first difference at %zu: %d, want %d", what, index,
               count, want_count, i, i < count ? ids[i] : -1, want_id);
 }
+
+bool golden_open(int argc, char **argv, mlavk_tokenizer **tokenizer, cJSON **golden)
+{
+    *tokenizer = NULL;
+    *golden = NULL;
+    CHECK_MSG(argc == 3, "usage: %s tokenizer.json tokenizer_golden.json", argv[0]);
+    if (argc != 3)
+        return false;
+    mlavk_status status = mlavk_tokenizer_load_json(argv[1], NULL, tokenizer);
+    CHECK_MSG(status == MLAVK_OK, "load: %s", mlavk_last_error());
+    if (status != MLAVK_OK)
+        *tokenizer = NULL;
+    *golden = golden_load(argv[2]);
+    CHECK_MSG(*golden != NULL, "cannot read %s", argv[2]);
+    return *tokenizer && *golden;
+}
+
+void golden_close(mlavk_tokenizer *tokenizer, cJSON *golden)
+{
+    cJSON_Delete(golden);
+    mlavk_tokenizer_free(tokenizer);
+}

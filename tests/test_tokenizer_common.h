@@ -3,6 +3,7 @@
 #define MLAVK_TEST_TOKENIZER_COMMON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,11 @@
 
 /* The parsed golden file, or NULL. */
 cJSON *golden_load(const char *path);
+
+/* For tests run as `test tokenizer.json tokenizer_golden.json`: loads both, recording a failure for a wrong
+ * argument count or a file that does not load; true when both are ready. Release with golden_close either way. */
+bool golden_open(int argc, char **argv, mlavk_tokenizer **tokenizer, cJSON **golden);
+void golden_close(mlavk_tokenizer *tokenizer, cJSON *golden);
 
 /* The bytes of a corpus entry: its "text", or its "hex" decoded (invalid UTF-8). malloc'ed; NULL if neither. */
 char *golden_entry_bytes(const cJSON *entry, size_t *length);

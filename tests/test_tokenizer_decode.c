@@ -99,22 +99,15 @@ static void check_specials_and_partial_characters(mlavk_tokenizer *tokenizer)
 
 int main(int argc, char **argv)
 {
-    CHECK_MSG(argc == 3, "usage: %s tokenizer.json tokenizer_golden.json", argv[0]);
-    if (argc != 3)
-        return test_finish("tokenizer_decode");
     mlavk_tokenizer *tokenizer;
-    mlavk_status status = mlavk_tokenizer_load_json(argv[1], NULL, &tokenizer);
-    CHECK_MSG(status == MLAVK_OK, "load: %s", mlavk_last_error());
-    cJSON *golden = golden_load(argv[2]);
-    CHECK_MSG(golden != NULL, "cannot read %s", argv[2]);
-    if (status == MLAVK_OK && golden) {
+    cJSON *golden;
+    if (golden_open(argc, argv, &tokenizer, &golden)) {
         int index = 0;
         const cJSON *entry;
         cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(golden, "strings"))
             check_round_trip(tokenizer, entry, index++);
         check_specials_and_partial_characters(tokenizer);
     }
-    cJSON_Delete(golden);
-    mlavk_tokenizer_free(tokenizer);
+    golden_close(tokenizer, golden);
     return test_finish("tokenizer_decode");
 }

@@ -28,15 +28,9 @@ static void check_entry(mlavk_tokenizer *tokenizer, const cJSON *entry, int inde
 
 int main(int argc, char **argv)
 {
-    CHECK_MSG(argc == 3, "usage: %s tokenizer.json tokenizer_golden.json", argv[0]);
-    if (argc != 3)
-        return test_finish("tokenizer_golden");
     mlavk_tokenizer *tokenizer;
-    mlavk_status status = mlavk_tokenizer_load_json(argv[1], NULL, &tokenizer);
-    CHECK_MSG(status == MLAVK_OK, "load: %s", mlavk_last_error());
-    cJSON *golden = golden_load(argv[2]);
-    CHECK_MSG(golden != NULL, "cannot read %s", argv[2]);
-    if (status == MLAVK_OK && golden) {
+    cJSON *golden;
+    if (golden_open(argc, argv, &tokenizer, &golden)) {
         const cJSON *strings = cJSON_GetObjectItemCaseSensitive(golden, "strings");
         CHECK_MSG(cJSON_GetArraySize(strings) >= 200, "the golden corpus has only %d strings",
                   cJSON_GetArraySize(strings));
@@ -46,7 +40,6 @@ int main(int argc, char **argv)
             check_entry(tokenizer, entry, index++);
         printf("%d golden strings compared\n", index);
     }
-    cJSON_Delete(golden);
-    mlavk_tokenizer_free(tokenizer);
+    golden_close(tokenizer, golden);
     return test_finish("tokenizer_golden");
 }
