@@ -41,8 +41,8 @@ static ops_expert_weight stacked(const model_tensor *w)
                            .experts = w->stack,
                            .rows = w->rows,
                            .cols = w->cols};
-    for (uint32_t p = 0; p < OPS_MAX_PIECES; p++)
-        e.pieces[p] = whole(&w->pieces[p < w->piece_count ? p : 0]);
+    for (uint32_t p = 0; p < w->piece_count; p++)
+        e.pieces[p] = whole(&w->pieces[p]);
     return e;
 }
 
