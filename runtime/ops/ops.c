@@ -45,6 +45,8 @@ static const op_desc op_table[OP_COUNT] = {
     [OP_MLA_ATTENTION_F32] = {"mla_attention", NULL, &mlavk_spv_mla_attention_f32, 6, (1u << 3) | (1u << 4),
                               sizeof(struct push_mla_attention), 256, 0, {0}},
     [OP_MLA_REDUCE] = {"mla_reduce", NULL, &mlavk_spv_mla_reduce, 3, 1u << 2, sizeof(struct push_mla_reduce), 64, 0, {0}},
+    [OP_ATTENTION_EXPANDED] = {"attention_expanded", NULL, &mlavk_spv_attention_expanded, 6, 1u << 5,
+                               sizeof(struct push_attention_expanded), 256, 0, {0}},
     [OP_MOE_ROUTE] = {"moe_route", NULL, &mlavk_spv_moe_route, 4, (1u << 2) | (1u << 3),
                       sizeof(struct push_moe_route), 256, 0, {0}},
     [OP_MOE_COMBINE] = {"moe_combine", NULL, &mlavk_spv_moe_combine, 4, 1u << 0, sizeof(struct push_moe_combine),

@@ -182,6 +182,25 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                ops_rows query_rope, vk_binding cache, vk_binding pos, vk_binding partial_out,
                                vk_binding partial_stats, vk_binding out);
 
+/* The expanded prefill form: keys and values per head, computed from the latent cache by matrix products, then
+ * ordinary causal attention. Costs less than the absorbed form for large batches (r_kv is much wider than the
+ * per-head key and value). */
+#define OPS_EXPANDED_MAX_VALUE 256
+#define OPS_EXPANDED_TOKENS_PER_GROUP 16
+typedef struct ops_expanded_shape {
+    uint32_t n_tokens;         /* batch tokens; token b is at position pos0 + b and sees keys 0 .. pos0 + b */
+    uint32_t n_heads;
+    uint32_t nope_dim;         /* d_n: per-head key width without RoPE */
+    uint32_t rope_dim;         /* d_r: the RoPE key part, shared by all heads */
+    uint32_t value_dim;        /* d_v <= OPS_EXPANDED_MAX_VALUE */
+    float scale;
+} ops_expanded_shape;
+/* out row b, head h (value_dim floats at h * value_dim) = softmax_t(scale * query . key_t) . value_t where
+ * query = query row b at h * (nope_dim + rope_dim) ([q_nope | q_pe]), key_t = [keys row t at h * nope_dim |
+ * key_rope row t (rope_dim floats)], value_t = values row t at h * value_dim. */
+mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expanded_shape *shape, ops_rows query,
+                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding pos, ops_rows out);
+
 /* ---- Mixture of experts (ops_moe.c) ---- */
 
 #define OPS_MOE_MAX_EXPERTS 256

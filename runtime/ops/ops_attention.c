@@ -55,3 +55,38 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                 ops_div_up(shape->latent_dim, reduce->local_size[0]), shape->n_queries, 1);
     return MLAVK_OK;
 }
+
+mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expanded_shape *shape, ops_rows query,
+                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding pos, ops_rows out)
+{
+    if (shape->value_dim == 0 || shape->value_dim > OPS_EXPANDED_MAX_VALUE || shape->n_heads == 0 ||
+        shape->n_tokens == 0 || shape->nope_dim + shape->rope_dim == 0)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED,
+                          "attention_expanded: unsupported shape (value %u, heads %u, tokens %u)", shape->value_dim,
+                          shape->n_heads, shape->n_tokens);
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_ATTENTION_EXPANDED, &p));
+    uint32_t key_dim = shape->nope_dim + shape->rope_dim;
+    struct push_attention_expanded push = {
+        .n_tokens = shape->n_tokens,
+        .n_heads = shape->n_heads,
+        .nope_dim = shape->nope_dim,
+        .rope_dim = shape->rope_dim,
+        .value_dim = shape->value_dim,
+        .scale = shape->scale,
+        .query_offset = query.offset,
+        .query_stride = query.stride ? query.stride : shape->n_heads * key_dim,
+        .key_offset = keys.offset,
+        .key_stride = keys.stride ? keys.stride : shape->n_heads * shape->nope_dim,
+        .rope_offset = key_rope.offset,
+        .rope_stride = key_rope.stride ? key_rope.stride : shape->rope_dim,
+        .value_offset = values.offset,
+        .value_stride = values.stride ? values.stride : shape->n_heads * shape->value_dim,
+        .out_offset = out.offset,
+        .out_stride = out.stride ? out.stride : shape->n_heads * shape->value_dim,
+    };
+    vk_binding bindings[6] = {query.buffer, keys.buffer, key_rope.buffer, values.buffer, pos, out.buffer};
+    vk_dispatch(rec, p, bindings, 6, &push, sizeof push, ops_div_up(shape->n_tokens, OPS_EXPANDED_TOKENS_PER_GROUP),
+                shape->n_heads, 1);
+    return MLAVK_OK;
+}

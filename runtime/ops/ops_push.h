@@ -12,6 +12,7 @@
 PUSH_SIZE_CHECK(push_add, 4);
 PUSH_SIZE_CHECK(push_mla_attention, 32);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
+PUSH_SIZE_CHECK(push_attention_expanded, 64);
 PUSH_SIZE_CHECK(push_kv_store, 8);
 PUSH_SIZE_CHECK(push_moe_route, 28);
 PUSH_SIZE_CHECK(push_moe_combine, 12);

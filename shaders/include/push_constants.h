@@ -118,6 +118,33 @@ struct push_mla_reduce {
     uint n_splits;
 };
 
+/* Causal attention with per-head keys and values expanded from the latent cache (the prefill alternative to the
+ * absorbed form). Token b of the batch (position pos0 + b, pos0 read from a device buffer) and head h:
+ *   query  [q_nope | q_pe]  at query[query_offset + b * query_stride + h * (nope_dim + rope_dim)]
+ *   key t  [k_nope | k_pe]  at keys[key_offset + t * key_stride + h * nope_dim] and, shared by all heads,
+ *                           key_rope[rope_offset + t * rope_stride]
+ *   value t                 at values[value_offset + t * value_stride + h * value_dim]
+ *   out                     at out[out_offset + b * out_stride + h * value_dim] = softmax_t(scale q.k_t) . v_t,
+ *                           t <= pos0 + b. */
+struct push_attention_expanded {
+    uint n_tokens;
+    uint n_heads;
+    uint nope_dim;
+    uint rope_dim;
+    uint value_dim;
+    float scale;
+    uint query_offset;
+    uint query_stride;
+    uint key_offset;
+    uint key_stride;
+    uint rope_offset;
+    uint rope_stride;
+    uint value_offset;
+    uint value_stride;
+    uint out_offset;
+    uint out_stride;
+};
+
 /* Writes rows src[b][row_dim] to cache rows pos0 + b (pos0 read from a device buffer). */
 struct push_kv_store {
     uint n_rows;
