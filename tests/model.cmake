@@ -14,9 +14,11 @@ mlavk_test(forward_matches_reference_v2_lite_f32_gguf GPU
   SOURCES test_model_forward.c ref/ref_model.c ref/ref_load.c ref_dequant.c
   ARGS ${MODELS}/v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5)
 set_tests_properties(forward_matches_reference_v2_lite_f32_gguf PROPERTIES FIXTURES_REQUIRED generated_models)
-# The other configurations reuse that program.
+# The other configurations reuse that program. The prompt runs in batches of 4 (4 + 4 + 3 tokens); auto then
+# takes the expanded form for the first batch and the absorbed one for the later ones (model_attention_flops).
 function(forward_test name model cache abs rel)
-  add_test(NAME ${name} COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/${model} ${cache} ${abs} ${rel})
+  add_test(NAME ${name} COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/${model} ${cache} ${abs} ${rel}
+    ${ARGN})
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1")
 endfunction()
 forward_test(forward_matches_reference_v2_lite_f32_with_f16_cache v2-lite-tiny/v2-lite-tiny-f32.gguf f16 3e-4 3e-4)
@@ -29,6 +31,19 @@ forward_test(forward_matches_reference_v3_sigmoid_bias_q4_k v3-tiny/v3-tiny-q4_k
 forward_test(forward_matches_reference_v3_f16 v3-tiny/v3-tiny-f16.gguf f32 1e-5 1e-5)
 forward_test(forward_matches_reference_v3_bf16_hf v3-tiny/hf-bf16 f32 1e-5 1e-5)
 forward_test(forward_matches_reference_v3_sharded_hf v3-tiny/hf-f32-sharded f32 1e-5 1e-5)
+# Each prefill attention form on its own, for every batch of the prompt.
+forward_test(forward_matches_reference_with_absorbed_prefill_v2_lite v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5
+  absorbed)
+forward_test(forward_matches_reference_with_expanded_prefill_v2_lite v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5
+  expanded)
+forward_test(forward_matches_reference_with_expanded_prefill_legacy_kv_b v2-lite-tiny/v2-lite-tiny-legacy-f32.gguf f32
+  1e-5 1e-5 expanded)
+forward_test(forward_matches_reference_with_expanded_prefill_v2_q8_0 v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5 expanded)
+forward_test(forward_matches_reference_with_expanded_prefill_v3_q4_k_f16_cache v3-tiny/v3-tiny-q4_k.gguf f16 3e-4 3e-4
+  expanded)
+forward_test(forward_matches_reference_with_absorbed_prefill_v3_q4_k_f16_cache v3-tiny/v3-tiny-q4_k.gguf f16 3e-4 3e-4
+  absorbed)
+forward_test(forward_matches_reference_with_expanded_prefill_v3_bf16_hf v3-tiny/hf-bf16 f32 1e-5 1e-5 expanded)
 
 # The built-in model (models/) against the PyTorch logits of tools/train_tiny/golden.py.
 mlavk_test(default_model_logits_match_pytorch GPU SOURCES test_default_model_golden.c

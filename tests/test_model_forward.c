@@ -3,7 +3,8 @@
  * evaluating the prompt token by token gives the same logits and the same greedy continuation. Comparison stops
  * at the first token whose expert choice the reference finds a near-tie (float or F16-cache rounding may then
  * rightly pick the other expert); at least MIN_COMPARED positions must be compared.
- * usage: test_model_forward MODEL f16|f32 ABS_TOL REL_TOL   (the latent cache type) */
+ * usage: test_model_forward MODEL f16|f32 ABS_TOL REL_TOL [auto|absorbed|expanded]
+ *   (the latent cache type; the prefill attention form, auto by default) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,11 @@ static uint32_t argmax(const float *x, uint32_t n)
     return best;
 }
 
-static mlavk_engine *open_engine(const char *path, uint32_t batch, bool kv_f32)
+static mlavk_engine *open_engine(const char *path, uint32_t batch, bool kv_f32, mlavk_prefill_attention prefill)
 {
-    mlavk_engine_params params = {.model_path = path, .n_ctx = N_CTX, .batch = batch, .kv_f32 = kv_f32};
+    mlavk_engine_params params = {
+        .model_path = path, .n_ctx = N_CTX, .batch = batch, .kv_f32 = kv_f32, .prefill_attention = prefill,
+        .profile = 1};
     mlavk_engine *e = NULL;
     if (mlavk_engine_create(&params, &e) != MLAVK_OK) {
         fprintf(stderr, "cannot load %s: %s\n", path, mlavk_last_error());
@@ -62,9 +65,13 @@ static mlavk_engine *open_engine(const char *path, uint32_t batch, bool kv_f32)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5)
-        return fprintf(stderr, "usage: %s MODEL f16|f32 ABS_TOL REL_TOL\n", argv[0]), 2;
+    if (argc != 5 && argc != 6)
+        return fprintf(stderr, "usage: %s MODEL f16|f32 ABS_TOL REL_TOL [auto|absorbed|expanded]\n", argv[0]), 2;
     const char *path = argv[1];
+    const char *form = argc == 6 ? argv[5] : "auto";
+    mlavk_prefill_attention prefill = !strcmp(form, "expanded")   ? MLAVK_PREFILL_EXPANDED
+                                      : !strcmp(form, "absorbed") ? MLAVK_PREFILL_ABSORBED
+                                                                  : MLAVK_PREFILL_AUTO;
     bool kv_f32 = strcmp(argv[2], "f32") == 0;
     double abs_tol = atof(argv[3]), rel_tol = atof(argv[4]);
     model_files *files;
@@ -85,8 +92,20 @@ int main(int argc, char **argv)
     double *want = malloc((size_t)vocab * sizeof *want);
 
     /* batch of 4 so the prompt runs as 4 + 4 + 3 */
-    mlavk_engine *e = open_engine(path, 4, kv_f32);
+    mlavk_engine *e = open_engine(path, 4, kv_f32, prefill);
     CHECK(mlavk_engine_eval(e, tokens, PROMPT, 1, 0, gpu) == MLAVK_OK);
+    if (prefill != MLAVK_PREFILL_AUTO) { /* the last prompt batch (3 tokens at position 8) ran the form asked for */
+        const char *want_op = prefill == MLAVK_PREFILL_EXPANDED ? "attention_expanded" : "mla_attention";
+        const char *other_op = prefill == MLAVK_PREFILL_EXPANDED ? "mla_attention" : "attention_expanded";
+        const mlavk_op_profile *ops;
+        uint32_t n_ops = mlavk_engine_profile(e, &ops);
+        bool found = false, other = false;
+        for (uint32_t i = 0; i < n_ops; i++) {
+            found |= strcmp(ops[i].op, want_op) == 0;
+            other |= strcmp(ops[i].op, other_op) == 0;
+        }
+        CHECK_MSG(found && !other, "the prompt's last batch did not run %s alone", want_op);
+    }
     const double clear_margin = kv_f32 ? CLEAR_MARGIN_F32 : CLEAR_MARGIN_F16;
     bool comparing = true;
     int compared = 0;

@@ -52,8 +52,13 @@ static mlavk_status create_device_side(mlavk_engine *e, const mlavk_engine_param
             n_ctx = DEFAULT_MAX_CTX;
     }
     e->batch_size = p->batch ? p->batch : DEFAULT_BATCH;
+    static const model_prefill_attention prefill[] = {[MLAVK_PREFILL_AUTO] = MODEL_PREFILL_AUTO,
+                                                      [MLAVK_PREFILL_ABSORBED] = MODEL_PREFILL_ABSORBED,
+                                                      [MLAVK_PREFILL_EXPANDED] = MODEL_PREFILL_EXPANDED};
+    if ((unsigned)p->prefill_attention >= sizeof prefill / sizeof prefill[0])
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "engine: unknown prefill attention %d", (int)p->prefill_attention);
     MLAVK_TRY(model_state_create(e->model, n_ctx, e->batch_size, p->kv_f32 ? OPS_CACHE_F32 : OPS_CACHE_F16,
-                                 &e->state));
+                                 prefill[p->prefill_attention], &e->state));
     MLAVK_TRY(vk_recording_create(e->ctx, &e->decode));
     return vk_recording_create(e->ctx, &e->batch);
 }

@@ -56,12 +56,23 @@ mlavk_sampling mlavk_sampling_defaults(void);
 typedef struct mlavk_engine mlavk_engine;
 typedef struct mlavk_tokenizer mlavk_tokenizer;
 
+/* How prompt batches compute attention. Absorbed: scores and outputs against the latent cache (the decode form);
+ * expanded: per-head keys and values computed from the cache by matrix products, then ordinary attention. The
+ * expanded form has fewer operations for large batches (its cost grows with the cached tokens, the absorbed
+ * form's with cached tokens x batch x r_kv). Decode always uses the absorbed form. */
+typedef enum mlavk_prefill_attention {
+    MLAVK_PREFILL_AUTO = 0,     /* per batch, the form with fewer operations */
+    MLAVK_PREFILL_ABSORBED,
+    MLAVK_PREFILL_EXPANDED,     /* where its scratch fits (a few hundred MiB at most), else absorbed */
+} mlavk_prefill_attention;
+
 typedef struct mlavk_engine_params {
     const char *model_path;     /* GGUF file or Hugging Face directory; NULL: the built-in default model */
     const char *device;         /* index or name substring; NULL: $MLAVK_DEVICE, then the best device */
     uint32_t n_ctx;             /* context length; 0: the model's, at most 4096 */
     uint32_t batch;             /* prompt tokens per forward pass; 0: 64 */
     int kv_f32;                 /* keep the latent cache in F32 instead of F16 */
+    mlavk_prefill_attention prefill_attention;
     int profile;                /* time every op of every step (mlavk_engine_profile) */
     void (*progress)(double fraction, void *user); /* weight upload progress, may be NULL */
     void *progress_user;

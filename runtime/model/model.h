@@ -31,6 +31,7 @@ typedef struct model_layer {
     model_tensor wkv_a;             /* [r_kv+d_r] x [D]                  latent and shared rope key */
     model_tensor kv_a_norm;         /* [r_kv] */
     model_tensor wk_b;              /* H x [r_kv] x [d_n]                per head W_UK_h^T (absorbs into q) */
+    model_tensor wk_up;             /* H x [d_n] x [r_kv]  F32           per head W_UK_h (expands keys) */
     model_tensor wv_b;              /* H x [d_v] x [r_kv]                per head W_UV_h */
     model_tensor wo;                /* [D] x [H*d_v] */
     model_tensor ffn_norm;          /* [D] */
@@ -79,10 +80,29 @@ typedef enum model_logits {
     MODEL_LOGITS_ALL,               /* of every token */
 } model_logits;
 
+/* Attention of a prompt batch: absorbed (scores against the latent cache, as in decode) or expanded (per-head
+ * keys and values computed from the cache, then ordinary attention); AUTO takes the one with fewer operations
+ * for the batch. Decode (one token) is always absorbed. */
+typedef enum model_prefill_attention {
+    MODEL_PREFILL_AUTO,
+    MODEL_PREFILL_ABSORBED,
+    MODEL_PREFILL_EXPANDED,
+} model_prefill_attention;
+
+/* Floating-point operations of one layer's attention core (from the per-head queries to the per-head outputs)
+ * for n_tokens tokens after n_past cached ones, in either form. */
+double model_attention_flops(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded);
+
 /* Activations, the latent cache and step inputs of one sequence. */
 typedef struct model_state {
     uint32_t n_ctx, max_batch, n_splits_decode;
     ops_cache_type cache_type;
+    model_prefill_attention prefill;
+    uint32_t expand_rows;           /* cached tokens the expanded form has room for (0: absorbed only) */
+    vk_buffer key_ids;              /* [expand_rows] uint 0, 1, 2, ...: gathers cache rows */
+    vk_buffer latent_rows;          /* [expand_rows][r_kv+d_r] cache rows in F32 */
+    vk_buffer keys;                 /* [expand_rows][H*d_n] per-head keys without the RoPE part */
+    vk_buffer values;               /* [expand_rows][H*d_v] per-head values */
     vk_buffer *kv_cache;            /* [L] buffers of [n_ctx][r_kv+d_r]: one binding each */
     uint64_t kv_layer_bytes;
     vk_buffer tokens, positions;    /* [max_batch] uint in host-visible memory: a step's inputs need no copy */
@@ -109,7 +129,10 @@ typedef struct model_state {
 } model_state;
 
 mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_batch, ops_cache_type cache_type,
-                                model_state **out);
+                                model_prefill_attention prefill, model_state **out);
+
+/* Whether a batch of n_tokens after s->n_past cached ones runs the expanded form. */
+bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_tokens);
 void model_state_free(const model *m, model_state *s);
 
 /* Latent cache bytes per token: L x (r_kv + d_r) x element size. */

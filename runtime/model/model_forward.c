@@ -16,21 +16,37 @@ static vk_binding whole(const vk_buffer *b) { return (vk_binding){b, 0, 0}; }
 /* Rows of `width` floats packed in a buffer, starting `offset` floats in. */
 static ops_rows rows(const vk_buffer *b, uint32_t offset, uint32_t width) { return (ops_rows){whole(b), offset, width}; }
 
-/* y[b] = W x[b] for the batch (y += when accumulate), one dispatch per row piece of W. */
-static mlavk_status linear(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, bool accumulate)
+/* y[b] = W x[b] for b < batch (y += when accumulate), one dispatch per row piece of W. */
+static mlavk_status linear_batch(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, uint32_t batch,
+                                 bool accumulate)
 {
     uint32_t first_row = 0;
     for (uint32_t p = 0; p < w->piece_count; p++) {
         uint32_t n_rows = p + 1 < w->piece_count ? w->per_piece : w->rows - first_row;
         ops_weight piece = {whole(&w->pieces[p]), w->type, n_rows, w->cols};
         ops_rows y_piece = {y.buffer, y.offset + first_row, y.stride};
-        if (f->B == 1)
+        if (batch == 1)
             MLAVK_TRY(ops_matvec(f->m->ops, f->rec, &piece, x, y_piece, accumulate));
         else
-            MLAVK_TRY(ops_matmul(f->m->ops, f->rec, &piece, x, y_piece, f->B, accumulate));
+            MLAVK_TRY(ops_matmul(f->m->ops, f->rec, &piece, x, y_piece, batch, accumulate));
         first_row += n_rows;
     }
     return MLAVK_OK;
+}
+
+static mlavk_status linear(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, bool accumulate)
+{
+    return linear_batch(f, w, x, y, f->B, accumulate);
+}
+
+/* A stack of per-head matrices seen as one matrix of all their rows (its pieces hold whole matrices). */
+static model_tensor heads_as_rows(const model_tensor *w)
+{
+    model_tensor t = *w;
+    t.rows = w->stack * w->rows;
+    t.per_piece = w->per_piece * w->rows;
+    t.stack = 1;
+    return t;
 }
 
 static ops_expert_weight stacked(const model_tensor *w)
@@ -73,7 +89,76 @@ static mlavk_status rope(const forward *f, ops_rows x, uint32_t heads, uint32_t 
     return ops_rope(f->m->ops, f->rec, &args);
 }
 
-/* x += W_o MLA(RMSNorm(x)), absorbed: scores and values are computed against the latent cache directly. */
+/* o = MLA(q, cache) absorbed: W_UK folds into the queries, scores and outputs are taken against the latent cache
+ * directly, and W_UV turns the latent outputs into values. One pass over the cache serves all heads. */
+static mlavk_status attention_absorbed(const forward *f, const model_layer *w, vk_binding cache)
+{
+    const deepseek_config *c = f->c;
+    model_state *s = f->s;
+    const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
+    const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
+    /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv)));
+    ops_mla_shape shape = {.n_queries = f->B * H,
+                           .n_heads = H,
+                           .latent_dim = rkv,
+                           .row_dim = row,
+                           .n_splits = f->B == 1 ? s->n_splits_decode : 1,
+                           .scale = f->m->weights.attention_scale,
+                           .cache_type = s->cache_type};
+    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, dn, dq), cache,
+                                whole(&s->positions), whole(&s->partial_out), whole(&s->partial_stats),
+                                whole(&s->o_latent)));
+    /* o_h = W_UV_h o_latent_h */
+    return stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv));
+}
+
+/* o = MLA(q, cache) expanded: k_nope_{t,h} = W_UK_h c_t and v_{t,h} = W_UV_h c_t for every cached token t, then
+ * ordinary causal attention with the shared rope key k_pe_t. */
+static mlavk_status attention_expanded(const forward *f, const model_layer *w, vk_binding cache)
+{
+    const deepseek_config *c = f->c;
+    model_state *s = f->s;
+    const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
+    const uint32_t rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim, T = s->n_past + f->B;
+    ops_weight cache_rows = {cache, s->cache_type == OPS_CACHE_F16 ? GGML_TYPE_F16 : GGML_TYPE_F32, s->n_ctx, row};
+    MLAVK_TRY(ops_get_rows(f->m->ops, f->rec, &cache_rows, 0, whole(&s->key_ids), T, rows(&s->latent_rows, 0, row)));
+    model_tensor k_up = heads_as_rows(&w->wk_up), v_up = heads_as_rows(&w->wv_b);
+    MLAVK_TRY(linear_batch(f, &k_up, rows(&s->latent_rows, 0, row), rows(&s->keys, 0, H * dn), T, false));
+    MLAVK_TRY(linear_batch(f, &v_up, rows(&s->latent_rows, 0, row), rows(&s->values, 0, H * dv), T, false));
+    ops_expanded_shape shape = {.n_tokens = f->B,
+                                .n_heads = H,
+                                .nope_dim = dn,
+                                .rope_dim = dr,
+                                .value_dim = dv,
+                                .scale = f->m->weights.attention_scale};
+    return ops_attention_expanded(f->m->ops, f->rec, &shape, rows(&s->q, 0, H * (dn + dr)), rows(&s->keys, 0, H * dn),
+                                  rows(&s->latent_rows, rkv, row), rows(&s->values, 0, H * dv),
+                                  whole(&s->positions), rows(&s->o, 0, H * dv));
+}
+
+double model_attention_flops(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded)
+{
+    const double H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim, dv = c->v_head_dim;
+    const double rkv = c->kv_lora_rank, B = n_tokens, T = (double)n_past + n_tokens;
+    const double pairs = B * n_past + B * (B + 1) / 2; /* (token, visible key) pairs under the causal mask */
+    if (expanded) /* W_UK and W_UV over every cached token, then scores over d_n + d_r and values of d_v */
+        return T * H * 2 * rkv * (dn + dv) + pairs * H * 2 * (dn + dr + dv);
+    /* W_UK and W_UV for the batch's tokens, then scores over r_kv + d_r and outputs of r_kv */
+    return B * H * 2 * rkv * (dn + dv) + pairs * H * 2 * (2 * rkv + dr);
+}
+
+bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_tokens)
+{
+    if (n_tokens < 2 || s->n_past + n_tokens > s->expand_rows || s->prefill == MODEL_PREFILL_ABSORBED)
+        return false;
+    if (s->prefill == MODEL_PREFILL_EXPANDED)
+        return true;
+    return model_attention_flops(&m->config, n_tokens, s->n_past, true) <
+           model_attention_flops(&m->config, n_tokens, s->n_past, false);
+}
+
+/* x += W_o MLA(RMSNorm(x)) with the latent cache: absorbed or expanded (model_prefill_is_expanded). */
 static mlavk_status attention(const forward *f, uint32_t layer)
 {
     const deepseek_config *c = f->c;
@@ -99,20 +184,10 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     vk_binding cache = whole(&s->kv_cache[layer]);
     MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, s->cache_type, whole(&s->kv), whole(&s->positions), cache, f->B, row));
 
-    /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
-    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv)));
-    ops_mla_shape shape = {.n_queries = f->B * H,
-                           .n_heads = H,
-                           .latent_dim = rkv,
-                           .row_dim = row,
-                           .n_splits = f->B == 1 ? s->n_splits_decode : 1,
-                           .scale = f->m->weights.attention_scale,
-                           .cache_type = s->cache_type};
-    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, dn, dq), cache,
-                                whole(&s->positions), whole(&s->partial_out), whole(&s->partial_stats),
-                                whole(&s->o_latent)));
-    /* o_h = W_UV_h o_latent_h, then the output projection adds into the residual stream */
-    MLAVK_TRY(stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv)));
+    if (model_prefill_is_expanded(f->m, s, f->B))
+        MLAVK_TRY(attention_expanded(f, w, cache));
+    else
+        MLAVK_TRY(attention_absorbed(f, w, cache));
     return linear(f, &w->wo, rows(&s->o, 0, H * dv), rows(&s->x, 0, D), true);
 }
 

@@ -80,7 +80,9 @@ uint64_t model_weight_bytes(const model_files *files)
     uint64_t total = 0;
     for (uint32_t i = 0; i < tensor_sources_count(files->sources); i++)
         total += align_up(tensor_sources_at(files->sources, i)->n_bytes, BINDING_ALIGNMENT);
-    return total;
+    const deepseek_config *c = &files->config;
+    uint64_t key_expansion = (uint64_t)c->n_head * c->qk_nope_head_dim * c->kv_lora_rank * sizeof(float);
+    return total + c->n_layer * align_up(key_expansion, BINDING_ALIGNMENT);
 }
 
 static uint64_t row_bytes(uint32_t type, uint64_t cols)
@@ -179,6 +181,50 @@ static mlavk_status load_f32_stack(loader *l, const char *name, model_tensor *t,
     return upload_pieces(l, t, name, (const uint8_t *)data, (uint64_t)rows * cols * sizeof(float), stack);
 }
 
+/* The expanded prefill form needs W_UK_h itself (d_n x r_kv): W_UK_h^T per head, transposed, uploaded as F32
+ * whatever the file's type (a quantized matrix cannot be transposed block-wise). k_b is [H][r_kv][d_n]. */
+static mlavk_status load_key_expansion(loader *l, uint32_t layer, model_layer *w, const float *k_b)
+{
+    const deepseek_config *c = &l->m->config;
+    const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, rkv = c->kv_lora_rank;
+    float *k_up = malloc((size_t)H * dn * rkv * sizeof *k_up);
+    if (!k_up)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", l->path);
+    for (uint32_t h = 0; h < H; h++)
+        for (uint32_t j = 0; j < rkv; j++)
+            for (uint32_t i = 0; i < dn; i++)
+                k_up[((size_t)h * dn + i) * rkv + j] = k_b[((size_t)h * rkv + j) * dn + i];
+    char name[96];
+    snprintf(name, sizeof name, "blk.%u.attn_k_b.expand", layer);
+    mlavk_status status = load_f32_stack(l, name, &w->wk_up, k_up, H, dn, rkv);
+    free(k_up);
+    return status;
+}
+
+/* W_UK_h^T from the file's attn_k_b, decoded to F32 on the host, for load_key_expansion. */
+static mlavk_status expand_file_k_b(loader *l, uint32_t layer, model_layer *w)
+{
+    const deepseek_config *c = &l->m->config;
+    char name[96];
+    snprintf(name, sizeof name, "blk.%u.attn_k_b.weight", layer);
+    const tensor_source *src = tensor_sources_find(l->files->sources, name);
+    uint64_t n = (uint64_t)c->n_head * c->kv_lora_rank * c->qk_nope_head_dim;
+    if (!src || src->n_elements != n)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor %s is missing or has the wrong size", l->path, name);
+    uint8_t *raw = malloc(src->n_bytes ? src->n_bytes : 1);
+    float *k_b = malloc(n * sizeof *k_b);
+    mlavk_status status = raw && k_b ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", name);
+    if (status == MLAVK_OK)
+        status = tensor_source_read(src, raw, src->n_bytes);
+    if (status == MLAVK_OK)
+        status = dequantize_to_f32(src->type, raw, k_b, n, name);
+    if (status == MLAVK_OK)
+        status = load_key_expansion(l, layer, w, k_b);
+    free(raw);
+    free(k_b);
+    return status;
+}
+
 /* Older files hold W_UK and W_UV together in attn_kv_b [H*(d_n+d_v)] x [r_kv]; the absorbed form wants per head
  * W_UK_h^T (r_kv x d_n) and W_UV_h (d_v x r_kv). */
 static mlavk_status split_kv_b(loader *l, uint32_t layer, model_layer *w)
@@ -210,6 +256,8 @@ static mlavk_status split_kv_b(loader *l, uint32_t layer, model_layer *w)
         snprintf(name, sizeof name, "blk.%u.attn_k_b.weight", layer);
         status = load_f32_stack(l, name, &w->wk_b, k_b, H, rkv, dn);
     }
+    if (status == MLAVK_OK)
+        status = load_key_expansion(l, layer, w, k_b);
     if (status == MLAVK_OK) {
         snprintf(name, sizeof name, "blk.%u.attn_v_b.weight", layer);
         status = load_f32_stack(l, name, &w->wv_b, v_b, H, dv, rkv);
@@ -246,6 +294,7 @@ static mlavk_status load_layer(loader *l, uint32_t i, model_layer *w)
     } else {
         MLAVK_TRY(load_layer_tensor(l, i, "attn_k_b.weight", &w->wk_b));
         MLAVK_TRY(load_layer_tensor(l, i, "attn_v_b.weight", &w->wv_b));
+        MLAVK_TRY(expand_file_k_b(l, i, w));
     }
     MLAVK_TRY(load_layer_tensor(l, i, "attn_output.weight", &w->wo));
     MLAVK_TRY(load_layer_tensor(l, i, "ffn_norm.weight", &w->ffn_norm));
@@ -366,10 +415,10 @@ void model_free(model *m)
     for (uint32_t i = 0; m->weights.layers && i < m->config.n_layer; i++) {
         model_layer *w = &m->weights.layers[i];
         model_tensor *all[] = {&w->attn_norm, &w->wq,       &w->wq_a,     &w->q_a_norm,    &w->wq_b,
-                               &w->wkv_a,     &w->kv_a_norm, &w->wk_b,    &w->wv_b,        &w->wo,
-                               &w->ffn_norm,  &w->ffn_gate,  &w->ffn_up,  &w->ffn_down,    &w->router,
-                               &w->router_bias, &w->exp_gate, &w->exp_up, &w->exp_down,    &w->sh_gate,
-                               &w->sh_up,     &w->sh_down};
+                               &w->wkv_a,     &w->kv_a_norm, &w->wk_b,    &w->wk_up,       &w->wv_b,
+                               &w->wo,        &w->ffn_norm,  &w->ffn_gate, &w->ffn_up,     &w->ffn_down,
+                               &w->router,    &w->router_bias, &w->exp_gate, &w->exp_up,   &w->exp_down,
+                               &w->sh_gate,   &w->sh_up,     &w->sh_down};
         for (size_t j = 0; j < sizeof all / sizeof all[0]; j++)
             free_tensor(ctx, all[j]);
     }

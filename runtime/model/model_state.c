@@ -19,6 +19,38 @@ static uint32_t decode_splits(uint32_t n_ctx)
     return splits < 1 ? 1 : splits > 32 ? 32 : splits;
 }
 
+/* Each expanded-form scratch buffer stays within one binding and this size: beyond it (very long contexts of
+ * many-head models) prompt batches use the absorbed form. */
+#define EXPAND_MAX_BUFFER_BYTES ((uint64_t)256 << 20)
+
+static uint32_t expansion_rows(const model *m, uint32_t n_ctx, uint32_t max_batch, model_prefill_attention prefill)
+{
+    const deepseek_config *c = &m->config;
+    if (prefill == MODEL_PREFILL_ABSORBED || max_batch < 2)
+        return 0;
+    uint64_t widest = (uint64_t)c->n_head * max_u32(c->qk_nope_head_dim, c->v_head_dim);
+    widest = max_u32((uint32_t)widest, c->kv_lora_rank + c->qk_rope_head_dim) * sizeof(float);
+    uint64_t limit = vk_memory_max_buffer_size(m->ctx);
+    limit = limit < EXPAND_MAX_BUFFER_BYTES ? limit : EXPAND_MAX_BUFFER_BYTES;
+    uint64_t rows = limit / widest;
+    return rows < n_ctx ? (uint32_t)rows : n_ctx;
+}
+
+/* buffer[i] = i % period for i < n (uint). */
+static mlavk_status write_counting(vk_context *ctx, vk_buffer *buffer, uint64_t n, uint64_t period)
+{
+    if (n == 0)
+        return MLAVK_OK;
+    uint32_t *ids = malloc(n * sizeof *ids);
+    if (!ids)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
+    for (uint64_t i = 0; i < n; i++)
+        ids[i] = (uint32_t)(i % period);
+    mlavk_status status = vk_buffer_write(ctx, buffer, 0, ids, n * sizeof *ids);
+    free(ids);
+    return status;
+}
+
 typedef struct buffer_plan {
     vk_buffer *buffer;
     uint64_t bytes;
@@ -26,7 +58,7 @@ typedef struct buffer_plan {
 } buffer_plan;
 
 mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_batch, ops_cache_type cache_type,
-                                model_state **out)
+                                model_prefill_attention prefill, model_state **out)
 {
     *out = NULL;
     const deepseek_config *c = &m->config;
@@ -37,6 +69,9 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
     s->max_batch = max_batch;
     s->cache_type = cache_type;
     s->n_splits_decode = decode_splits(n_ctx);
+    s->prefill = prefill;
+    s->expand_rows = expansion_rows(m, n_ctx, max_batch, prefill);
+    const uint64_t E = s->expand_rows;
     const uint64_t B = max_batch, H = c->n_head, f = sizeof(float);
     const uint64_t row = c->kv_lora_rank + c->qk_rope_head_dim, dq = c->qk_nope_head_dim + c->qk_rope_head_dim;
     const uint64_t k = c->n_expert_used ? c->n_expert_used : 1;
@@ -66,6 +101,10 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         {&s->expert_out, B * k * c->n_embd * f, "expert out"},
         {&s->shared_out, B * c->n_embd * f, "shared out"},
         {&s->logits, B * c->n_vocab * f, "logits"},
+        {&s->latent_rows, E * row * f, "expanded latent rows"},
+        {&s->keys, E * H * c->qk_nope_head_dim * f, "expanded keys"},
+        {&s->values, E * H * c->v_head_dim * f, "expanded values"},
+        {&s->key_ids, E * 4, "expanded key ids"},
     };
     buffer_plan host_plan[] = {
         {&s->tokens, B * 4, "tokens"},
@@ -78,7 +117,8 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
     for (uint32_t l = 0; l < c->n_layer && status == MLAVK_OK; l++)
         status = vk_buffer_create(m->ctx, s->kv_layer_bytes, VK_MEMORY_DEVICE, "kv cache", &s->kv_cache[l]);
     for (size_t i = 0; i < sizeof plan / sizeof plan[0] && status == MLAVK_OK; i++)
-        status = vk_buffer_create(m->ctx, plan[i].bytes, VK_MEMORY_DEVICE, plan[i].label, plan[i].buffer);
+        if (plan[i].bytes) /* the expanded form's scratch is absent when it cannot be used */
+            status = vk_buffer_create(m->ctx, plan[i].bytes, VK_MEMORY_DEVICE, plan[i].label, plan[i].buffer);
     for (size_t i = 0; i < sizeof host_plan / sizeof host_plan[0] && status == MLAVK_OK; i++)
         status = vk_buffer_create(m->ctx, host_plan[i].bytes, i < 2 ? VK_MEMORY_UPLOAD : VK_MEMORY_READBACK,
                                   host_plan[i].label, host_plan[i].buffer);
@@ -89,16 +129,10 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         status = vk_buffer_create(m->ctx, B * k * 4, VK_MEMORY_DEVICE, "expert ids", &s->expert_ids[l]);
     if (status == MLAVK_OK) /* dense layers choose no experts: they read as UINT32_MAX */
         memset(s->expert_ids_host.mapped, 0xff, s->expert_ids_host.size);
-    if (status == MLAVK_OK) {
-        uint32_t *ids = malloc(B * H * sizeof *ids);
-        if (!ids)
-            status = mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "model state: out of memory");
-        for (uint64_t i = 0; ids && i < B * H; i++)
-            ids[i] = (uint32_t)(i % H);
-        if (status == MLAVK_OK)
-            status = vk_buffer_write(m->ctx, &s->head_ids, 0, ids, B * H * sizeof *ids);
-        free(ids);
-    }
+    if (status == MLAVK_OK)
+        status = write_counting(m->ctx, &s->key_ids, E, E);
+    if (status == MLAVK_OK)
+        status = write_counting(m->ctx, &s->head_ids, B * H, H);
     if (status != MLAVK_OK) {
         model_state_free(m, s);
         return status;
@@ -118,7 +152,7 @@ void model_state_free(const model *m, model_state *s)
                         &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
                         &s->ffn_b, &s->router_logits, &s->expert_weights, &s->expert_a,
                         &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host,
-                        &s->expert_ids_host};
+                        &s->expert_ids_host, &s->latent_rows, &s->keys, &s->values, &s->key_ids};
     for (uint32_t l = 0; s->expert_ids && l < m->config.n_layer; l++)
         vk_buffer_destroy(m->ctx, &s->expert_ids[l]);
     free(s->expert_ids);

@@ -33,6 +33,20 @@ static bool parse_float(const char *name, const char *value, float *out)
     return true;
 }
 
+static bool parse_prefill_attention(const char *value, mlavk_prefill_attention *out)
+{
+    static const char *const names[] = {[MLAVK_PREFILL_AUTO] = "auto",
+                                        [MLAVK_PREFILL_ABSORBED] = "absorbed",
+                                        [MLAVK_PREFILL_EXPANDED] = "expanded"};
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+        if (!strcmp(value, names[i])) {
+            *out = (mlavk_prefill_attention)i;
+            return true;
+        }
+    fprintf(stderr, "mlavk: --prefill-attention needs auto, absorbed or expanded, not '%s'\n", value);
+    return false;
+}
+
 /* Options that take a value; returns false when name is not one of them. */
 static bool parse_valued(cli_options *o, const char *name, const char *value, bool *ok)
 {
@@ -83,7 +97,10 @@ bool cli_parse_options(int argc, char **argv, cli_options *o)
         else if (!strcmp(a, "--kv-f32")) o->engine.kv_f32 = 1;
         else if (!strcmp(a, "--one-by-one")) o->one_by_one = true;
         else if (!strcmp(a, "--no-bos")) o->no_bos = true;
-        else {
+        else if (!strcmp(a, "--prefill-attention") && i + 1 < argc) {
+            if (!parse_prefill_attention(argv[++i], &o->engine.prefill_attention))
+                return false;
+        } else {
             bool ok;
             if (i + 1 < argc && parse_valued(o, a, argv[i + 1], &ok)) {
                 if (!ok)
