@@ -1,6 +1,8 @@
 # Model-level kernels and the forward pass.
 mlavk_test(mla_attention_matches_the_softmax_definition GPU SOURCES test_kernel_mla_attention.c)
 mlavk_test(expanded_attention_matches_the_softmax_definition GPU SOURCES test_kernel_attention_expanded.c)
+# The cost rule between the absorbed and expanded prefill forms (needs no device, but links the model layer).
+mlavk_test(prefill_attention_form_is_the_one_with_fewer_operations GPU SOURCES test_prefill_attention_choice.c)
 mlavk_test(moe_routing_matches_the_reference_rules GPU SOURCES test_kernel_moe_route.c)
 
 # The forward tests use the seeded models of the generator's fixture (tests/generator.cmake).
