@@ -24,6 +24,10 @@ static void check(const tiny_model *m, const char *path)
         else if (strcmp(t[i].name, "token_embd.weight") != 0)
             active += count;
     }
+    /* plus the F32 W_UK copy per layer that the expanded prefill attention reads */
+    uint64_t key_expansion = (uint64_t)m->L * (((uint64_t)m->H * m->d_n * m->r_kv * 4 + 255) / 256 * 256);
+    device += key_expansion;
+    CHECK(info.key_expansion_bytes == key_expansion);
     CHECK(info.n_tensors == n && info.params_total == total && info.params_active == active);
     CHECK_MSG(info.weight_device_bytes == device, "device bytes %llu, want %llu",
               (unsigned long long)info.weight_device_bytes, (unsigned long long)device);

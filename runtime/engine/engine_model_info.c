@@ -5,9 +5,9 @@
 #include "formats/ggml_type.h"
 #include "formats/model_files.h"
 #include "mlavk.h"
+#include "model/model.h"
 #include "util/status.h"
 
-#define BINDING_ALIGNMENT 256u
 
 static void copy_config(const deepseek_config *c, mlavk_model_info *out)
 {
@@ -76,7 +76,6 @@ static void count_tensors(const tensor_source_set *set, const deepseek_config *c
         const ggml_type_traits *traits = ggml_type_get(src->type);
         count_type(out, traits ? traits->name : "unknown");
         out->n_fp8_tensors += src->from_fp8;
-        out->weight_device_bytes += (src->n_bytes + BINDING_ALIGNMENT - 1) / BINDING_ALIGNMENT * BINDING_ALIGNMENT;
         out->params_total += src->n_elements;
         if (is_routed_expert(src->name))
             routed += src->n_elements;
@@ -116,6 +115,8 @@ mlavk_status mlavk_model_info_load(const char *path, uint32_t n_ctx, mlavk_model
     out->kv_b_form = files->kv_b_form == DEEPSEEK_KV_B_SPLIT ? "attn_k_b + attn_v_b" : "attn_kv_b (split at load)";
     out->file_bytes = files->file_bytes;
     count_tensors(files->sources, &files->config, out);
+    out->weight_device_bytes = model_weight_bytes(files);
+    out->key_expansion_bytes = model_key_expansion_bytes(&files->config);
     estimate_memory(&files->config, n_ctx, out);
     model_files_close(files);
     return MLAVK_OK;

@@ -222,6 +222,7 @@ typedef struct mlavk_model_info {
     /* Per token: every weight except token_embd (a row lookup) and the routed experts, plus k/E of those. */
     uint64_t params_active;
     uint64_t weight_device_bytes;     /* each tensor rounded up to the 256-byte binding alignment */
+    uint64_t key_expansion_bytes;     /* of which F32 copies of W_UK for the expanded prefill form */
     uint32_t n_ctx;
     uint64_t kv_bytes_per_token;      /* L * (r_kv + d_r) * 2 (f16 latent cache) */
     uint64_t kv_bytes;                /* for n_ctx tokens */

@@ -72,8 +72,11 @@ mlavk_status model_load(vk_context *ctx, ops *ops, const model_files *files, con
                         model_progress_fn progress, void *progress_user, model **out);
 void model_free(model *m);
 
-/* Device bytes the weights of files would take (each tensor rounded up to the binding alignment). */
+/* Device bytes the weights of files would take (each tensor rounded up to the binding alignment), with the
+ * F32 W_UK copies of model_key_expansion_bytes. */
 uint64_t model_weight_bytes(const model_files *files);
+/* The per-layer F32 W_UK (H x d_n x r_kv) that the expanded prefill form reads beside the file's W_UK^T. */
+uint64_t model_key_expansion_bytes(const deepseek_config *c);
 
 typedef enum model_logits {
     MODEL_LOGITS_LAST,              /* logits of the last token of the batch only */

@@ -80,9 +80,13 @@ uint64_t model_weight_bytes(const model_files *files)
     uint64_t total = 0;
     for (uint32_t i = 0; i < tensor_sources_count(files->sources); i++)
         total += align_up(tensor_sources_at(files->sources, i)->n_bytes, BINDING_ALIGNMENT);
-    const deepseek_config *c = &files->config;
-    uint64_t key_expansion = (uint64_t)c->n_head * c->qk_nope_head_dim * c->kv_lora_rank * sizeof(float);
-    return total + c->n_layer * align_up(key_expansion, BINDING_ALIGNMENT);
+    return total + model_key_expansion_bytes(&files->config);
+}
+
+uint64_t model_key_expansion_bytes(const deepseek_config *c)
+{
+    uint64_t per_layer = (uint64_t)c->n_head * c->qk_nope_head_dim * c->kv_lora_rank * sizeof(float);
+    return c->n_layer * align_up(per_layer, BINDING_ALIGNMENT);
 }
 
 static uint64_t row_bytes(uint32_t type, uint64_t cols)

@@ -48,8 +48,9 @@ static void print_tensors(const mlavk_model_info *m)
 static void print_memory(const mlavk_model_info *m)
 {
     printf("file size: %llu bytes (%.1f MiB)\n", (unsigned long long)m->file_bytes, mib(m->file_bytes));
-    printf("device memory for weights: %llu bytes (%.1f MiB; each tensor rounded up to 256 bytes)\n",
-           (unsigned long long)m->weight_device_bytes, mib(m->weight_device_bytes));
+    printf("device memory for weights: %llu bytes (%.1f MiB; each tensor rounded up to 256 bytes; %.1f MiB of it\n"
+           "  F32 copies of W_UK per head for the expanded prefill attention)\n",
+           (unsigned long long)m->weight_device_bytes, mib(m->weight_device_bytes), mib(m->key_expansion_bytes));
     printf("latent KV cache (f16): %llu bytes per token = L x (r_kv + d_r) x 2; %llu bytes (%.1f MiB) for %u "
            "tokens\n", (unsigned long long)m->kv_bytes_per_token, (unsigned long long)m->kv_bytes, mib(m->kv_bytes),
            m->n_ctx);
