@@ -1,6 +1,6 @@
 /* matvec and batched matmul agree with a double-precision reference for every weight type, at odd sizes, with
  * offsets and strides on x and y (16-byte aligned or not: both pipelines), with accumulation, and past 65535
- * workgroups (2-D dispatch); in both reduction modes.
+ * workgroups (2-D dispatch); batches below and from OPS_GEMM_MIN_BATCH (the tiled kernel); in both reduction modes.
  *
  * Tolerance: the reference decodes the same blocks exactly, so the GPU differs only by float rounding of the
  * products and the sum: abs 2e-6 * sqrt(cols) * max|W| (|x| < 1), rel 1e-5. Wrong decoding gives errors of the
@@ -99,16 +99,25 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
         check_one(ctx, ops, mode, &rng, &single);
         problem single_aligned = {.type = types[t], .rows = 67, .cols = quad_cols, .batch = 1, .aligned_x = true};
         check_one(ctx, ops, mode, &rng, &single_aligned);
-        problem batched = {.type = types[t], .rows = 37, .cols = cols, .batch = 11};
+        problem batched = {.type = types[t], .rows = 37, .cols = cols, .batch = OPS_GEMM_MIN_BATCH - 1};
         check_one(ctx, ops, mode, &rng, &batched);
-        problem batched_aligned = {.type = types[t], .rows = 37, .cols = quad_cols, .batch = 11, .aligned_x = true};
+        problem batched_aligned = {.type = types[t], .rows = 37, .cols = quad_cols, .batch = OPS_GEMM_MIN_BATCH - 1,
+                                   .aligned_x = true};
         check_one(ctx, ops, mode, &rng, &batched_aligned);
+        /* The tiled kernel: rows past one workgroup's and a batch that is no multiple of the batch tile. */
+        problem tiled = {.type = types[t], .rows = 263, .cols = cols, .batch = 17};
+        check_one(ctx, ops, mode, &rng, &tiled);
+        problem tiled_aligned = {.type = types[t], .rows = 37, .cols = quad_cols, .batch = 70, .aligned_x = true};
+        check_one(ctx, ops, mode, &rng, &tiled_aligned);
     }
     problem accumulate = {.type = GGML_TYPE_Q6_K, .rows = 41, .cols = 512, .batch = 1, .accumulate = true,
                           .aligned_x = true};
     check_one(ctx, ops, mode, &rng, &accumulate);
-    problem accumulate_batched = {.type = GGML_TYPE_F16, .rows = 29, .cols = 97, .batch = 9, .accumulate = true};
+    problem accumulate_batched = {.type = GGML_TYPE_F16, .rows = 29, .cols = 97, .batch = OPS_GEMM_MIN_BATCH - 1,
+                                  .accumulate = true};
     check_one(ctx, ops, mode, &rng, &accumulate_batched);
+    problem accumulate_tiled = {.type = GGML_TYPE_Q4_K, .rows = 45, .cols = 768, .batch = 33, .accumulate = true};
+    check_one(ctx, ops, mode, &rng, &accumulate_tiled);
     /* More rows than 65535 workgroups of 2 rows: the dispatch must spill into y. The layout does not depend on the
      * reduction mode, so one mode suffices (lavapipe takes seconds for it). */
     if (strcmp(mode, "shared") != 0)

@@ -10,22 +10,29 @@
  * row) use ROW_LOCAL_SIZE. */
 #define MATVEC_ROWS 8
 #define MATMUL_BATCH_TILE 8
+/* The tiled batched kernel (gemm.comp): rows per invocation, and batch items per invocation by type (the last
+ * argument of WEIGHT_TYPE_OPS), measured on lavapipe: more outgrow what the shader compiler unrolls, and the
+ * register arrays become memory (Q5_K's larger decoder reaches that at 4 items). */
+#define GEMM_ROWS 8
 #define WEIGHT_LOCAL_SIZE 32
 #define ROW_LOCAL_SIZE 128
 
 static const op_desc op_table[OP_COUNT] = {
     [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256, 0, {0}},
-#define WEIGHT_TYPE_OPS(T, t)                                                                                          \
+#define WEIGHT_TYPE_OPS(T, t, gemm_items)                                                                             \
     [OP_MATVEC_##T] = {"matvec_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
     [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, MATMUL_BATCH_TILE}},      \
+    [OP_GEMM_##T] = {"gemm_" #t, NULL, &mlavk_spv_gemm_##t, 3, 1u << 2, sizeof(struct push_matmul),             \
+                     WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                               \
     [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 4, 1u << 3,                   \
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},
-    WEIGHT_TYPE_OPS(F32, f32) WEIGHT_TYPE_OPS(F16, f16) WEIGHT_TYPE_OPS(BF16, bf16) WEIGHT_TYPE_OPS(Q8_0, q8_0)
-    WEIGHT_TYPE_OPS(Q4_0, q4_0) WEIGHT_TYPE_OPS(Q4_K, q4_k) WEIGHT_TYPE_OPS(Q5_K, q5_k) WEIGHT_TYPE_OPS(Q6_K, q6_k)
+    WEIGHT_TYPE_OPS(F32, f32, 4) WEIGHT_TYPE_OPS(F16, f16, 4) WEIGHT_TYPE_OPS(BF16, bf16, 4)
+    WEIGHT_TYPE_OPS(Q8_0, q8_0, 4) WEIGHT_TYPE_OPS(Q4_0, q4_0, 4) WEIGHT_TYPE_OPS(Q4_K, q4_k, 4)
+    WEIGHT_TYPE_OPS(Q5_K, q5_k, 2) WEIGHT_TYPE_OPS(Q6_K, q6_k, 4)
 #undef WEIGHT_TYPE_OPS
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
                     sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},

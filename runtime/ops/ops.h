@@ -54,7 +54,10 @@ uint64_t ops_row_bytes(ggml_type type, uint32_t cols);
 /* y[r] = sum_c W[r][c] x[c] (y[r] += ... when accumulate); one row of x and y. */
 mlavk_status ops_matvec(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, bool accumulate);
 
-/* Y[b][r] = sum_c W[r][c] X[b][c] for b < batch (prefill): each weight block is read once per 8 rows of X. */
+/* Y[b][r] = sum_c W[r][c] X[b][c] for b < batch (prefill): below OPS_GEMM_MIN_BATCH rows of X each weight block is
+ * read once per 8 of them; from it on the tiled kernel reads it once per 2-4 and each x value once per 8 weight
+ * rows (on lavapipe 2-4x faster from 2 rows of X on; the threshold leaves a margin). */
+#define OPS_GEMM_MIN_BATCH 4
 mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, uint32_t batch,
                         bool accumulate);
 

@@ -37,8 +37,9 @@ static bool aligned_rows(ggml_type type, uint32_t row_bytes, ops_rows x, uint32_
     return x.offset % 4 == 0 && x_stride % 4 == 0 && (!plain || row_bytes % 16 == 0);
 }
 
+/* rows_per_group: the weight rows one workgroup covers. */
 static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const ops_weight *w, ops_rows x, ops_rows y,
-                                 uint32_t batch, bool accumulate)
+                                 uint32_t batch, bool accumulate, uint32_t rows_per_group)
 {
     uint32_t row_bytes;
     MLAVK_TRY(weight_row_bytes(ops_desc(id)->name, w->type, w->rows, w->cols, &row_bytes));
@@ -61,7 +62,7 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
     vk_binding bindings[3] = {w->data, x.buffer, y.buffer};
     vk_set_cost(rec, (double)row_bytes * w->rows + 4.0 * batch * (w->cols + w->rows * (accumulate ? 2 : 1)),
                 2.0 * w->rows * w->cols * batch);
-    ops_dispatch_groups(rec, p, bindings, 3, &push, sizeof push, ops_div_up(w->rows, d->spec[0]),
+    ops_dispatch_groups(rec, p, bindings, 3, &push, sizeof push, ops_div_up(w->rows, rows_per_group),
                         ops_div_up(batch, d->spec[1]));
     return MLAVK_OK;
 }
@@ -71,7 +72,8 @@ mlavk_status ops_matvec(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
     int t = ops_weight_type_index(w->type);
     if (t < 0)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "matvec: weight type %u has no kernel", (unsigned)w->type);
-    return record_dense(ops, rec, (op_id)(OP_MATVEC_F32 + t), w, x, y, 1, accumulate);
+    op_id id = (op_id)(OP_MATVEC_F32 + t);
+    return record_dense(ops, rec, id, w, x, y, 1, accumulate, ops_desc(id)->spec[0]);
 }
 
 mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, uint32_t batch,
@@ -82,9 +84,15 @@ mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "matmul: weight type %u has no kernel", (unsigned)w->type);
     if (batch == 0)
         return MLAVK_OK;
-    /* A single row gains nothing from the batch tile. */
+    /* A single row gains nothing from the batch tile; from OPS_GEMM_MIN_BATCH rows on, the tiled kernel (8 weight
+     * rows per invocation, no reduction) is the faster one. */
+    if (batch >= OPS_GEMM_MIN_BATCH) {
+        op_id id = (op_id)(OP_GEMM_F32 + t);
+        const op_desc *d = ops_desc(id);
+        return record_dense(ops, rec, id, w, x, y, batch, accumulate, d->spec[0] * d->local_size_x);
+    }
     op_id id = (op_id)((batch == 1 ? OP_MATVEC_F32 : OP_MATMUL_F32) + t);
-    return record_dense(ops, rec, id, w, x, y, batch, accumulate);
+    return record_dense(ops, rec, id, w, x, y, batch, accumulate, ops_desc(id)->spec[0]);
 }
 
 uint32_t ops_experts_per_piece(const vk_context *ctx, uint64_t expert_bytes)

@@ -38,6 +38,7 @@ vk_buffer bench_buffer(bench *b, const void *data, size_t bytes);
 static inline vk_binding bench_whole(const vk_buffer *buffer) { return (vk_binding){buffer, 0, 0}; }
 
 void bench_matvec_cases(bench *b);
+void bench_matmul_cases(bench *b);
 void bench_moe_cases(bench *b);
 void bench_row_cases(bench *b);
 

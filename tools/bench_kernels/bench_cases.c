@@ -89,9 +89,23 @@ void bench_matvec_cases(bench *b)
             if (ref_row_bytes(all_types[t], sizes[s][1]) &&
                 sizes[s][1] % ggml_type_get(all_types[t])->block_elems == 0)
                 bench_dense(b, "matvec", all_types[t], sizes[s][0], sizes[s][1], 1);
-    const ggml_type prefill[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q6_K};
-    for (size_t t = 0; t < (b->quick ? 1 : 4); t++)
-        bench_dense(b, "matmul", prefill[t], 2048, 2048, b->cpu_device ? 16 : 64);
+}
+
+void bench_matmul_cases(bench *b)
+{
+    /* Prefill at V2-Lite shapes: q projection 3072x2048 (every type), latent projection 576x2048, dense FFN
+     * 10944x2048, an expert's 1408x2048; 64 tokens, and 512 for the q projection. */
+    for (size_t t = 0; t < (b->quick ? 1 : TYPE_COUNT); t++)
+        bench_dense(b, "matmul", b->quick ? GGML_TYPE_Q8_0 : all_types[t], 3072, 2048, 64);
+    if (b->quick)
+        return;
+    const ggml_type types[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q6_K};
+    const uint32_t sizes[][2] = {{576, 2048}, {10944, 2048}, {1408, 2048}};
+    for (size_t s = 0; s < 3; s++)
+        for (size_t t = 0; t < 4; t++)
+            bench_dense(b, "matmul", types[t], sizes[s][0], sizes[s][1], 64);
+    for (size_t t = 1; t < 3; t++)
+        bench_dense(b, "matmul", types[t], 3072, 2048, 512);
 }
 
 typedef struct moe {

@@ -108,7 +108,7 @@ void bench_report(bench *b, const char *kernel, const char *type, const char *si
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: mlavk-bench-kernels [--device D] [--runs N] [--only matvec|moe|rows] [--quick]\n"
+    fprintf(out, "usage: mlavk-bench-kernels [--device D] [--runs N] [--only matvec|matmul|moe|rows] [--quick]\n"
                  "  Checks each kernel against the CPU reference, then prints the median time of N runs (default\n"
                  "  20, 3 on CPU devices). Sizes are DeepSeek-V2-Lite's; on CPU devices (lavapipe) the\n"
                  "  vocabulary-sized matvec has 16384 rows. --quick: one size per kernel.\n");
@@ -145,6 +145,8 @@ int main(int argc, char **argv)
     printf("%-10s %-6s %-26s %10s %10s %10s  %s\n", "kernel", "type", "size", "ms", "GB/s", "GFLOP/s", "check");
     if (!only || strcmp(only, "matvec") == 0)
         bench_matvec_cases(&b);
+    if (!only || strcmp(only, "matmul") == 0)
+        bench_matmul_cases(&b);
     if (!only || strcmp(only, "moe") == 0)
         bench_moe_cases(&b);
     if (!only || strcmp(only, "rows") == 0)
