@@ -2,6 +2,11 @@
 set(KT ${CMAKE_CURRENT_SOURCE_DIR}/test_kernel_util.c)
 mlavk_test(matvec_and_matmul_match_the_reference_for_every_weight_type GPU
   SOURCES test_kernel_matvec.c ref_dequant.c ${KT})
+# lavapipe takes the tiled batched kernel; GPUs take the cooperative one, tested here too.
+add_test(NAME batched_matmul_with_the_cooperative_kernel_matches_the_reference
+  COMMAND test_matvec_and_matmul_match_the_reference_for_every_weight_type)
+set_tests_properties(batched_matmul_with_the_cooperative_kernel_matches_the_reference PROPERTIES
+  ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BATCHED_MATMUL=cooperative")
 mlavk_test(moe_matvec_reads_the_experts_named_on_the_device GPU
   SOURCES test_kernel_moe.c ref_dequant.c ${KT})
 mlavk_test(rmsnorm_and_softmax_match_the_reference_per_row GPU SOURCES test_kernel_norm.c ${KT})

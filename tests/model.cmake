@@ -103,3 +103,9 @@ add_test(NAME perplexity_of_the_validation_text_matches_pytorch
           ${CMAKE_CURRENT_SOURCE_DIR}/data/tinyshakespeare_validation.txt
           ${CMAKE_CURRENT_SOURCE_DIR}/golden/tiny_perplexity.json)
 set_tests_properties(perplexity_of_the_validation_text_matches_pytorch PROPERTIES COST 1000 TIMEOUT 1200)
+
+# The forward pass with the batched kernel GPUs take (lavapipe takes the tiled one by default).
+add_test(NAME forward_matches_reference_with_the_cooperative_batched_kernel
+  COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5 expanded)
+set_tests_properties(forward_matches_reference_with_the_cooperative_batched_kernel PROPERTIES
+  FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BATCHED_MATMUL=cooperative")

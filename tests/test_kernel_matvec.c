@@ -1,6 +1,7 @@
 /* matvec and batched matmul agree with a double-precision reference for every weight type, at odd sizes, with
  * offsets and strides on x and y (16-byte aligned or not: both pipelines), with accumulation, and past 65535
- * workgroups (2-D dispatch); batches below and from OPS_GEMM_MIN_BATCH (the tiled kernel); in both reduction modes.
+ * workgroups (2-D dispatch); batches below and from OPS_GEMM_MIN_BATCH (the tiled kernel on CPU devices, the
+ * cooperative one on GPUs or with MLAVK_BATCHED_MATMUL=cooperative); in both reduction modes.
  *
  * Tolerance: the reference decodes the same blocks exactly, so the GPU differs only by float rounding of the
  * products and the sum: abs 2e-6 * sqrt(cols) * max|W| (|x| < 1), rel 1e-5. Wrong decoding gives errors of the

@@ -77,6 +77,18 @@ static ops_reduction resolve_reduction(const vk_context *ctx, ops_reduction want
     return wanted;
 }
 
+static ops_batched resolve_batched(const vk_context *ctx, ops_batched wanted)
+{
+    if (wanted != OPS_BATCHED_AUTO)
+        return wanted;
+    const char *env = getenv("MLAVK_BATCHED_MATMUL");
+    if (env && strcmp(env, "cooperative") == 0)
+        return OPS_BATCHED_COOPERATIVE;
+    if (env && strcmp(env, "tiled") == 0)
+        return OPS_BATCHED_TILED;
+    return ctx->info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? OPS_BATCHED_TILED : OPS_BATCHED_COOPERATIVE;
+}
+
 mlavk_status ops_create(vk_context *ctx, const ops_options *options, ops **out)
 {
     *out = calloc(1, sizeof **out);
@@ -84,6 +96,7 @@ mlavk_status ops_create(vk_context *ctx, const ops_options *options, ops **out)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "ops: out of memory");
     (*out)->ctx = ctx;
     (*out)->reduction = resolve_reduction(ctx, options ? options->reduction : OPS_REDUCTION_AUTO);
+    (*out)->batched = resolve_batched(ctx, options ? options->batched : OPS_BATCHED_AUTO);
     return MLAVK_OK;
 }
 

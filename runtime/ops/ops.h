@@ -22,8 +22,19 @@ typedef enum ops_reduction {
     OPS_REDUCTION_SHARED_MEMORY,
 } ops_reduction;
 
+/* The kernel of batched products (ops_matmul from OPS_GEMM_MIN_BATCH rows of X). Cooperative: a workgroup's
+ * invocations stride over a row's blocks together (coalesced reads, the GPU layout). Tiled: each invocation walks
+ * whole rows for a tile of rows x batch items, with no reduction (fewest loads per multiply-add, which is what a
+ * CPU driver is bound by; measured 2-7x faster on lavapipe, not yet measured on a GPU). */
+typedef enum ops_batched {
+    OPS_BATCHED_AUTO,             /* tiled on CPU devices, cooperative on GPUs */
+    OPS_BATCHED_COOPERATIVE,
+    OPS_BATCHED_TILED,
+} ops_batched;
+
 typedef struct ops_options {
     ops_reduction reduction;      /* MLAVK_REDUCTION=subgroup|shared overrides AUTO */
+    ops_batched batched;          /* MLAVK_BATCHED_MATMUL=cooperative|tiled overrides AUTO */
 } ops_options;
 
 typedef struct ops ops;
@@ -54,9 +65,10 @@ uint64_t ops_row_bytes(ggml_type type, uint32_t cols);
 /* y[r] = sum_c W[r][c] x[c] (y[r] += ... when accumulate); one row of x and y. */
 mlavk_status ops_matvec(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, bool accumulate);
 
-/* Y[b][r] = sum_c W[r][c] X[b][c] for b < batch (prefill): below OPS_GEMM_MIN_BATCH rows of X each weight block is
- * read once per 8 of them; from it on the tiled kernel reads it once per 2-4 and each x value once per 8 weight
- * rows (on lavapipe 2-4x faster from 2 rows of X on; the threshold leaves a margin). */
+/* Y[b][r] = sum_c W[r][c] X[b][c] for b < batch (prefill): the cooperative kernel reads each weight block once per
+ * 8 rows of X; from OPS_GEMM_MIN_BATCH rows on, where ops_options.batched says tiled, the tiled kernel reads it once
+ * per 2-4 and each x value once per 8 weight rows (on lavapipe faster from 2 rows of X on; the threshold leaves a
+ * margin). */
 #define OPS_GEMM_MIN_BATCH 4
 mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_rows x, ops_rows y, uint32_t batch,
                         bool accumulate);

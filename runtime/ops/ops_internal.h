@@ -64,6 +64,7 @@ typedef struct op_desc {
 struct ops {
     vk_context *ctx;
     ops_reduction reduction;
+    ops_batched batched;                  /* never AUTO */
     vk_pipeline pipelines[OP_COUNT][2];   /* [id][aligned] */
 };
 

@@ -85,8 +85,8 @@ mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
     if (batch == 0)
         return MLAVK_OK;
     /* A single row gains nothing from the batch tile; from OPS_GEMM_MIN_BATCH rows on, the tiled kernel (8 weight
-     * rows per invocation, no reduction) is the faster one. */
-    if (batch >= OPS_GEMM_MIN_BATCH) {
+     * rows per invocation, no reduction) is the faster one on a CPU driver. */
+    if (batch >= OPS_GEMM_MIN_BATCH && ops->batched == OPS_BATCHED_TILED) {
         op_id id = (op_id)(OP_GEMM_F32 + t);
         const op_desc *d = ops_desc(id);
         return record_dense(ops, rec, id, w, x, y, batch, accumulate, d->spec[0] * d->local_size_x);
