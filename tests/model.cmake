@@ -16,8 +16,8 @@ mlavk_test(forward_matches_reference_v2_lite_f32_gguf GPU
   SOURCES test_model_forward.c ref/ref_model.c ref/ref_load.c ref_dequant.c
   ARGS ${MODELS}/v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5)
 set_tests_properties(forward_matches_reference_v2_lite_f32_gguf PROPERTIES FIXTURES_REQUIRED generated_models)
-# The other configurations reuse that program. The prompt runs in batches of 4 (4 + 4 + 3 tokens); auto then
-# takes the expanded form for the first batch and the absorbed one for the later ones (model_attention_flops).
+# The other configurations reuse that program. The prompt runs in batches of 4 (4 + 4 + 3 tokens), each in the
+# form model_prefill_is_expanded picks; the tests with a form named run that form for every batch.
 function(forward_test name model cache abs rel)
   add_test(NAME ${name} COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/${model} ${cache} ${abs} ${rel}
     ${ARGN})

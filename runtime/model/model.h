@@ -92,15 +92,27 @@ typedef enum model_prefill_attention {
     MODEL_PREFILL_EXPANDED,
 } model_prefill_attention;
 
-/* Floating-point operations of one layer's attention core (from the per-head queries to the per-head outputs)
- * for n_tokens tokens after n_past cached ones, in either form. */
-double model_attention_flops(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded);
+/* Relative time per floating-point operation of the three kinds of work in the two forms. */
+typedef struct model_attention_costs {
+    double products;                /* matrix products with a batch of rows (the expansion of keys and values) */
+    double per_head;                /* per-head matrix-vector products (absorbing W_UK, applying W_UV) */
+    double pairs;                   /* attention kernels: the work per (token, visible key) pair */
+} model_attention_costs;
+
+/* Plain operation counts (GPUs, until measured there), and lavapipe's measured rates (docs/PERF.md). */
+extern const model_attention_costs model_costs_operations, model_costs_cpu;
+
+/* Weighted operations of one layer's attention core (from the per-head queries to the per-head outputs) for
+ * n_tokens tokens after n_past cached ones, in either form. */
+double model_attention_cost(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded,
+                            const model_attention_costs *costs);
 
 /* Activations, the latent cache and step inputs of one sequence. */
 typedef struct model_state {
     uint32_t n_ctx, max_batch, n_splits_decode;
     ops_cache_type cache_type;
     model_prefill_attention prefill;
+    model_attention_costs attention_costs; /* the device's, for AUTO */
     uint32_t expand_rows;           /* cached tokens the expanded form has room for (0: absorbed only) */
     vk_buffer key_ids;              /* [expand_rows] uint 0, 1, 2, ...: gathers cache rows */
     vk_buffer latent_rows;          /* [expand_rows][r_kv+d_r] cache rows in F32 */

@@ -137,15 +137,20 @@ static mlavk_status attention_expanded(const forward *f, const model_layer *w, v
                                   whole(&s->positions), rows(&s->o, 0, H * dv));
 }
 
-double model_attention_flops(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded)
+/* lavapipe, V2-Lite widths (docs/PERF.md): tiled matrix products ~5 GFLOP/s, per-head matrix-vector products
+ * ~0.6-1, the attention kernels ~0.3-0.4. */
+const model_attention_costs model_costs_operations = {1, 1, 1}, model_costs_cpu = {1, 6, 14};
+
+double model_attention_cost(const deepseek_config *c, uint32_t n_tokens, uint32_t n_past, bool expanded,
+                            const model_attention_costs *costs)
 {
     const double H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim, dv = c->v_head_dim;
     const double rkv = c->kv_lora_rank, B = n_tokens, T = (double)n_past + n_tokens;
     const double pairs = B * n_past + B * (B + 1) / 2; /* (token, visible key) pairs under the causal mask */
     if (expanded) /* W_UK and W_UV over every cached token, then scores over d_n + d_r and values of d_v */
-        return T * H * 2 * rkv * (dn + dv) + pairs * H * 2 * (dn + dr + dv);
+        return costs->products * T * H * 2 * rkv * (dn + dv) + costs->pairs * pairs * H * 2 * (dn + dr + dv);
     /* W_UK and W_UV for the batch's tokens, then scores over r_kv + d_r and outputs of r_kv */
-    return B * H * 2 * rkv * (dn + dv) + pairs * H * 2 * (2 * rkv + dr);
+    return costs->per_head * B * H * 2 * rkv * (dn + dv) + costs->pairs * pairs * H * 2 * (2 * rkv + dr);
 }
 
 bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_tokens)
@@ -154,8 +159,8 @@ bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_
         return false;
     if (s->prefill == MODEL_PREFILL_EXPANDED)
         return true;
-    return model_attention_flops(&m->config, n_tokens, s->n_past, true) <
-           model_attention_flops(&m->config, n_tokens, s->n_past, false);
+    return model_attention_cost(&m->config, n_tokens, s->n_past, true, &s->attention_costs) <
+           model_attention_cost(&m->config, n_tokens, s->n_past, false, &s->attention_costs);
 }
 
 /* x += W_o MLA(RMSNorm(x)) with the latent cache: absorbed or expanded (model_prefill_is_expanded). */

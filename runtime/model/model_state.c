@@ -70,6 +70,7 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
     s->cache_type = cache_type;
     s->n_splits_decode = decode_splits(n_ctx);
     s->prefill = prefill;
+    s->attention_costs = m->ctx->info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? model_costs_cpu : model_costs_operations;
     s->expand_rows = expansion_rows(m, n_ctx, max_batch, prefill);
     const uint64_t E = s->expand_rows;
     const uint64_t B = max_batch, H = c->n_head, f = sizeof(float);
