@@ -12,7 +12,7 @@
 
 const uint TOKENS = 16;                              /* batch tokens per workgroup (local size is 256) */
 const uint TILE = 32;                                /* keys per tile */
-const uint K_STEP = 32;                              /* key columns per shared-memory step */
+const uint K_STEP = 64;                              /* key columns per shared-memory step */
 const uint VALUE_THREADS = 128;                      /* threads per value column group */
 const uint MAX_DIMS = 2;                             /* value columns per thread: value_dim <= 256 */
 const uint TOKENS_PER_HALF = TOKENS / (256 / VALUE_THREADS);
