@@ -115,8 +115,8 @@ mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t
                            uint32_t experts, vk_binding offsets, vk_binding order);
 /* Whether grouping pays for expert products of `slots` slots over `experts` experts: where ops_options.batched is
  * tiled and the experts get at least OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT slots on average. On lavapipe, 6 of 64
- * V2-Lite experts (1408x2048 Q8_0): per slot faster at 8 tokens (0.75 slots per expert), grouped faster from 16
- * (1.5 per expert) and 2.1-2.8x faster at 64. */
+ * V2-Lite experts (1408x2048 Q8_0): per slot faster at 2-4 tokens, about even at 8 (0.75 slots per expert),
+ * grouped 1.3-1.7x faster at 16 (1.5 per expert) and 2.1-2.8x at 64. */
 #define OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT 1
 bool ops_moe_grouping_pays(const ops *ops, uint32_t slots, uint32_t experts);
 
