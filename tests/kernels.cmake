@@ -9,6 +9,8 @@ set_tests_properties(batched_matmul_with_the_cooperative_kernel_matches_the_refe
   ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BATCHED_MATMUL=cooperative")
 mlavk_test(moe_matvec_reads_the_experts_named_on_the_device GPU
   SOURCES test_kernel_moe.c ref_dequant.c ${KT})
+mlavk_test(moe_slots_grouped_by_expert_on_the_device_run_the_tiled_kernel GPU
+  SOURCES test_kernel_moe_group.c ref_dequant.c ${KT})
 mlavk_test(rmsnorm_and_softmax_match_the_reference_per_row GPU SOURCES test_kernel_norm.c ${KT})
 mlavk_test(rope_rotates_pairs_with_plain_and_yarn_frequencies GPU SOURCES test_kernel_rope.c ${KT})
 mlavk_test(elementwise_ops_match_the_reference GPU SOURCES test_kernel_elementwise.c ${KT})

@@ -134,6 +134,8 @@ typedef struct model_state {
     vk_buffer router_logits;        /* [B][E] */
     vk_buffer *expert_ids;          /* [L] buffers of [B][k] uint: each layer's choices stay for inspection */
     vk_buffer expert_weights;       /* [B][k] */
+    vk_buffer expert_offsets;       /* [E+1] uint: expert e's slots (b*k+j) of the current layer are */
+    vk_buffer expert_order;         /* [B*k] uint: expert_order[offsets[e] .. offsets[e+1]) (ops_moe_group) */
     vk_buffer expert_ids_host;      /* [L][k]: the last token's choices, copied at the end of each forward */
     vk_buffer expert_a, expert_b;   /* [B*k][F_e] */
     vk_buffer expert_out;           /* [B*k][D] */

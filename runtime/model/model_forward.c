@@ -62,12 +62,17 @@ static ops_expert_weight stacked(const model_tensor *w)
     return e;
 }
 
-/* For each slot: y row = W[ids[slot]] x row (slot / slots_per_x). */
+/* For each slot: y row = W[ids[slot]] x row (slot / slots_per_x); grouped: through the slots' grouping by expert in
+ * s->expert_offsets and s->expert_order (ops_moe_group over the same ids). */
 static mlavk_status stacked_linear(const forward *f, const model_tensor *w, const vk_buffer *ids, uint32_t slots,
-                                   uint32_t slots_per_x, ops_rows x, ops_rows y)
+                                   uint32_t slots_per_x, ops_rows x, ops_rows y, bool grouped)
 {
     ops_expert_weight e = stacked(w);
     ops_moe_args args = {.ids = whole(ids), .slots = slots, .slots_per_x = slots_per_x, .x = x, .y = y};
+    if (grouped) {
+        args.offsets = whole(&f->s->expert_offsets);
+        args.order = whole(&f->s->expert_order);
+    }
     return ops_moe_matvec(f->m->ops, f->rec, &e, &args);
 }
 
@@ -98,7 +103,8 @@ static mlavk_status attention_absorbed(const forward *f, const model_layer *w, v
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
     const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
     /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
-    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv)));
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv),
+                             false));
     ops_mla_shape shape = {.n_queries = f->B * H,
                            .n_heads = H,
                            .latent_dim = rkv,
@@ -110,7 +116,8 @@ static mlavk_status attention_absorbed(const forward *f, const model_layer *w, v
                                 whole(&s->positions), whole(&s->partial_out), whole(&s->partial_stats),
                                 whole(&s->o_latent)));
     /* o_h = W_UV_h o_latent_h */
-    return stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv));
+    return stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv),
+                          false);
 }
 
 /* o = MLA(q, cache) expanded: k_nope_{t,h} = W_UK_h c_t and v_{t,h} = W_UV_h c_t for every cached token t, then
@@ -227,12 +234,19 @@ static mlavk_status moe(const forward *f, uint32_t layer, const model_layer *w)
     vk_binding bias = w->router_bias.piece_count ? whole(&w->router_bias.pieces[0]) : (vk_binding){0};
     MLAVK_TRY(ops_moe_route(f->m->ops, f->rec, &routing, whole(&s->router_logits), bias, whole(&s->expert_ids[layer]),
                             whole(&s->expert_weights), f->B));
-    MLAVK_TRY(stacked_linear(f, &w->exp_gate, &s->expert_ids[layer], slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe)));
-    MLAVK_TRY(stacked_linear(f, &w->exp_up, &s->expert_ids[layer], slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe)));
+    /* Prompts (where ops says it pays): the slots grouped by expert once, so each expert's weights serve its slots
+     * together in the three products. */
+    const vk_buffer *ids = &s->expert_ids[layer];
+    bool grouped = ops_moe_grouping_pays(f->m->ops, slots, c->n_expert);
+    if (grouped)
+        MLAVK_TRY(ops_moe_group(f->m->ops, f->rec, whole(ids), 0, slots, c->n_expert, whole(&s->expert_offsets),
+                                whole(&s->expert_order)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_gate, ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe), grouped));
+    MLAVK_TRY(stacked_linear(f, &w->exp_up, ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe), grouped));
     MLAVK_TRY(ops_silu_mul(f->m->ops, f->rec, whole(&s->expert_a), whole(&s->expert_b), whole(&s->expert_a),
                            slots * Fe));
-    MLAVK_TRY(stacked_linear(f, &w->exp_down, &s->expert_ids[layer], slots, 1, rows(&s->expert_a, 0, Fe),
-                             rows(&s->expert_out, 0, D)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_down, ids, slots, 1, rows(&s->expert_a, 0, Fe), rows(&s->expert_out, 0, D),
+                             grouped));
     MLAVK_TRY(swiglu(f, &w->sh_gate, &w->sh_up, &w->sh_down, rows(&s->h, 0, D), rows(&s->shared_out, 0, D), false));
     return ops_moe_combine(f->m->ops, f->rec, whole(&s->x), whole(&s->expert_out), whole(&s->expert_weights),
                            whole(&s->shared_out), f->B, k, D);

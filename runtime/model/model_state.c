@@ -97,6 +97,8 @@ mlavk_status model_state_create(const model *m, uint32_t n_ctx, uint32_t max_bat
         {&s->ffn_b, B * ffn * f, "ffn b"},
         {&s->router_logits, B * max_u32(c->n_expert, 1) * f, "router logits"},
         {&s->expert_weights, B * k * f, "expert weights"},
+        {&s->expert_offsets, ((uint64_t)c->n_expert + 1) * 4, "expert slot offsets"},
+        {&s->expert_order, B * k * 4, "expert slot order"},
         {&s->expert_a, B * k * max_u32(c->n_ff_exp, 1) * f, "expert a"},
         {&s->expert_b, B * k * max_u32(c->n_ff_exp, 1) * f, "expert b"},
         {&s->expert_out, B * k * c->n_embd * f, "expert out"},
@@ -151,8 +153,8 @@ void model_state_free(const model *m, model_state *s)
     free(s->kv_cache);
     vk_buffer *all[] = {&s->tokens, &s->positions, &s->head_ids, &s->x, &s->h, &s->q_a, &s->q,
                         &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
-                        &s->ffn_b, &s->router_logits, &s->expert_weights, &s->expert_a,
-                        &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host,
+                        &s->ffn_b, &s->router_logits, &s->expert_weights, &s->expert_offsets, &s->expert_order,
+                        &s->expert_a, &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host,
                         &s->expert_ids_host, &s->latent_rows, &s->keys, &s->values, &s->key_ids};
     for (uint32_t l = 0; s->expert_ids && l < m->config.n_layer; l++)
         vk_buffer_destroy(m->ctx, &s->expert_ids[l]);

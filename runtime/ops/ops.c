@@ -28,6 +28,8 @@ static const op_desc op_table[OP_COUNT] = {
                      WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                               \
     [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 4, 1u << 3,                   \
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
+    [OP_MOE_GEMM_##T] = {"moe_gemm_" #t, NULL, &mlavk_spv_moe_gemm_##t, 5, 1u << 4, sizeof(struct push_matmul),  \
+                         WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                           \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},
     WEIGHT_TYPE_OPS(F32, f32, 4) WEIGHT_TYPE_OPS(F16, f16, 4) WEIGHT_TYPE_OPS(BF16, bf16, 4)
@@ -58,6 +60,8 @@ static const op_desc op_table[OP_COUNT] = {
                       sizeof(struct push_moe_route), 256, 0, {0}},
     [OP_MOE_COMBINE] = {"moe_combine", NULL, &mlavk_spv_moe_combine, 4, 1u << 0, sizeof(struct push_moe_combine),
                         64, 0, {0}},
+    [OP_MOE_GROUP] = {"moe_group", NULL, &mlavk_spv_moe_group, 3, (1u << 1) | (1u << 2),
+                      sizeof(struct push_moe_group), 256, 0, {0}},
 };
 
 static ops_reduction resolve_reduction(const vk_context *ctx, ops_reduction wanted)

@@ -15,6 +15,7 @@
 #define OPS_ID_MATMUL(T) OP_MATMUL_##T,
 #define OPS_ID_GEMM(T) OP_GEMM_##T,
 #define OPS_ID_MOE(T) OP_MOE_##T,
+#define OPS_ID_MOE_GEMM(T) OP_MOE_GEMM_##T,
 #define OPS_ID_GET_ROWS(T) OP_GET_ROWS_##T,
 
 typedef enum op_id {
@@ -23,6 +24,7 @@ typedef enum op_id {
     OPS_WEIGHT_TYPES(OPS_ID_MATMUL)
     OPS_WEIGHT_TYPES(OPS_ID_GEMM)
     OPS_WEIGHT_TYPES(OPS_ID_MOE)
+    OPS_WEIGHT_TYPES(OPS_ID_MOE_GEMM)
     OPS_WEIGHT_TYPES(OPS_ID_GET_ROWS)
     OP_RMSNORM,
     OP_ROPE,
@@ -40,6 +42,7 @@ typedef enum op_id {
     OP_ATTENTION_EXPANDED,
     OP_MOE_ROUTE,
     OP_MOE_COMBINE,
+    OP_MOE_GROUP,
     OP_COUNT
 } op_id;
 

@@ -122,6 +122,28 @@ static mlavk_status check_pieces(const ops_expert_weight *w, uint64_t expert_byt
     return MLAVK_OK;
 }
 
+/* The tiled kernel over slots grouped by expert: per piece, workgroups over (row groups, the piece's experts); an
+ * expert without slots ends at once. */
+static void record_moe_grouped(vk_recording *rec, const vk_pipeline *p, op_id id, const ops_expert_weight *w,
+                               const ops_moe_args *args, struct push_matmul *push)
+{
+    const op_desc *d = ops_desc(id);
+    uint64_t expert_bytes = push->expert_bytes;
+    for (uint32_t i = 0; i < w->piece_count; i++) {
+        push->expert_begin = i * w->experts_per_piece;
+        uint32_t held = w->experts - push->expert_begin;
+        held = held < w->experts_per_piece ? held : w->experts_per_piece;
+        push->expert_end = push->expert_begin + held;
+        vk_binding bindings[5] = {w->pieces[i], args->offsets, args->order, args->x.buffer, args->y.buffer};
+        /* each expert with slots is read once per tile of them: count the used experts once (a lower bound) */
+        uint32_t used = args->slots < held ? args->slots : held;
+        vk_set_cost(rec, (double)expert_bytes * used + 4.0 * args->slots * (w->cols + w->rows) / w->piece_count,
+                    2.0 * w->rows * w->cols * args->slots / w->piece_count);
+        ops_dispatch_groups(rec, p, bindings, 5, push, sizeof *push,
+                            ops_div_up(w->rows, d->spec[0] * d->local_size_x), held);
+    }
+}
+
 mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args)
 {
     int t = ops_weight_type_index(w->type);
@@ -135,7 +157,12 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
         return MLAVK_OK;
     if (args->slots_per_x == 0)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: slots_per_x must be at least 1");
-    op_id id = (op_id)(OP_MOE_F32 + t);
+    bool grouped = args->offsets.buffer != NULL;
+    if (grouped && (args->order.buffer == NULL || binding_bytes(&args->offsets) < (w->experts + 1) * 4ull ||
+                    binding_bytes(&args->order) < args->slots * 4ull))
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: grouping smaller than %u experts and %u slots",
+                          w->experts, args->slots);
+    op_id id = (op_id)((grouped ? OP_MOE_GEMM_F32 : OP_MOE_F32) + t);
     uint32_t x_stride = rows_stride(args->x, w->cols);
     const vk_pipeline *p;
     MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, args->x, x_stride), &p));
@@ -151,6 +178,10 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
                                .expert_bytes = (uint32_t)expert_bytes,
                                .slots_per_x = args->slots_per_x,
                                .ids_offset = args->ids_offset};
+    if (grouped) {
+        record_moe_grouped(rec, p, id, w, args, &push);
+        return MLAVK_OK;
+    }
     /* One dispatch per piece, each serving the slots whose expert it holds: the shader then reads a single binding
      * (a CPU driver would otherwise run every arm of a per-load switch over the pieces). */
     for (uint32_t i = 0; i < w->piece_count; i++) {

@@ -45,3 +45,25 @@ mlavk_status ops_moe_combine(ops *ops, vk_recording *rec, vk_binding x, vk_bindi
     vk_dispatch(rec, p, bindings, 4, &push, sizeof push, ops_div_up(dim, p->local_size[0]), n_tokens, 1);
     return MLAVK_OK;
 }
+
+_Static_assert(OPS_MOE_MAX_EXPERTS == MOE_GROUP_MAX_EXPERTS, "moe_group.comp counts up to OPS_MOE_MAX_EXPERTS");
+
+mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t ids_offset, uint32_t slots,
+                           uint32_t experts, vk_binding offsets, vk_binding order)
+{
+    if (experts == 0 || experts > OPS_MOE_MAX_EXPERTS)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "moe_group: %u experts (at most %d)", experts, OPS_MOE_MAX_EXPERTS);
+    if (slots == 0)
+        return MLAVK_OK;
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_MOE_GROUP, &p));
+    struct push_moe_group push = {.slots = slots, .experts = experts, .ids_offset = ids_offset};
+    vk_binding bindings[3] = {ids, offsets, order};
+    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, 1, 1, 1);
+    return MLAVK_OK;
+}
+
+bool ops_moe_grouping_pays(const ops *ops, uint32_t slots, uint32_t experts)
+{
+    return ops->batched == OPS_BATCHED_TILED && slots >= (uint64_t)OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT * experts;
+}

@@ -17,6 +17,7 @@ PUSH_SIZE_CHECK(push_kv_store, 8);
 PUSH_SIZE_CHECK(push_moe_route, 28);
 PUSH_SIZE_CHECK(push_moe_combine, 12);
 PUSH_SIZE_CHECK(push_matmul, 56);
+PUSH_SIZE_CHECK(push_moe_group, 12);
 PUSH_SIZE_CHECK(push_rmsnorm, 24);
 PUSH_SIZE_CHECK(push_rope, 28);
 PUSH_SIZE_CHECK(push_softmax, 36);

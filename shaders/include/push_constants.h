@@ -28,6 +28,15 @@ struct push_matmul {
     uint ids_offset;         /* MoE: first expert id of this dispatch in the ids buffer */
 };
 
+/* MoE slots grouped by expert: offsets[e] .. offsets[e + 1] index order[], the slots s < slots (ascending) whose
+ * id ids[ids_offset + s] is e, for e < experts <= MOE_GROUP_MAX_EXPERTS. */
+#define MOE_GROUP_MAX_EXPERTS 256
+struct push_moe_group {
+    uint slots;
+    uint experts;
+    uint ids_offset;
+};
+
 /* y[r][i] = x[r][i] / sqrt(mean_i(x[r][i]^2) + eps) * w[i] */
 struct push_rmsnorm {
     uint n;

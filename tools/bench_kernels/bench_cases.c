@@ -6,6 +6,7 @@
 
 #include "bench.h"
 #include "ref_dequant.h"
+#include "util/status.h"
 
 static const ggml_type all_types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
                                       GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
@@ -110,21 +111,58 @@ void bench_matmul_cases(bench *b)
 
 typedef struct moe {
     ops_expert_weight w;
-    vk_buffer pieces[OPS_MAX_PIECES], ids, x, y;
+    vk_buffer pieces[OPS_MAX_PIECES], ids, x, y, offsets, order;
     ops_moe_args args;
 } moe;
 
+/* With a grouping, each instance groups the slots too (as the forward pass does once per layer for 3 products). */
 static mlavk_status record_moe(bench *b, vk_recording *rec, void *user)
 {
     moe *m = user;
+    if (m->args.offsets.buffer)
+        MLAVK_TRY(ops_moe_group(b->ops, rec, m->args.ids, 0, m->args.slots, m->w.experts, m->args.offsets,
+                                m->args.order));
     return ops_moe_matvec(b->ops, rec, &m->w, &m->args);
 }
 
-/* k slots of E experts (rows x cols each) sharing one input, the experts split over as many pieces as needed. */
-static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t k, uint32_t rows, uint32_t cols)
+/* Distinct random experts for each token's k slots (a prompt's routing). */
+static void random_ids(bench *b, uint32_t *ids, uint32_t tokens, uint32_t k, uint32_t experts)
+{
+    for (uint32_t t = 0; t < tokens; t++)
+        for (uint32_t j = 0; j < k; j++) {
+            uint32_t e;
+            bool taken;
+            do {
+                e = test_rng_below(&b->rng, experts);
+                taken = false;
+                for (uint32_t i = 0; i < j; i++)
+                    taken |= ids[t * k + i] == e;
+            } while (taken);
+            ids[t * k + j] = e;
+        }
+}
+
+/* Reference of the first `checked` slots; returns the error scale. */
+static double reference_moe(const moe *m, const uint8_t *w, const uint32_t *ids, const float *x, uint32_t checked,
+                            double *want)
+{
+    size_t expert_bytes = ref_row_bytes(m->w.type, m->w.cols) * m->w.rows;
+    double scale = 0;
+    for (uint32_t s = 0; s < checked; s++)
+        scale = fmax(scale, reference_matmul(m->w.type, w + ids[s] * expert_bytes, m->w.rows, m->w.cols,
+                                             x + (size_t)(s / m->args.slots_per_x) * m->w.cols, 1,
+                                             want + (size_t)s * m->w.rows));
+    return scale;
+}
+
+/* tokens x k slots over E experts (rows x cols each), each token's k slots sharing its input, the experts split over
+ * as many pieces as needed; grouped: the slots grouped by expert and run by the tiled kernel. The reference checks
+ * the first 12 slots (every slot of a long prompt would take the CPU minutes). */
+static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t tokens, uint32_t k, uint32_t rows,
+                      uint32_t cols, bool grouped)
 {
     size_t expert_bytes = ref_row_bytes(type, cols) * rows;
-    uint32_t per_piece = ops_experts_per_piece(b->ctx, expert_bytes);
+    uint32_t per_piece = ops_experts_per_piece(b->ctx, expert_bytes), slots = tokens * k;
     if (per_piece == 0 || (uint64_t)per_piece * OPS_MAX_PIECES < experts) {
         printf("%-10s %-6s %u of %u: %ux%u does not fit %d bindings on this device: skipped\n", "moe",
                ggml_type_get(type)->name, k, experts, rows, cols, OPS_MAX_PIECES);
@@ -139,44 +177,67 @@ static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t k, ui
         m.pieces[i] = bench_buffer(b, w + first * expert_bytes, count * expert_bytes);
         m.w.pieces[i] = bench_whole(&m.pieces[i]);
     }
-    uint32_t ids[16];
-    for (uint32_t s = 0; s < k; s++)
-        ids[s] = (s * 11 + 5) % experts;
-    float *x = malloc(cols * sizeof *x), *got = malloc((size_t)k * rows * sizeof *got);
-    test_rng_fill(&b->rng, x, cols, -1, 1);
-    double *want = malloc((size_t)k * rows * sizeof *want), scale = 0;
-    for (uint32_t s = 0; s < k; s++)
-        scale = fmax(scale, reference_matmul(type, w + ids[s] * expert_bytes, rows, cols, x, 1,
-                                             want + (size_t)s * rows));
-    m.ids = bench_buffer(b, ids, k * sizeof *ids);
-    m.x = bench_buffer(b, x, cols * sizeof *x);
-    m.y = bench_buffer(b, NULL, (size_t)k * rows * sizeof *got);
-    m.args = (ops_moe_args){.ids = bench_whole(&m.ids), .slots = k, .slots_per_x = k,
-                            .x = {bench_whole(&m.x), 0, 0}, .y = {bench_whole(&m.y), 0, 0}};
+    uint32_t *ids = malloc(slots * sizeof *ids), checked = slots < 12 ? slots : 12;
+    random_ids(b, ids, tokens, k, experts);
+    float *x = malloc((size_t)tokens * cols * sizeof *x), *got = malloc((size_t)slots * rows * sizeof *got);
+    test_rng_fill(&b->rng, x, (size_t)tokens * cols, -1, 1);
+    m.args = (ops_moe_args){.slots = slots, .slots_per_x = k};
+    double *want = malloc((size_t)checked * rows * sizeof *want);
+    double scale = reference_moe(&m, w, ids, x, checked, want);
+    m.ids = bench_buffer(b, ids, slots * sizeof *ids);
+    m.x = bench_buffer(b, x, (size_t)tokens * cols * sizeof *x);
+    m.y = bench_buffer(b, NULL, (size_t)slots * rows * sizeof *got);
+    m.args.ids = bench_whole(&m.ids);
+    m.args.x = (ops_rows){bench_whole(&m.x), 0, 0};
+    m.args.y = (ops_rows){bench_whole(&m.y), 0, 0};
+    if (grouped) {
+        m.offsets = bench_buffer(b, NULL, (experts + 1) * sizeof(uint32_t));
+        m.order = bench_buffer(b, NULL, slots * sizeof(uint32_t));
+        m.args.offsets = bench_whole(&m.offsets);
+        m.args.order = bench_whole(&m.order);
+    }
     double error = INFINITY, ms = -1;
     if (bench_run_once(b, record_moe, &m)) {
-        vk_buffer_read(b->ctx, &m.y, 0, got, (size_t)k * rows * sizeof *got);
-        error = bench_max_error(got, want, (size_t)k * rows, scale);
+        vk_buffer_read(b->ctx, &m.y, 0, got, (size_t)checked * rows * sizeof *got);
+        error = bench_max_error(got, want, (size_t)checked * rows, scale);
         ms = bench_time(b, record_moe, &m);
     }
-    char size[64];
-    snprintf(size, sizeof size, "%u of %u: %ux%u", k, experts, rows, cols);
-    bench_report(b, "moe", ggml_type_get(type)->name, size, ms, (double)expert_bytes * k + 4.0 * (cols + k * rows),
-                 2.0 * k * rows * cols, error < 2e-6, error);
+    char size[80];
+    snprintf(size, sizeof size, "%ux%u of %u: %ux%u%s", tokens, k, experts, rows, cols, grouped ? " grouped" : "");
+    uint32_t read = slots < experts ? slots : experts; /* grouped: each used expert once (at best) */
+    bench_report(b, "moe", ggml_type_get(type)->name, size, ms,
+                 (double)expert_bytes * (grouped ? read : slots) + 4.0 * (tokens * cols + slots * rows),
+                 2.0 * slots * rows * cols, error < 2e-6, error);
+    vk_buffer *buffers[] = {&m.ids, &m.x, &m.y, &m.offsets, &m.order};
     for (uint32_t i = 0; i < m.w.piece_count; i++)
         vk_buffer_destroy(b->ctx, &m.pieces[i]);
-    vk_buffer_destroy(b->ctx, &m.ids);
-    vk_buffer_destroy(b->ctx, &m.x);
-    vk_buffer_destroy(b->ctx, &m.y);
-    free(w), free(x), free(got), free(want);
+    for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
+        vk_buffer_destroy(b->ctx, buffers[i]);
+    free(w), free(ids), free(x), free(got), free(want);
 }
 
 void bench_moe_cases(bench *b)
 {
     /* V2-Lite routed experts: 6 of 64, gate/up 1408x2048 and down 2048x1408 (1408 is not a multiple of 256). */
     for (size_t t = 0; t < TYPE_COUNT; t++) {
-        bench_moe(b, all_types[t], 64, 6, 1408, 2048);
+        bench_moe(b, all_types[t], 64, 1, 6, 1408, 2048, false);
         if (!b->quick && 1408 % ggml_type_get(all_types[t])->block_elems == 0)
-            bench_moe(b, all_types[t], 64, 6, 2048, 1408);
+            bench_moe(b, all_types[t], 64, 1, 6, 2048, 1408, false);
+    }
+    if (b->quick)
+        return;
+    /* Prompts: 64 tokens per slot and grouped by expert; the grouped kernel at fewer tokens (where it starts to
+     * pay). */
+    const ggml_type types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_K};
+    for (size_t t = 0; t < 2; t++) {
+        bench_moe(b, types[t], 64, 64, 6, 1408, 2048, false);
+        bench_moe(b, types[t], 64, 64, 6, 1408, 2048, true);
+    }
+    bench_moe(b, GGML_TYPE_Q8_0, 64, 64, 6, 2048, 1408, false);
+    bench_moe(b, GGML_TYPE_Q8_0, 64, 64, 6, 2048, 1408, true);
+    const uint32_t few[] = {2, 4, 8, 16};
+    for (size_t i = 0; i < 4; i++) {
+        bench_moe(b, GGML_TYPE_Q8_0, 64, few[i], 6, 1408, 2048, false);
+        bench_moe(b, GGML_TYPE_Q8_0, 64, few[i], 6, 1408, 2048, true);
     }
 }
