@@ -84,6 +84,9 @@ int ops_weight_type_index(ggml_type type);
 
 static inline uint32_t ops_div_up(uint32_t n, uint32_t d) { return (n + d - 1) / d; }
 
+/* The row stride of a view: its own, or `packed` when it is 0 (rows back to back). */
+static inline uint32_t ops_rows_stride(ops_rows r, uint32_t packed) { return r.stride ? r.stride : packed; }
+
 /* Records a dispatch of `groups` workgroups laid out over x and y, as maxComputeWorkGroupCount[0] may be 65535;
  * shaders number them y * gl_NumWorkGroups.x + x. */
 void ops_dispatch_groups(vk_recording *rec, const vk_pipeline *p, const vk_binding *bindings, uint32_t binding_count,

@@ -28,8 +28,6 @@ static mlavk_status weight_row_bytes(const char *op, ggml_type type, uint32_t ro
     return MLAVK_OK;
 }
 
-static uint32_t rows_stride(ops_rows r, uint32_t packed) { return r.stride ? r.stride : packed; }
-
 /* Whether the ALIGNED pipeline applies: x rows on 16-byte boundaries, and plain weight rows whole 16-byte quads. */
 static bool aligned_rows(ggml_type type, uint32_t row_bytes, ops_rows x, uint32_t x_stride)
 {
@@ -46,7 +44,7 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
     if ((uint64_t)row_bytes * w->rows > binding_bytes(&w->data))
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%s: weight binding smaller than %u x %u", ops_desc(id)->name,
                           w->rows, w->cols);
-    uint32_t x_stride = rows_stride(x, w->cols);
+    uint32_t x_stride = ops_rows_stride(x, w->cols);
     const vk_pipeline *p;
     MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, x, x_stride), &p));
     const op_desc *d = ops_desc(id);
@@ -57,7 +55,7 @@ static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const op
                                .x_offset = x.offset,
                                .x_stride = x_stride,
                                .y_offset = y.offset,
-                               .y_stride = rows_stride(y, w->rows),
+                               .y_stride = ops_rows_stride(y, w->rows),
                                .accumulate = accumulate};
     vk_binding bindings[3] = {w->data, x.buffer, y.buffer};
     vk_set_cost(rec, (double)row_bytes * w->rows + 4.0 * batch * (w->cols + w->rows * (accumulate ? 2 : 1)),
@@ -163,7 +161,7 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: grouping smaller than %u experts and %u slots",
                           w->experts, args->slots);
     op_id id = (op_id)((grouped ? OP_MOE_GEMM_F32 : OP_MOE_F32) + t);
-    uint32_t x_stride = rows_stride(args->x, w->cols);
+    uint32_t x_stride = ops_rows_stride(args->x, w->cols);
     const vk_pipeline *p;
     MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, args->x, x_stride), &p));
     struct push_matmul push = {.cols = w->cols,
@@ -173,7 +171,7 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
                                .x_offset = args->x.offset,
                                .x_stride = x_stride,
                                .y_offset = args->y.offset,
-                               .y_stride = rows_stride(args->y, w->rows),
+                               .y_stride = ops_rows_stride(args->y, w->rows),
                                .accumulate = args->accumulate,
                                .expert_bytes = (uint32_t)expert_bytes,
                                .slots_per_x = args->slots_per_x,

@@ -11,9 +11,9 @@ mlavk_status ops_rmsnorm(ops *ops, vk_recording *rec, ops_rows x, vk_binding wei
     struct push_rmsnorm push = {.n = n,
                                 .eps = eps,
                                 .x_offset = x.offset,
-                                .x_stride = x.stride ? x.stride : n,
+                                .x_stride = ops_rows_stride(x, n),
                                 .y_offset = y.offset,
-                                .y_stride = y.stride ? y.stride : n};
+                                .y_stride = ops_rows_stride(y, n)};
     vk_binding bindings[3] = {x.buffer, weight, y.buffer};
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, rows, 1, 1);
     return MLAVK_OK;
@@ -32,9 +32,9 @@ mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, ui
                                 .causal = causal,
                                 .causal_p0 = causal_p0,
                                 .x_offset = x.offset,
-                                .x_stride = x.stride ? x.stride : n,
+                                .x_stride = ops_rows_stride(x, n),
                                 .y_offset = y.offset,
-                                .y_stride = y.stride ? y.stride : n};
+                                .y_stride = ops_rows_stride(y, n)};
     vk_binding bindings[2] = {x.buffer, y.buffer};
     ops_dispatch_groups(rec, p, bindings, 2, &push, sizeof push, rows, 1);
     return MLAVK_OK;

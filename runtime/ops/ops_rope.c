@@ -58,7 +58,7 @@ mlavk_status ops_rope(ops *ops, vk_recording *rec, const ops_rope_args *args)
                              .tokens = args->tokens,
                              .offset = args->x.offset,
                              .head_stride = args->head_stride,
-                             .token_stride = args->x.stride ? args->x.stride : args->heads * args->head_stride,
+                             .token_stride = ops_rows_stride(args->x, args->heads * args->head_stride),
                              .magnitude = args->magnitude};
     vk_binding bindings[3] = {args->x.buffer, args->positions, args->freqs};
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(args->dims / 2, p->local_size[0]), args->heads,

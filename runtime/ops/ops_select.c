@@ -36,7 +36,7 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
                                  .row_begin = row_begin,
                                  .row_end = row_begin + table->rows,
                                  .out_offset = out.offset,
-                                 .out_stride = out.stride ? out.stride : table->cols};
+                                 .out_stride = ops_rows_stride(out, table->cols)};
     vk_binding bindings[3] = {table->data, ids, out.buffer};
     uint32_t units = ops_div_up(table->cols, decode_unit(table->type));
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(units, p->local_size[0]), tokens, 1);
@@ -49,7 +49,7 @@ mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uin
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "argmax: empty rows");
     const vk_pipeline *p;
     MLAVK_TRY(ops_pipeline(ops, OP_ARGMAX, &p));
-    struct push_argmax push = {.n = n, .x_offset = x.offset, .x_stride = x.stride ? x.stride : n};
+    struct push_argmax push = {.n = n, .x_offset = x.offset, .x_stride = ops_rows_stride(x, n)};
     vk_binding bindings[2] = {x.buffer, out};
     vk_dispatch(rec, p, bindings, 2, &push, sizeof push, rows, 1, 1);
     return MLAVK_OK;
@@ -62,7 +62,7 @@ mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, 
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "topk: k = %u of n = %u (n at most %u)", k, n, TOPK_MAX_N);
     const vk_pipeline *p;
     MLAVK_TRY(ops_pipeline(ops, OP_TOPK, &p));
-    struct push_topk push = {.n = n, .k = k, .x_offset = scores.offset, .x_stride = scores.stride ? scores.stride : n};
+    struct push_topk push = {.n = n, .k = k, .x_offset = scores.offset, .x_stride = ops_rows_stride(scores, n)};
     vk_binding bindings[3] = {scores.buffer, ids, values};
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, rows, 1, 1);
     return MLAVK_OK;
