@@ -185,52 +185,56 @@ static mlavk_status load_f32_stack(loader *l, const char *name, model_tensor *t,
     return upload_pieces(l, t, name, (const uint8_t *)data, (uint64_t)rows * cols * sizeof(float), stack);
 }
 
-/* The expanded prefill form needs W_UK_h itself (d_n x r_kv): W_UK_h^T per head, transposed, uploaded as F32
- * whatever the file's type (a quantized matrix cannot be transposed block-wise). k_b is [H][r_kv][d_n]. */
-static mlavk_status load_key_expansion(loader *l, uint32_t layer, model_layer *w, const float *k_b)
+/* dst (cols x rows) = src (rows x cols) transposed. */
+static void transpose(const float *src, uint32_t rows, uint32_t cols, float *dst)
 {
-    const deepseek_config *c = &l->m->config;
-    const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, rkv = c->kv_lora_rank;
-    float *k_up = malloc((size_t)H * dn * rkv * sizeof *k_up);
-    if (!k_up)
-        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", l->path);
-    for (uint32_t h = 0; h < H; h++)
-        for (uint32_t j = 0; j < rkv; j++)
-            for (uint32_t i = 0; i < dn; i++)
-                k_up[((size_t)h * dn + i) * rkv + j] = k_b[((size_t)h * rkv + j) * dn + i];
-    char name[96];
-    snprintf(name, sizeof name, "blk.%u.attn_k_b.expand", layer);
-    mlavk_status status = load_f32_stack(l, name, &w->wk_up, k_up, H, dn, rkv);
-    free(k_up);
-    return status;
+    for (uint32_t r = 0; r < rows; r++)
+        for (uint32_t c = 0; c < cols; c++)
+            dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-/* W_UK_h^T from the file's attn_k_b, decoded to F32 on the host, for load_key_expansion. */
+/* The expanded prefill form needs W_UK_h itself (d_n x r_kv), uploaded as F32 whatever the file's type (a quantized
+ * W_UK_h^T cannot be transposed block-wise). k_up is [H][d_n][r_kv]. */
+static mlavk_status upload_key_expansion(loader *l, uint32_t layer, model_layer *w, const float *k_up)
+{
+    const deepseek_config *c = &l->m->config;
+    char name[96];
+    snprintf(name, sizeof name, "blk.%u.attn_k_b.expand", layer);
+    return load_f32_stack(l, name, &w->wk_up, k_up, c->n_head, c->qk_nope_head_dim, c->kv_lora_rank);
+}
+
+/* W_UK_h from the file's attn_k_b (W_UK_h^T per head), decoded to F32 on the host and transposed. */
 static mlavk_status expand_file_k_b(loader *l, uint32_t layer, model_layer *w)
 {
     const deepseek_config *c = &l->m->config;
+    const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, rkv = c->kv_lora_rank;
     char name[96];
     snprintf(name, sizeof name, "blk.%u.attn_k_b.weight", layer);
     const tensor_source *src = tensor_sources_find(l->files->sources, name);
-    uint64_t n = (uint64_t)c->n_head * c->kv_lora_rank * c->qk_nope_head_dim;
+    uint64_t n = (uint64_t)H * rkv * dn;
     if (!src || src->n_elements != n)
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor %s is missing or has the wrong size", l->path, name);
     uint8_t *raw = malloc(src->n_bytes ? src->n_bytes : 1);
-    float *k_b = malloc(n * sizeof *k_b);
-    mlavk_status status = raw && k_b ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", name);
+    float *k_b = malloc(n * sizeof *k_b), *k_up = malloc(n * sizeof *k_up);
+    mlavk_status status =
+        raw && k_b && k_up ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", name);
     if (status == MLAVK_OK)
         status = tensor_source_read(src, raw, src->n_bytes);
     if (status == MLAVK_OK)
         status = dequantize_to_f32(src->type, raw, k_b, n, name);
-    if (status == MLAVK_OK)
-        status = load_key_expansion(l, layer, w, k_b);
+    if (status == MLAVK_OK) {
+        for (uint32_t h = 0; h < H; h++)
+            transpose(k_b + (size_t)h * rkv * dn, rkv, dn, k_up + (size_t)h * dn * rkv);
+        status = upload_key_expansion(l, layer, w, k_up);
+    }
     free(raw);
     free(k_b);
+    free(k_up);
     return status;
 }
 
 /* Older files hold W_UK and W_UV together in attn_kv_b [H*(d_n+d_v)] x [r_kv]; the absorbed form wants per head
- * W_UK_h^T (r_kv x d_n) and W_UV_h (d_v x r_kv). */
+ * W_UK_h^T (r_kv x d_n) and W_UV_h (d_v x r_kv), the expanded one W_UK_h as it is. */
 static mlavk_status split_kv_b(loader *l, uint32_t layer, model_layer *w)
 {
     const deepseek_config *c = &l->m->config;
@@ -240,34 +244,37 @@ static mlavk_status split_kv_b(loader *l, uint32_t layer, model_layer *w)
     const tensor_source *src = tensor_sources_find(l->files->sources, name);
     if (!src)
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: missing tensor %s", l->path, name);
-    float *kv_b = malloc((size_t)H * (dn + dv) * rkv * sizeof *kv_b);
-    float *k_b = malloc((size_t)H * rkv * dn * sizeof *k_b), *v_b = malloc((size_t)H * dv * rkv * sizeof *v_b);
+    const size_t uk_floats = (size_t)dn * rkv, uv_floats = (size_t)dv * rkv;
+    float *kv_b = malloc(H * (uk_floats + uv_floats) * sizeof *kv_b);
+    float *k_b = malloc(H * uk_floats * sizeof *k_b), *k_up = malloc(H * uk_floats * sizeof *k_up);
+    float *v_b = malloc(H * uv_floats * sizeof *v_b);
     uint8_t *raw = malloc(src->n_bytes);
-    mlavk_status status = (kv_b && k_b && v_b && raw) ? MLAVK_OK
-                                                     : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", name);
+    mlavk_status status = (kv_b && k_b && k_up && v_b && raw)
+                              ? MLAVK_OK
+                              : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", name);
     if (status == MLAVK_OK)
         status = tensor_source_read(src, raw, src->n_bytes);
     if (status == MLAVK_OK)
         status = dequantize_to_f32(src->type, raw, kv_b, (uint64_t)H * (dn + dv) * rkv, name);
     if (status == MLAVK_OK) {
         for (uint32_t h = 0; h < H; h++) {
-            const float *uk = kv_b + (size_t)h * (dn + dv) * rkv, *uv = uk + (size_t)dn * rkv;
-            for (uint32_t i = 0; i < dn; i++)
-                for (uint32_t j = 0; j < rkv; j++)
-                    k_b[((size_t)h * rkv + j) * dn + i] = uk[(size_t)i * rkv + j];
-            memcpy(v_b + (size_t)h * dv * rkv, uv, (size_t)dv * rkv * sizeof *v_b);
+            const float *uk = kv_b + h * (uk_floats + uv_floats), *uv = uk + uk_floats;
+            transpose(uk, dn, rkv, k_b + h * uk_floats);
+            memcpy(k_up + h * uk_floats, uk, uk_floats * sizeof *k_up);
+            memcpy(v_b + h * uv_floats, uv, uv_floats * sizeof *v_b);
         }
         snprintf(name, sizeof name, "blk.%u.attn_k_b.weight", layer);
         status = load_f32_stack(l, name, &w->wk_b, k_b, H, rkv, dn);
     }
     if (status == MLAVK_OK)
-        status = load_key_expansion(l, layer, w, k_b);
+        status = upload_key_expansion(l, layer, w, k_up);
     if (status == MLAVK_OK) {
         snprintf(name, sizeof name, "blk.%u.attn_v_b.weight", layer);
         status = load_f32_stack(l, name, &w->wv_b, v_b, H, dv, rkv);
     }
     free(kv_b);
     free(k_b);
+    free(k_up);
     free(v_b);
     free(raw);
     return status;
