@@ -35,6 +35,13 @@ static bool aligned_rows(ggml_type type, uint32_t row_bytes, ops_rows x, uint32_
     return x.offset % 4 == 0 && x_stride % 4 == 0 && (!plain || row_bytes % 16 == 0);
 }
 
+/* Weight rows one workgroup of the tiled kernels covers: ROWS (spec 0) per invocation. */
+static uint32_t tiled_rows_per_group(op_id id)
+{
+    const op_desc *d = ops_desc(id);
+    return d->spec[0] * d->local_size_x;
+}
+
 /* rows_per_group: the weight rows one workgroup covers. */
 static mlavk_status record_dense(ops *ops, vk_recording *rec, op_id id, const ops_weight *w, ops_rows x, ops_rows y,
                                  uint32_t batch, bool accumulate, uint32_t rows_per_group)
@@ -86,8 +93,7 @@ mlavk_status ops_matmul(ops *ops, vk_recording *rec, const ops_weight *w, ops_ro
      * rows per invocation, no reduction) is the faster one on a CPU driver. */
     if (batch >= OPS_GEMM_MIN_BATCH && ops->batched == OPS_BATCHED_TILED) {
         op_id id = (op_id)(OP_GEMM_F32 + t);
-        const op_desc *d = ops_desc(id);
-        return record_dense(ops, rec, id, w, x, y, batch, accumulate, d->spec[0] * d->local_size_x);
+        return record_dense(ops, rec, id, w, x, y, batch, accumulate, tiled_rows_per_group(id));
     }
     op_id id = (op_id)((batch == 1 ? OP_MATVEC_F32 : OP_MATMUL_F32) + t);
     return record_dense(ops, rec, id, w, x, y, batch, accumulate, ops_desc(id)->spec[0]);
@@ -125,7 +131,6 @@ static mlavk_status check_pieces(const ops_expert_weight *w, uint64_t expert_byt
 static void record_moe_grouped(vk_recording *rec, const vk_pipeline *p, op_id id, const ops_expert_weight *w,
                                const ops_moe_args *args, struct push_matmul *push)
 {
-    const op_desc *d = ops_desc(id);
     uint64_t expert_bytes = push->expert_bytes;
     for (uint32_t i = 0; i < w->piece_count; i++) {
         push->expert_begin = i * w->experts_per_piece;
@@ -138,7 +143,7 @@ static void record_moe_grouped(vk_recording *rec, const vk_pipeline *p, op_id id
         vk_set_cost(rec, (double)expert_bytes * used + 4.0 * args->slots * (w->cols + w->rows) / w->piece_count,
                     2.0 * w->rows * w->cols * args->slots / w->piece_count);
         ops_dispatch_groups(rec, p, bindings, 5, push, sizeof *push,
-                            ops_div_up(w->rows, d->spec[0] * d->local_size_x), held);
+                            ops_div_up(w->rows, tiled_rows_per_group(id)), held);
     }
 }
 
