@@ -79,6 +79,9 @@ mlavk_failure_test(run_refuses_a_truncated_model
   PATTERN "^mlavk: .*truncated-model.gguf: "
   COMMAND sh -c "head -c 3000000 ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf > truncated-model.gguf && \
                  exec $<TARGET_FILE:mlavk_cli> run -m truncated-model.gguf -p hi -n 2")
+mlavk_failure_test(run_refuses_an_unknown_prefill_attention_form
+  PATTERN "^mlavk: --prefill-attention needs auto, absorbed or expanded, not 'sideways'"
+  COMMAND $<TARGET_FILE:mlavk_cli> run -p hi -n 2 --prefill-attention sideways)
 mlavk_failure_test(logits_refuses_a_token_outside_the_vocabulary
   PATTERN "^mlavk: token id 99999 is outside the vocabulary of 1536"
   COMMAND $<TARGET_FILE:mlavk_cli> logits --tokens 1,99999)
