@@ -88,7 +88,8 @@ static void patch_overflow(small_gguf *s)
 }
 static void patch_string_length(small_gguf *s) { put_u64(s->file.data + s->string_len, 1ull << 40); }
 static void patch_value_type(small_gguf *s) { put_u32(s->file.data + s->type_field, 99); }
-static void patch_tensor_type(small_gguf *s) { put_u32(s->file.data + type_at(s->info_b, 2), 17); }
+/* Type id 4 was ggml's Q4_2, removed long ago: no file may use it. */
+static void patch_tensor_type(small_gguf *s) { put_u32(s->file.data + type_at(s->info_b, 2), 4); }
 
 static void write_gguf_cases(void)
 {
@@ -124,7 +125,8 @@ static void split_v3(tiny_model *m) { m->split_kv_b = true, m->v3 = true, m->r_q
 static void no_embedding_length(tiny_model *m) { m->omit_key = "deepseek2.embedding_length"; }
 static void no_kv_a(tiny_model *m) { m->omit_tensor = "blk.1.attn_kv_a_mqa.weight"; }
 static void misshapen(tiny_model *m) { m->misshape = "blk.1.ffn_up_exps.weight"; }
-static void q4_1(tiny_model *m) { m->odd_type = 3, m->odd_type_tensor = "blk.0.attn_kv_b.weight"; }
+/* Q8_1 holds activations in ggml, never weights: no kernel reads it. */
+static void q8_1(tiny_model *m) { m->odd_type = 9, m->odd_type_tensor = "blk.0.attn_kv_b.weight"; }
 static void split_block(tiny_model *m) { m->odd_type = 6, m->odd_type_tensor = "blk.0.attn_output.weight"; }
 
 /* The smallest complete model, for the fuzz seed corpus. */
@@ -186,7 +188,7 @@ int main(int argc, char **argv)
     write_model("missing_key.gguf", no_embedding_length);
     write_model("missing_tensor.gguf", no_kv_a);
     write_model("wrong_shape.gguf", misshapen);
-    write_model("not_runnable.gguf", q4_1);
+    write_model("not_runnable.gguf", q8_1);
     write_model("row_splits_block.gguf", split_block);
     write_hf_cases();
     return failures ? 1 : 0;

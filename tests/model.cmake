@@ -13,7 +13,7 @@ set(MODELS ${CMAKE_BINARY_DIR}/models)
 # latent and rope key to F16 too; a value computed in float can still round to the neighbouring F16 step
 # (observed max 7e-5): bound 3e-4 + 3e-4 |want|.
 mlavk_test(forward_matches_reference_v2_lite_f32_gguf GPU
-  SOURCES test_model_forward.c ref/ref_model.c ref/ref_load.c ref_dequant.c
+  SOURCES test_model_forward.c ref/ref_model.c ref/ref_load.c ${MLAVK_REF_DEQUANT_SOURCES}
   ARGS ${MODELS}/v2-lite-tiny/v2-lite-tiny-f32.gguf f32 1e-5 1e-5)
 set_tests_properties(forward_matches_reference_v2_lite_f32_gguf PROPERTIES FIXTURES_REQUIRED generated_models)
 # The other configurations reuse that program. The prompt runs in batches of 4 (4 + 4 + 3 tokens), each in the

@@ -334,8 +334,8 @@ void tiny_build_gguf(const tiny_model *m, byte_buf *out)
         float *v = tiny_values(m, &t, count);
         uint8_t *bytes;
         size_t n_bytes = encode(v, count, type == 0 || type == 1 || type == 30 ? type : 0, &bytes);
-        if (type != 0 && type != 1 && type != 30) /* other types: any bytes of the right block size */
-            n_bytes = count / 32 * (type == 3 ? 20 : 22);
+        if (type != 0 && type != 1 && type != 30) /* other types (32-element blocks): any bytes of the right size */
+            n_bytes = count / 32 * (type == 9 ? 36 : 22);
         gw_tensor(&w, t.name, type, t.n_dims, t.dims, bytes, n_bytes);
         free(bytes);
         free(v);

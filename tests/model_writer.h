@@ -61,7 +61,7 @@ typedef struct tiny_model {
     const char *omit_key;   /* GGUF: leave out this key */
     const char *omit_tensor;/* leave out this GGUF-named tensor */
     const char *misshape;   /* GGUF: write this tensor with its first dim + 1 */
-    uint32_t odd_type;      /* GGUF: when not 0, the type (q4_1 3 or q5_0 6) of odd_type_tensor */
+    uint32_t odd_type;      /* GGUF: when not 0, the type (q8_1 9 or q5_0 6) of odd_type_tensor */
     const char *odd_type_tensor;
     uint64_t seed;
 } tiny_model;

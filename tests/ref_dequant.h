@@ -1,5 +1,6 @@
 /* CPU reference for the GGUF weight types, written from the block definitions in double precision and sharing no
- * code with the shaders; plus random valid blocks to test with. */
+ * code with the shaders or the runtime's decoders; plus random valid blocks to test with. The per-type decoders are
+ * in ref_dequant_<family>.c (ref_dequant_blocks.h); the list of types is formats/weight_types.h. */
 #ifndef MLAVK_REF_DEQUANT_H
 #define MLAVK_REF_DEQUANT_H
 
@@ -9,7 +10,11 @@
 #include "formats/ggml_type.h"
 #include "test_util.h"
 
-/* Bytes of one row of cols values (cols a multiple of the block size). */
+/* Every weight type the kernels read, in the order of formats/weight_types.h. */
+extern const ggml_type ref_weight_types[];
+extern const size_t ref_weight_type_count;
+
+/* Bytes of one row of cols values; 0 unless cols is a multiple of the block size of a weight type. */
 size_t ref_row_bytes(ggml_type type, uint32_t cols);
 
 /* Decodes one row of cols values. */

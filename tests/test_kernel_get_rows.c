@@ -72,9 +72,8 @@ int main(void)
     ops *ops;
     CHECK(ops_create(ctx, NULL, &ops) == MLAVK_OK);
     test_rng rng = {77};
-    const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                               GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
-    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    const ggml_type *types = ref_weight_types;
+    for (size_t t = 0; t < ref_weight_type_count; t++) {
         uint32_t block = ggml_type_get(types[t])->block_elems;
         check_type(ctx, ops, &rng, types[t], block == 1 ? 301 : block == 32 ? 32 * 9 : 256 * 3);
         if (block == 1)

@@ -88,9 +88,8 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
 {
     (void)user;
     test_rng rng = {42};
-    const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                               GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
-    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    const ggml_type *types = ref_weight_types;
+    for (size_t t = 0; t < ref_weight_type_count; t++) {
         const ggml_type_traits *traits = ggml_type_get(types[t]);
         /* Odd column counts where the type allows, else an odd number of blocks; plain types also with rows of
          * whole 16-byte quads. x rows aligned or not, so both pipelines run. */

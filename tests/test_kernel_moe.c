@@ -102,9 +102,8 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
 {
     (void)user;
     test_rng rng = {1234};
-    const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                               GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
-    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    const ggml_type *types = ref_weight_types;
+    for (size_t t = 0; t < ref_weight_type_count; t++) {
         uint32_t block = ggml_type_get(types[t])->block_elems;
         uint32_t cols = block == 1 ? 203 : block == 32 ? 32 * 7 : 512;
         check_one(ctx, ops, mode, &rng, types[t], block == 1 ? 200 : cols, K, 3, false);

@@ -192,11 +192,10 @@ static void check_all(vk_context *ctx, ops *ops, const char *mode, void *user)
     check_grouping(ctx, ops, &rng, PATTERN_STEP, 1001, OPS_MOE_MAX_EXPERTS);
     check_grouping(ctx, ops, &rng, PATTERN_RANDOM, 3 * 1000 + 1, OPS_MOE_MAX_EXPERTS);
 
-    const ggml_type types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                               GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+    const ggml_type *types = ref_weight_types;
     /* 5 tokens x 3 slots over 7 experts in pieces of 3: tiles of 2-4 slots end part-full, and the last expert
      * gets none; 37 rows leave most of a workgroup's 256 rows past the end. */
-    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    for (size_t t = 0; t < ref_weight_type_count; t++) {
         uint32_t block = ggml_type_get(types[t])->block_elems;
         uint32_t cols = block == 1 ? 203 : block == 32 ? 32 * 7 : 512;
         shape sh = {types[t], 7, 37, block == 1 ? 200 : cols, 5, 3, 3, 3, PATTERN_RANDOM, false};

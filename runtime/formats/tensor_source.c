@@ -220,7 +220,7 @@ mlavk_status tensor_sources_check_runnable(const tensor_source_set *set, const c
 {
     for (uint32_t i = 0; i < set->count; i++) {
         const ggml_type_traits *traits = ggml_type_get(set->items[i].type);
-        if (!traits || !traits->runnable)
+        if (!traits || !ggml_type_runnable(set->items[i].type))
             return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, which mlavk cannot run", name,
                               set->items[i].name, traits ? traits->name : "unknown");
     }

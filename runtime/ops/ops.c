@@ -10,16 +10,15 @@
  * row) use ROW_LOCAL_SIZE. */
 #define MATVEC_ROWS 8
 #define MATMUL_BATCH_TILE 8
-/* The tiled batched kernel (gemm.comp): rows per invocation, and batch items per invocation by type (the last
- * argument of WEIGHT_TYPE_OPS), measured on lavapipe: more outgrow what the shader compiler unrolls, and the
- * register arrays become memory (Q5_K's larger decoder reaches that at 4 items). */
+/* The tiled batched kernel (gemm.comp): rows per invocation; batch items per invocation come by type from
+ * weight_types.h. */
 #define GEMM_ROWS 8
 #define WEIGHT_LOCAL_SIZE 32
 #define ROW_LOCAL_SIZE 128
 
 static const op_desc op_table[OP_COUNT] = {
     [OP_ADD] = {"add", NULL, &mlavk_spv_add, 3, 1u << 2, sizeof(struct push_add), 256, 0, {0}},
-#define WEIGHT_TYPE_OPS(T, t, gemm_items)                                                                             \
+#define WEIGHT_TYPE_OPS(T, t, unit_elems, gemm_items)                                                        \
     [OP_MATVEC_##T] = {"matvec_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
                        sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                      \
     [OP_MATMUL_##T] = {"matmul_" #t, &mlavk_spv_matmul_##t##_subgroup, &mlavk_spv_matmul_##t, 3, 1u << 2,        \
@@ -32,9 +31,7 @@ static const op_desc op_table[OP_COUNT] = {
                          WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                           \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \
                          WEIGHT_LOCAL_SIZE, 0, {0}},
-    WEIGHT_TYPE_OPS(F32, f32, 4) WEIGHT_TYPE_OPS(F16, f16, 4) WEIGHT_TYPE_OPS(BF16, bf16, 4)
-    WEIGHT_TYPE_OPS(Q8_0, q8_0, 4) WEIGHT_TYPE_OPS(Q4_0, q4_0, 4) WEIGHT_TYPE_OPS(Q4_K, q4_k, 4)
-    WEIGHT_TYPE_OPS(Q5_K, q5_k, 2) WEIGHT_TYPE_OPS(Q6_K, q6_k, 4)
+    MLAVK_WEIGHT_TYPES(WEIGHT_TYPE_OPS)
 #undef WEIGHT_TYPE_OPS
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
                     sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},
@@ -154,13 +151,24 @@ mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipe
 
 int ops_weight_type_index(ggml_type type)
 {
-#define TYPE_INDEX(T) GGML_TYPE_##T,
-    static const ggml_type order[OPS_WEIGHT_TYPE_COUNT] = {OPS_WEIGHT_TYPES(TYPE_INDEX)};
+    switch (type) {
+#define TYPE_INDEX(T, t, unit_elems, gemm_items) case GGML_TYPE_##T: return OPS_WEIGHT_INDEX_##T;
+        MLAVK_WEIGHT_TYPES(TYPE_INDEX)
 #undef TYPE_INDEX
-    for (int i = 0; i < OPS_WEIGHT_TYPE_COUNT; i++)
-        if (order[i] == type)
-            return i;
-    return -1;
+    default:
+        return -1;
+    }
+}
+
+uint32_t ops_weight_unit_elems(ggml_type type)
+{
+    switch (type) {
+#define UNIT_ELEMS(T, t, unit_elems, gemm_items) case GGML_TYPE_##T: return unit_elems;
+        MLAVK_WEIGHT_TYPES(UNIT_ELEMS)
+#undef UNIT_ELEMS
+    default:
+        return 0;
+    }
 }
 
 void ops_dispatch_groups(vk_recording *rec, const vk_pipeline *p, const vk_binding *bindings, uint32_t binding_count,

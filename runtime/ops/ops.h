@@ -52,7 +52,7 @@ typedef struct ops_rows {
 } ops_rows;
 
 /* A weight matrix in its GGUF block layout: rows (outputs) x cols (inputs), row-major; cols is a multiple of the
- * type's block size. Types: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K. */
+ * type's block size. Types: those of formats/weight_types.h. */
 typedef struct ops_weight {
     vk_binding data;
     ggml_type type;

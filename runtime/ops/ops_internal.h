@@ -2,30 +2,32 @@
 #ifndef MLAVK_OPS_INTERNAL_H
 #define MLAVK_OPS_INTERNAL_H
 
+#include "formats/weight_types.h"
 #include "mlavk_spirv.h"
 #include "ops/ops.h"
 #include "ops/ops_push.h"
 #include "util/status.h"
 
-/* The weight types the kernels decode, in the order of the per-type op ids below. */
-#define OPS_WEIGHT_TYPES(X) X(F32) X(F16) X(BF16) X(Q8_0) X(Q4_0) X(Q4_K) X(Q5_K) X(Q6_K)
-#define OPS_WEIGHT_TYPE_COUNT 8
+/* Position of each weight type in MLAVK_WEIGHT_TYPES: the per-type op ids below are OP_<KERNEL>_F32 + index. */
+#define OPS_WEIGHT_INDEX(T, t, unit_elems, gemm_items) OPS_WEIGHT_INDEX_##T,
+enum { MLAVK_WEIGHT_TYPES(OPS_WEIGHT_INDEX) OPS_WEIGHT_TYPE_COUNT };
+#undef OPS_WEIGHT_INDEX
 
-#define OPS_ID_MATVEC(T) OP_MATVEC_##T,
-#define OPS_ID_MATMUL(T) OP_MATMUL_##T,
-#define OPS_ID_GEMM(T) OP_GEMM_##T,
-#define OPS_ID_MOE(T) OP_MOE_##T,
-#define OPS_ID_MOE_GEMM(T) OP_MOE_GEMM_##T,
-#define OPS_ID_GET_ROWS(T) OP_GET_ROWS_##T,
+#define OPS_ID_MATVEC(T, t, unit_elems, gemm_items) OP_MATVEC_##T,
+#define OPS_ID_MATMUL(T, t, unit_elems, gemm_items) OP_MATMUL_##T,
+#define OPS_ID_GEMM(T, t, unit_elems, gemm_items) OP_GEMM_##T,
+#define OPS_ID_MOE(T, t, unit_elems, gemm_items) OP_MOE_##T,
+#define OPS_ID_MOE_GEMM(T, t, unit_elems, gemm_items) OP_MOE_GEMM_##T,
+#define OPS_ID_GET_ROWS(T, t, unit_elems, gemm_items) OP_GET_ROWS_##T,
 
 typedef enum op_id {
     OP_ADD,
-    OPS_WEIGHT_TYPES(OPS_ID_MATVEC)
-    OPS_WEIGHT_TYPES(OPS_ID_MATMUL)
-    OPS_WEIGHT_TYPES(OPS_ID_GEMM)
-    OPS_WEIGHT_TYPES(OPS_ID_MOE)
-    OPS_WEIGHT_TYPES(OPS_ID_MOE_GEMM)
-    OPS_WEIGHT_TYPES(OPS_ID_GET_ROWS)
+    MLAVK_WEIGHT_TYPES(OPS_ID_MATVEC)
+    MLAVK_WEIGHT_TYPES(OPS_ID_MATMUL)
+    MLAVK_WEIGHT_TYPES(OPS_ID_GEMM)
+    MLAVK_WEIGHT_TYPES(OPS_ID_MOE)
+    MLAVK_WEIGHT_TYPES(OPS_ID_MOE_GEMM)
+    MLAVK_WEIGHT_TYPES(OPS_ID_GET_ROWS)
     OP_RMSNORM,
     OP_ROPE,
     OP_SOFTMAX,
@@ -79,8 +81,10 @@ mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipe
 /* The specialization constants an op was built with (rows per workgroup, batch tile). */
 const op_desc *ops_desc(op_id id);
 
-/* Position of a weight type in OPS_WEIGHT_TYPES, or -1 when the kernels cannot read it. */
+/* Position of a weight type in MLAVK_WEIGHT_TYPES, or -1 when the kernels cannot read it. */
 int ops_weight_type_index(ggml_type type);
+/* Values one invocation of a weight kernel decodes together (UNIT_ELEMS in quant.glsl); 0 for other types. */
+uint32_t ops_weight_unit_elems(ggml_type type);
 
 static inline uint32_t ops_div_up(uint32_t n, uint32_t d) { return (n + d - 1) / d; }
 

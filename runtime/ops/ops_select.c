@@ -3,18 +3,6 @@
 
 #define TOPK_MAX_N 1024 /* MAX_TOPK_N in topk.comp */
 
-/* Values one invocation decodes (UNIT_ELEMS in quant.glsl). */
-static uint32_t decode_unit(ggml_type type)
-{
-    switch (type) {
-    case GGML_TYPE_F32: return 4;
-    case GGML_TYPE_F16:
-    case GGML_TYPE_BF16: return 8;
-    case GGML_TYPE_Q6_K: return 64;
-    default: return 32;
-    }
-}
-
 mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, uint32_t row_begin, vk_binding ids,
                           uint32_t tokens, ops_rows out)
 {
@@ -38,7 +26,7 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
                                  .out_offset = out.offset,
                                  .out_stride = ops_rows_stride(out, table->cols)};
     vk_binding bindings[3] = {table->data, ids, out.buffer};
-    uint32_t units = ops_div_up(table->cols, decode_unit(table->type));
+    uint32_t units = ops_div_up(table->cols, ops_weight_unit_elems(table->type));
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(units, p->local_size[0]), tokens, 1);
     return MLAVK_OK;
 }

@@ -8,9 +8,6 @@
 #include "ref_dequant.h"
 #include "util/status.h"
 
-static const ggml_type all_types[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                                      GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
-#define TYPE_COUNT (sizeof all_types / sizeof all_types[0])
 
 typedef struct dense {
     ops_weight w;
@@ -86,18 +83,18 @@ void bench_matvec_cases(bench *b)
     /* DeepSeek-V2-Lite: attention 2048x2048, dense FFN 10944x2048 and 2048x10944, vocabulary 102400x2048. */
     const uint32_t sizes[][2] = {{2048, 2048}, {10944, 2048}, {2048, 10944}, {b->cpu_device ? 16384 : 102400, 2048}};
     for (size_t s = 0; s < (b->quick ? 1 : 4); s++)
-        for (size_t t = 0; t < TYPE_COUNT; t++)
-            if (ref_row_bytes(all_types[t], sizes[s][1]) &&
-                sizes[s][1] % ggml_type_get(all_types[t])->block_elems == 0)
-                bench_dense(b, "matvec", all_types[t], sizes[s][0], sizes[s][1], 1);
+        for (size_t t = 0; t < ref_weight_type_count; t++)
+            if (ref_row_bytes(ref_weight_types[t], sizes[s][1]) &&
+                sizes[s][1] % ggml_type_get(ref_weight_types[t])->block_elems == 0)
+                bench_dense(b, "matvec", ref_weight_types[t], sizes[s][0], sizes[s][1], 1);
 }
 
 void bench_matmul_cases(bench *b)
 {
     /* Prefill at V2-Lite shapes: q projection 3072x2048 (every type), latent projection 576x2048, dense FFN
      * 10944x2048, an expert's 1408x2048; 64 tokens, and 512 for the q projection. */
-    for (size_t t = 0; t < (b->quick ? 1 : TYPE_COUNT); t++)
-        bench_dense(b, "matmul", b->quick ? GGML_TYPE_Q8_0 : all_types[t], 3072, 2048, 64);
+    for (size_t t = 0; t < (b->quick ? 1 : ref_weight_type_count); t++)
+        bench_dense(b, "matmul", b->quick ? GGML_TYPE_Q8_0 : ref_weight_types[t], 3072, 2048, 64);
     if (b->quick)
         return;
     const ggml_type types[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q6_K};
@@ -219,10 +216,10 @@ static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t token
 void bench_moe_cases(bench *b)
 {
     /* V2-Lite routed experts: 6 of 64, gate/up 1408x2048 and down 2048x1408 (1408 is not a multiple of 256). */
-    for (size_t t = 0; t < TYPE_COUNT; t++) {
-        bench_moe(b, all_types[t], 64, 1, 6, 1408, 2048, false);
-        if (!b->quick && 1408 % ggml_type_get(all_types[t])->block_elems == 0)
-            bench_moe(b, all_types[t], 64, 1, 6, 2048, 1408, false);
+    for (size_t t = 0; t < ref_weight_type_count; t++) {
+        bench_moe(b, ref_weight_types[t], 64, 1, 6, 1408, 2048, false);
+        if (!b->quick && 1408 % ggml_type_get(ref_weight_types[t])->block_elems == 0)
+            bench_moe(b, ref_weight_types[t], 64, 1, 6, 2048, 1408, false);
     }
     if (b->quick)
         return;

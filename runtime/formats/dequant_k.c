@@ -1,0 +1,63 @@
+/* Host decoders of the 256-element super-block types (ggml's K-quants). */
+#include "formats/dequant_blocks.h"
+
+/* The 6-bit scale and min of sub-block j of a K-quant super-block (packed in 12 bytes). */
+static void k_scale_min(const uint8_t *s, int j, int *scale, int *min)
+{
+    if (j < 4) {
+        *scale = s[j] & 63;
+        *min = s[j + 4] & 63;
+    } else {
+        *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+        *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+/* Q4_K (five_bits 0) and Q5_K: 8 sub-blocks of 32, value = d * scale * q - dmin * min. */
+static void q45_k(const uint8_t *b, float *y, int five_bits)
+{
+    float d = dequant_f16_at(b), dmin = dequant_f16_at(b + 2);
+    const uint8_t *scales = b + 4, *qh = five_bits ? b + 16 : NULL, *qs = b + (five_bits ? 48 : 16);
+    for (int chunk = 0; chunk < 4; chunk++) {
+        int sc0, m0, sc1, m1;
+        k_scale_min(scales, 2 * chunk, &sc0, &m0);
+        k_scale_min(scales, 2 * chunk + 1, &sc1, &m1);
+        for (int l = 0; l < 32; l++) {
+            int lo = qs[32 * chunk + l] & 0xf, hi = qs[32 * chunk + l] >> 4;
+            if (qh) {
+                lo += ((qh[l] >> (2 * chunk)) & 1) << 4;
+                hi += ((qh[l] >> (2 * chunk + 1)) & 1) << 4;
+            }
+            y[64 * chunk + l] = d * sc0 * lo - dmin * m0;
+            y[64 * chunk + 32 + l] = d * sc1 * hi - dmin * m1;
+        }
+    }
+}
+
+void dequant_block_q4_k(const uint8_t *b, float *y) { q45_k(b, y, 0); }
+void dequant_block_q5_k(const uint8_t *b, float *y) { q45_k(b, y, 1); }
+
+/* Q6_K: 16 sub-blocks of 16, value = d * scale * (q - 32), q from 4 low bits (ql) and 2 high bits (qh). */
+void dequant_block_q6_k(const uint8_t *b, float *y)
+{
+    const uint8_t *ql = b, *qh = b + 128;
+    const int8_t *sc = (const int8_t *)(b + 192);
+    float d = dequant_f16_at(b + 208);
+    for (int half = 0; half < 2; half++) {
+        for (int l = 0; l < 32; l++) {
+            int is = l / 16;
+            int q1 = (int)((ql[l] & 0xf) | ((qh[l] >> 0) & 3) << 4) - 32;
+            int q2 = (int)((ql[l + 32] & 0xf) | ((qh[l] >> 2) & 3) << 4) - 32;
+            int q3 = (int)((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
+            int q4 = (int)((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
+            y[l] = d * sc[is] * q1;
+            y[l + 32] = d * sc[is + 2] * q2;
+            y[l + 64] = d * sc[is + 4] * q3;
+            y[l + 96] = d * sc[is + 6] * q4;
+        }
+        y += 128;
+        ql += 64;
+        qh += 32;
+        sc += 8;
+    }
+}

@@ -1,0 +1,20 @@
+/* Host decoders of the 32-element block types (ggml's "legacy" quants). */
+#include "formats/dequant_blocks.h"
+
+/* {f16 d; int8 qs[32]}: value d * q. */
+void dequant_block_q8_0(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    for (int i = 0; i < 32; i++)
+        y[i] = d * (int8_t)b[2 + i];
+}
+
+/* {f16 d; uint8 qs[16]}: low nibbles are elements 0-15, high nibbles 16-31, value d * (q - 8). */
+void dequant_block_q4_0(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    for (int i = 0; i < 16; i++) {
+        y[i] = d * ((b[2 + i] & 0xf) - 8);
+        y[i + 16] = d * ((b[2 + i] >> 4) - 8);
+    }
+}

@@ -1,0 +1,96 @@
+/* 256-element super-block types (ggml's K-quants): included by quant.glsl. */
+#if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
+/* Super-block of 256 = 4 chunks of 64; chunk j uses 6-bit scale/min pairs 2j (low nibbles, elements 64j..64j+31)
+ * and 2j+1 (high nibbles, 64j+32..64j+63). A unit is half a chunk's quant bytes: 16 low and 16 high nibbles;
+ * groups 0-3 are low nibbles of its words 0-3, groups 4-7 the high ones. Q5_K's 5th bits: qh[l] for the unit's
+ * l = 16 * (u & 1) + byte, bit 2j for low nibbles and 2j+1 for high ones. */
+#if defined(WEIGHT_Q4_K)
+#define KBLOCK_BYTES 144u
+#define KQS 16u
+#else
+#define KBLOCK_BYTES 176u
+#define KQH 16u
+#define KQS 48u
+#endif
+uint unit_col4(uint u, uint g)
+{
+    uint sub = u & 7u;
+    return (u >> 3) * 256u + (sub >> 1) * 64u + (sub & 1u) * 16u + (g & 3u) * 4u + (g >> 2) * 32u;
+}
+
+/* Scale (x) and min (y) of sub-block s from the 12 packed bytes, given as words a = bytes 0-3, b = 4-7, c = 8-11:
+ * s < 4: low 6 bits of a[s] and b[s]; s >= 4: nibbles of c[s-4] topped by the high 2 bits of a[s-4] and b[s-4]. */
+vec2 kscale_min(uvec3 packed, uint s)
+{
+    uint shift = (s & 3u) * 8u;
+    uint a = bitfieldExtract(packed.x, int(shift), 8), b = bitfieldExtract(packed.y, int(shift), 8);
+    uint c = bitfieldExtract(packed.z, int(shift), 8);
+    uvec2 low = uvec2(a & 63u, b & 63u);
+    uvec2 high = uvec2((c & 15u) | ((a >> 6) << 4), (c >> 4) | ((b >> 6) << 4));
+    return vec2(s < 4u ? low : high);
+}
+
+/* s: (d * scale, dmin * min) of the low then the high sub-block; for Q5_K, q2.x holds the chunk's qh bit (2j). */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * KBLOCK_BYTES;
+    uint j = (u & 7u) >> 1;
+    uvec4 head = weight_quad(blk >> 4); /* blocks are 16-byte multiples: d, dmin, then the packed scales */
+    vec2 dm = unpackHalf2x16(head.x);
+    vec2 lo = kscale_min(head.yzw, 2u * j), hi = kscale_min(head.yzw, 2u * j + 1u);
+#if defined(WEIGHT_Q5_K)
+    uvec4 qh = weight_quad((blk + KQH) / 16u + (u & 1u));
+#else
+    uvec4 qh = uvec4(0u);
+#endif
+    return unit(weight_quad((blk + KQS) / 16u + 2u * j + (u & 1u)), uvec4(2u * j), qh,
+                vec4(dm.x * lo.x, dm.y * lo.y, dm.x * hi.x, dm.y * hi.y));
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint high = g >> 2;
+    vec4 q = nibbles(h.q[g & 3u], high * 4u);
+#if defined(WEIGHT_Q5_K)
+    uint bits = h.qh[g & 3u], bit = h.q2.x + high;
+    q += 16.0 * vec4(bitfieldExtract(bits, int(bit), 1), bitfieldExtract(bits, int(bit + 8u), 1),
+                     bitfieldExtract(bits, int(bit + 16u), 1), bitfieldExtract(bits, int(bit + 24u), 1));
+#endif
+    return high == 0u ? h.s.x * q - h.s.y : h.s.z * q - h.s.w;
+}
+
+#define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q6_K)
+/* {uint8 ql[128]; uint8 qh[64]; int8 scales[16]; f16 d}: 210 bytes, two halves of 128 elements. In half n, for
+ * l < 32, ql[64n+l], ql[64n+32+l] and qh[32n+l] give elements 128n + l + {0, 32, 64, 96}, with scales
+ * 8n + l/16 + {0, 2, 4, 6}. A unit is 16 consecutive l: 64 elements; group g = 4t + i is output t of word i. */
+uint unit_col4(uint u, uint g)
+{
+    uint sub = u & 3u;
+    return (u >> 2) * 256u + (sub >> 1) * 128u + (sub & 1u) * 16u + (g >> 2) * 32u + (g & 3u) * 4u;
+}
+
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 2) * 210u;
+    uint n = (u & 3u) >> 1, m = u & 1u;
+    float d = weight_f16(blk + 208u);
+    uint sc = blk + 192u + 8u * n + m;
+    vec4 s = vec4(sbyte(weight_byte(sc), 0u), sbyte(weight_byte(sc + 2u), 0u), sbyte(weight_byte(sc + 4u), 0u),
+                  sbyte(weight_byte(sc + 6u), 0u));
+    uint ql = blk + 64u * n + 16u * m;
+    return unit(weight_u128(ql), weight_u128(ql + 32u), weight_u128(blk + 128u + 32u * n + 16u * m), d * s);
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint t = g >> 2, i = g & 3u;
+    vec4 q = nibbles((t & 1u) == 0u ? h.q[i] : h.q2[i], (t >> 1) * 4u);
+    uint bits = h.qh[i], shift = 2u * t;
+    q += 16.0 * vec4(bitfieldExtract(bits, int(shift), 2), bitfieldExtract(bits, int(shift + 8u), 2),
+                     bitfieldExtract(bits, int(shift + 16u), 2), bitfieldExtract(bits, int(shift + 24u), 2));
+    return h.s[t] * (q - 32.0);
+}
+
+#define WEIGHT_DECODER 1
+#endif

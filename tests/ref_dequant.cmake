@@ -1,0 +1,6 @@
+# The CPU reference decoders (ref_dequant.h), one file per type family; used by the kernel and model tests and by
+# tools/bench_kernels.
+set(MLAVK_REF_DEQUANT_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/ref_dequant.c
+  ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_legacy.c
+  ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_k.c)

@@ -1,0 +1,22 @@
+/* Reference decoders of the 32-element block types. */
+#include "ref_dequant_blocks.h"
+
+/* Q8_0 {f16 d; int8 qs[32]}: d * q. */
+void ref_block_q8_0(const uint8_t *b, double *out)
+{
+    for (int i = 0; i < 32; i++)
+        out[i] = ref_f16(ref_le16(b)) * (int8_t)b[2 + i];
+}
+
+/* Q4_0 {f16 d; uint8 qs[16]}: element i < 16 is the low nibble of qs[i], element 16 + i the high one; d (q - 8). */
+void ref_block_q4_0(const uint8_t *b, double *out)
+{
+    for (int i = 0; i < 16; i++) {
+        out[i] = ref_f16(ref_le16(b)) * ((b[2 + i] & 15) - 8);
+        out[16 + i] = ref_f16(ref_le16(b)) * ((b[2 + i] >> 4) - 8);
+    }
+}
+
+/* One signed scale (a negative d is legal). */
+void ref_random_block_q8_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
+void ref_random_block_q4_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
