@@ -1,5 +1,5 @@
-/* mlavk_model_info_load on the tiny model: parameter counts, device bytes and cache sizes by the documented
- * formulas, computed here from the tensor list. */
+/* mlavk_model_info_load on the tiny model: parameter counts, bytes per tensor type, device bytes and cache sizes by
+ * the documented formulas, computed here from the tensor list. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,10 +13,13 @@ static void check(const tiny_model *m, const char *path)
     CHECK_MSG(mlavk_model_info_load(path, 1000, &info) == MLAVK_OK, "%s", mlavk_last_error());
     tiny_tensor t[64];
     uint32_t n = tiny_tensors(m, t, 64);
-    uint64_t total = 0, active = 0, device = 0;
+    uint64_t total = 0, active = 0, device = 0, f32_bytes = 0, f32_count = 0, f16_bytes = 0, f16_count = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t count = t[i].dims[0] * t[i].dims[1] * t[i].dims[2];
-        uint64_t bytes = count * (t[i].n_dims == 1 || strstr(t[i].name, "gate_inp") || m->weight_type == 0 ? 4 : 2);
+        bool f32 = t[i].n_dims == 1 || strstr(t[i].name, "gate_inp") || m->weight_type == 0;
+        uint64_t bytes = count * (f32 ? 4 : 2);
+        *(f32 ? &f32_bytes : &f16_bytes) += bytes;
+        *(f32 ? &f32_count : &f16_count) += 1;
         total += count;
         device += (bytes + 255) / 256 * 256;
         if (t[i].expert)
@@ -28,6 +31,14 @@ static void check(const tiny_model *m, const char *path)
     uint64_t key_expansion = (uint64_t)m->L * (((uint64_t)m->H * m->d_n * m->r_kv * 4 + 255) / 256 * 256);
     device += key_expansion;
     CHECK(info.key_expansion_bytes == key_expansion);
+    CHECK(info.tensor_bytes == f32_bytes + f16_bytes && info.n_types == (f16_count ? 2u : 1u));
+    for (uint32_t i = 0; i < info.n_types; i++) {
+        bool f32 = strcmp(info.types[i].name, "f32") == 0;
+        CHECK_MSG(f32 || strcmp(info.types[i].name, "f16") == 0, "type %s", info.types[i].name);
+        CHECK(info.types[i].count == (f32 ? f32_count : f16_count));
+        CHECK(info.types[i].bytes == (f32 ? f32_bytes : f16_bytes));
+        CHECK(info.types[i].bytes == info.types[i].elements * (f32 ? 4 : 2));
+    }
     CHECK(info.n_tensors == n && info.params_total == total && info.params_active == active);
     CHECK_MSG(info.weight_device_bytes == device, "device bytes %llu, want %llu",
               (unsigned long long)info.weight_device_bytes, (unsigned long long)device);

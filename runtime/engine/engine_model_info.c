@@ -47,17 +47,20 @@ static void copy_config(const deepseek_config *c, mlavk_model_info *out)
     out->eos_token_id = c->eos_token_id;
 }
 
-static void count_type(mlavk_model_info *out, const char *name)
+static void count_type(mlavk_model_info *out, const char *name, uint64_t elements, uint64_t bytes)
 {
-    for (uint32_t i = 0; i < out->n_types; i++)
-        if (strcmp(out->types[i].name, name) == 0) {
-            out->types[i].count++;
+    uint32_t i = 0;
+    while (i < out->n_types && strcmp(out->types[i].name, name) != 0)
+        i++;
+    if (i == out->n_types) {
+        if (i == MLAVK_MAX_TENSOR_TYPES)
             return;
-        }
-    if (out->n_types < MLAVK_MAX_TENSOR_TYPES) {
-        snprintf(out->types[out->n_types].name, sizeof out->types[0].name, "%s", name);
-        out->types[out->n_types++].count = 1;
+        snprintf(out->types[i].name, sizeof out->types[0].name, "%s", name);
+        out->n_types++;
     }
+    out->types[i].count++;
+    out->types[i].elements += elements;
+    out->types[i].bytes += bytes;
 }
 
 static bool is_routed_expert(const char *name)
@@ -74,7 +77,9 @@ static void count_tensors(const tensor_source_set *set, const deepseek_config *c
     for (uint32_t i = 0; i < out->n_tensors; i++) {
         const tensor_source *src = tensor_sources_at(set, i);
         const ggml_type_traits *traits = ggml_type_get(src->type);
-        count_type(out, traits ? traits->name : "unknown");
+        uint64_t bytes = traits ? src->n_elements / traits->block_elems * traits->block_bytes : 0;
+        count_type(out, traits ? traits->name : "unknown", src->n_elements, bytes);
+        out->tensor_bytes += bytes;
         out->n_fp8_tensors += src->from_fp8;
         out->params_total += src->n_elements;
         if (is_routed_expert(src->name))
@@ -114,6 +119,14 @@ mlavk_status mlavk_model_info_load(const char *path, uint32_t n_ctx, mlavk_model
     copy_config(&files->config, out);
     out->kv_b_form = files->kv_b_form == DEEPSEEK_KV_B_SPLIT ? "attn_k_b + attn_v_b" : "attn_kv_b (split at load)";
     out->file_bytes = files->file_bytes;
+    uint32_t file_type;
+    if (files->gguf && gguf_get_u32(files->gguf, "general.file_type", &file_type) == MLAVK_OK) {
+        const char *name = ggml_file_type_name(file_type);
+        if (name)
+            snprintf(out->file_type, sizeof out->file_type, "%s", name);
+        else
+            snprintf(out->file_type, sizeof out->file_type, "unknown (%u)", file_type);
+    }
     count_tensors(files->sources, &files->config, out);
     out->weight_device_bytes = model_weight_bytes(files);
     out->key_expansion_bytes = model_key_expansion_bytes(&files->config);

@@ -38,6 +38,9 @@ static const ggml_type_traits type_table[GGML_TYPE_COUNT] = {
     [GGML_TYPE_TQ1_0] = {"tq1_0", 256, 54},
     [GGML_TYPE_TQ2_0] = {"tq2_0", 256, 66},
     [GGML_TYPE_MXFP4] = {"mxfp4", 32, 17},
+    [GGML_TYPE_NVFP4] = {"nvfp4", 64, 36},
+    [GGML_TYPE_Q1_0] = {"q1_0", 128, 18},
+    [GGML_TYPE_Q2_0] = {"q2_0", 64, 18},
 };
 
 const ggml_type_traits *ggml_type_get(uint32_t type_id)
@@ -57,4 +60,18 @@ bool ggml_type_runnable(uint32_t type_id)
     default:
         return false;
     }
+}
+
+const char *ggml_file_type_name(uint32_t file_type)
+{
+    /* llama.h's llama_ftype numbering; the names are llama-quantize's preset names. */
+    static const char *const names[] = {
+        [0] = "F32", [1] = "F16", [2] = "Q4_0", [3] = "Q4_1", [7] = "Q8_0", [8] = "Q5_0", [9] = "Q5_1",
+        [10] = "Q2_K", [11] = "Q3_K_S", [12] = "Q3_K_M", [13] = "Q3_K_L", [14] = "Q4_K_S", [15] = "Q4_K_M",
+        [16] = "Q5_K_S", [17] = "Q5_K_M", [18] = "Q6_K", [19] = "IQ2_XXS", [20] = "IQ2_XS", [21] = "Q2_K_S",
+        [22] = "IQ3_XS", [23] = "IQ3_XXS", [24] = "IQ1_S", [25] = "IQ4_NL", [26] = "IQ3_S", [27] = "IQ3_M",
+        [28] = "IQ2_S", [29] = "IQ2_M", [30] = "IQ4_XS", [31] = "IQ1_M", [32] = "BF16", [36] = "TQ1_0",
+        [37] = "TQ2_0", [38] = "MXFP4_MOE", [39] = "NVFP4", [40] = "Q1_0", [41] = "Q2_0",
+    };
+    return file_type < sizeof names / sizeof names[0] ? names[file_type] : NULL;
 }

@@ -38,7 +38,10 @@ typedef enum ggml_type {
     GGML_TYPE_TQ1_0 = 34,
     GGML_TYPE_TQ2_0 = 35,
     GGML_TYPE_MXFP4 = 39,
-    GGML_TYPE_COUNT = 40 /* upper bound of the id space we index tables by */
+    GGML_TYPE_NVFP4 = 40,
+    GGML_TYPE_Q1_0 = 41,
+    GGML_TYPE_Q2_0 = 42,
+    GGML_TYPE_COUNT = 48 /* upper bound of the id space we index tables by */
 } ggml_type;
 
 typedef struct ggml_type_traits {
@@ -52,5 +55,8 @@ const ggml_type_traits *ggml_type_get(uint32_t type_id);
 
 /* True when the GPU kernels read the type directly (it is in weight_types.h). */
 bool ggml_type_runnable(uint32_t type_id);
+
+/* The llama-quantize preset a GGUF's general.file_type names ("Q4_K_M", "IQ2_XXS", "F16", ...); NULL if unknown. */
+const char *ggml_file_type_name(uint32_t file_type);
 
 #endif

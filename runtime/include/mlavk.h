@@ -196,6 +196,7 @@ mlavk_status mlavk_list_devices(const char *selector, mlavk_device_info **device
 typedef struct mlavk_model_info {
     char format[32];                  /* "GGUF v3", "safetensors" */
     char architecture[64];
+    char file_type[32];               /* GGUF general.file_type as llama-quantize's preset name, or "" */
     uint32_t n_embd, n_layer, n_head, q_lora_rank, kv_lora_rank;
     uint32_t qk_nope_head_dim, qk_rope_head_dim, v_head_dim;
     uint32_t n_expert, n_expert_used, n_expert_shared, n_ff, n_ff_exp, n_dense_lead, n_group, n_group_used;
@@ -214,8 +215,10 @@ typedef struct mlavk_model_info {
     uint32_t n_types;
     struct {
         char name[16];                /* ggml type name */
-        uint32_t count;
+        uint32_t count;               /* tensors of this type */
+        uint64_t elements, bytes;     /* their weights and their bytes in the file */
     } types[MLAVK_MAX_TENSOR_TYPES];
+    uint64_t tensor_bytes;            /* all tensors' bytes in the file (as the types hold them) */
     uint32_t n_fp8_tensors;           /* HF FP8 E4M3 tensors, dequantized to bf16 at load */
     uint64_t file_bytes;
     uint64_t params_total;

@@ -33,13 +33,16 @@ static void print_hyperparameters(const mlavk_model_info *m)
 
 static void print_tensors(const mlavk_model_info *m)
 {
-    printf("tensors: %u (", m->n_tensors);
-    for (uint32_t i = 0; i < m->n_types; i++)
-        printf("%s%s %u", i ? ", " : "", m->types[i].name, m->types[i].count);
-    printf(")");
+    printf("tensors: %u, %.2f MiB, %.2f bits per weight", m->n_tensors, mib(m->tensor_bytes),
+           m->params_total ? 8.0 * (double)m->tensor_bytes / (double)m->params_total : 0.0);
     if (m->n_fp8_tensors)
-        printf(", %u of them FP8 E4M3 in the file, dequantized to bf16 at load", m->n_fp8_tensors);
-    printf("\nparameters: %llu total (%.3f B), %llu active per token (%.3f B)\n",
+        printf(" (%u of them FP8 E4M3 in the file, dequantized to bf16 at load)", m->n_fp8_tensors);
+    printf("\n  %-8s %8s %14s %10s %12s\n", "type", "tensors", "bytes", "MiB", "bits/weight");
+    for (uint32_t i = 0; i < m->n_types; i++)
+        printf("  %-8s %8u %14llu %10.2f %12.3f\n", m->types[i].name, m->types[i].count,
+               (unsigned long long)m->types[i].bytes, mib(m->types[i].bytes),
+               m->types[i].elements ? 8.0 * (double)m->types[i].bytes / (double)m->types[i].elements : 0.0);
+    printf("parameters: %llu total (%.3f B), %llu active per token (%.3f B)\n",
            (unsigned long long)m->params_total, m->params_total / 1e9, (unsigned long long)m->params_active,
            m->params_active / 1e9);
     printf("  active = all weights except token_embd (a row lookup) and the routed experts, + k/E of those\n");
@@ -91,7 +94,10 @@ int cli_info(int argc, char **argv)
     mlavk_status status = mlavk_model_info_load(path, n_ctx, &info);
     if (status != MLAVK_OK)
         return cli_report(status);
-    printf("%s: %s, architecture %s\n", path, info.format, info.architecture);
+    printf("%s: %s, architecture %s", path, info.format, info.architecture);
+    if (info.file_type[0])
+        printf(", file type %s", info.file_type);
+    printf("\n");
     print_hyperparameters(&info);
     print_tensors(&info);
     print_memory(&info);
