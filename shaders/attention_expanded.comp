@@ -10,12 +10,14 @@
  * The whole sequence is one pass (no splits), so the output is normalised here. */
 #include "common.glsl"
 
-const uint TOKENS = 16;                              /* batch tokens per workgroup (local size is 256) */
-const uint TILE = 32;                                /* keys per tile */
-const uint K_STEP = 64;                              /* key columns per shared-memory step */
-const uint VALUE_THREADS = 128;                      /* threads per value column group */
-const uint MAX_DIMS = 2;                             /* value columns per thread: value_dim <= 256 */
-const uint TOKENS_PER_HALF = TOKENS / (256 / VALUE_THREADS);
+/* Sizes shared with the host (push_constants.h), and this shader's own K_STEP. */
+const uint LOCAL_SIZE = ATTENTION_EXPANDED_LOCAL_SIZE;               /* the workgroup size */
+const uint TOKENS = ATTENTION_EXPANDED_TOKENS;                       /* batch tokens per workgroup */
+const uint TILE = ATTENTION_EXPANDED_TILE;                           /* keys per tile */
+const uint K_STEP = 64;                                              /* key columns per shared-memory step */
+const uint VALUE_THREADS = ATTENTION_EXPANDED_VALUE_THREADS;         /* threads per value column group */
+const uint MAX_DIMS = ATTENTION_EXPANDED_MAX_VALUE / VALUE_THREADS;  /* value columns per thread */
+const uint TOKENS_PER_HALF = TOKENS / (LOCAL_SIZE / VALUE_THREADS);
 
 layout(std430, binding = 0) readonly buffer Query { float query[]; };
 layout(std430, binding = 1) readonly buffer Keys { float keys[]; };
@@ -50,11 +52,11 @@ void tile_scores(uint tile_start, uint n_keys, uint b_base, uint head, out float
     s0 = 0.0;
     s1 = 0.0;
     for (uint k0 = 0; k0 < key_dim; k0 += K_STEP) {
-        for (uint i = lid; i < TILE * K_STEP; i += 256u) {
+        for (uint i = lid; i < TILE * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, key = tile_start + r, col = k0 + c;
             keys_tile[r][c] = (key < n_keys && col < key_dim) ? key_value(key, head, col) : 0.0;
         }
-        for (uint i = lid; i < TOKENS * K_STEP; i += 256u) {
+        for (uint i = lid; i < TOKENS * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, token = b_base + r, col = k0 + c;
             query_tile[r][c] = (token < p.n_tokens && col < key_dim)
                                    ? query[p.query_offset + token * p.query_stride + head * key_dim + col]

@@ -3,7 +3,7 @@
 /* Absorbed multi-head latent attention, one split of the sequence per workgroup (flash decoding).
  *
  * Every query reads the same cache rows [c | k_pe], so a workgroup takes QUERIES queries (heads, and tokens of
- * a batch) at once: each 32-row tile of the cache is read once and serves them all.
+ * a batch) at once: each TILE-row tile of the cache is read once and serves them all.
  *   scores  S[t][q] = scale * (query[q] . row[t])      (query = [W_UK^T q_nope | rope(q_pe)], the two halves
  *                                                       read from their own buffers)
  *   output  O[q]    = sum_t softmax(S)[t][q] c[t]       (the latent part of the rows, latent_dim wide)
@@ -15,10 +15,12 @@
 #define KV_CACHE_READ
 #include "kv_cache.glsl"
 
-const uint QUERIES = 16;                             /* queries per workgroup (local size is 256) */
-const uint TILE = 32;                                /* cache rows per tile */
-const uint K_STEP = 32;                              /* row columns per shared-memory step */
-const uint MAX_DIMS = 2;                             /* latent columns per thread: latent_dim <= 512 */
+/* Sizes shared with the host (push_constants.h), and this shader's own K_STEP. */
+const uint LOCAL_SIZE = MLA_ATTENTION_LOCAL_SIZE;             /* the workgroup size */
+const uint QUERIES = MLA_ATTENTION_QUERIES;                   /* queries per workgroup */
+const uint TILE = MLA_ATTENTION_TILE;                         /* cache rows per tile */
+const uint K_STEP = 32;                                       /* row columns per shared-memory step */
+const uint MAX_DIMS = MLA_ATTENTION_MAX_LATENT / LOCAL_SIZE;  /* latent columns per thread */
 
 layout(std430, binding = 0) readonly buffer QueryLatent { float query_latent[]; };  /* [n_queries][latent_dim] */
 layout(std430, binding = 5) readonly buffer QueryRope { float query_rope[]; };      /* see rope_offset/stride */
@@ -44,11 +46,11 @@ void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out
     s0 = 0.0;
     s1 = 0.0;
     for (uint k0 = 0; k0 < p.row_dim; k0 += K_STEP) {
-        for (uint i = lid; i < TILE * K_STEP; i += 256u) {
+        for (uint i = lid; i < TILE * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, row = tile_start + r, col = k0 + c;
             rows_tile[r][c] = (row < split_end && col < p.row_dim) ? kv_cache_load(row * p.row_dim + col) : 0.0;
         }
-        for (uint i = lid; i < QUERIES * K_STEP; i += 256u) {
+        for (uint i = lid; i < QUERIES * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, query = q_base + r, col = k0 + c;
             float v = 0.0;
             if (query < p.n_queries && col < p.latent_dim)
@@ -113,7 +115,7 @@ void main()
         }
         barrier();
         for (uint d = 0; d < MAX_DIMS; d++) {
-            uint col = lid + d * 256u;
+            uint col = lid + d * LOCAL_SIZE;
             if (col >= p.latent_dim)
                 break;
             for (uint qq = 0; qq < QUERIES; qq++)
@@ -133,7 +135,7 @@ void main()
             break;
         uint base = (split * p.n_queries + query) * p.latent_dim;
         for (uint d = 0; d < MAX_DIMS; d++) {
-            uint col = lid + d * 256u;
+            uint col = lid + d * LOCAL_SIZE;
             if (col < p.latent_dim)
                 partial_out[base + col] = acc[qq][d];
         }

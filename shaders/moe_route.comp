@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-/* MoE gate for one token per workgroup (local size 256, experts <= 256):
+/* MoE gate for one token per workgroup of one invocation per expert (experts <= MOE_ROUTE_MAX_EXPERTS):
  *   s = softmax(z) or sigmoid(z);  s_sel = s + bias (V3) or s
  *   groups: score each group (sum of its top-2 s_sel, or the max of s for V2), keep the best n_groups_used
  *   ids = top-k of s_sel over kept experts (ties to the lower id); w = s[ids], normalised if asked, scaled.
@@ -13,8 +13,8 @@ layout(std430, binding = 2) writeonly buffer Ids { uint ids[]; };           /* [
 layout(std430, binding = 3) writeonly buffer Weights { float weights[]; };  /* [n_tokens][n_used] */
 layout(push_constant) uniform Push { push_moe_route p; };
 
-const uint MAX_EXPERTS = 256;
-const uint MAX_GROUPS = 64;
+const uint MAX_EXPERTS = MOE_ROUTE_MAX_EXPERTS; /* also the workgroup size: one invocation per expert */
+const uint MAX_GROUPS = MOE_ROUTE_MAX_GROUPS;
 const float NEG_INF = -1.0 / 0.0;
 
 shared float scores[MAX_EXPERTS];

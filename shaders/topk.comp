@@ -1,17 +1,15 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-/* One workgroup per row of n <= MAX_TOPK_N scores: each element's rank is the number of elements that beat it
+/* One workgroup per row of n <= TOPK_MAX_N scores: each element's rank is the number of elements that beat it
  * (larger, or equal with a lower index); ranks below k are written in place, so no sort or reduction is needed. */
 #include "common.glsl"
-
-#define MAX_TOPK_N 1024u
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) writeonly buffer Ids { uint ids[]; };
 layout(std430, binding = 2) writeonly buffer Values { float values[]; };
 layout(push_constant) uniform Push { push_topk p; };
 
-shared float scores[MAX_TOPK_N];
+shared float scores[TOPK_MAX_N];
 
 void main()
 {

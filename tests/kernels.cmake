@@ -19,3 +19,7 @@ mlavk_test(get_rows_decodes_embedding_rows_of_every_weight_type GPU
 mlavk_test(argmax_and_topk_pick_the_largest_with_ties_to_the_lower_index GPU
   SOURCES test_kernel_argmax_topk.c ${KT})
 mlavk_test(ops_refuse_what_their_kernels_cannot_do GPU SOURCES test_kernel_errors.c ${KT})
+# op_table's bindings, write masks (which place the barriers) and push sizes against each module's SPIR-V; no GPU.
+mlavk_test(op_table_write_masks_match_each_shaders_declarations SOURCES test_op_table_matches_shaders.c LIBS mlavk)
+target_include_directories(test_op_table_write_masks_match_each_shaders_declarations
+  PRIVATE ${PROJECT_SOURCE_DIR}/shaders/include)

@@ -177,8 +177,9 @@ mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, 
 /* For rows r (at most 65535) of n: out[r] (uint) = index of the largest value, the lowest index on ties. */
 mlavk_status ops_argmax(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t rows, vk_binding out);
 
-/* For rows r (at most 65535) of n <= 1024 scores: the k <= n largest, descending, ties to the lower index:
- * ids[r*k + j] (uint) and values[r*k + j]. */
+/* For rows r (at most 65535) of n <= OPS_TOPK_MAX_N scores: the k <= n largest, descending, ties to the lower
+ * index: ids[r*k + j] (uint) and values[r*k + j]. */
+#define OPS_TOPK_MAX_N 1024 /* TOPK_MAX_N of the shader */
 mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, uint32_t rows, uint32_t k,
                       vk_binding ids, vk_binding values);
 
@@ -186,8 +187,7 @@ mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, 
 
 typedef enum ops_cache_type { OPS_CACHE_F16, OPS_CACHE_F32 } ops_cache_type;
 
-/* Queries processed together by one mla_attention workgroup; the latent width it supports. */
-#define OPS_MLA_QUERIES_PER_GROUP 16
+/* The latent width mla_attention supports (MLA_ATTENTION_MAX_LATENT of the shader). */
 #define OPS_MLA_MAX_LATENT 512
 
 typedef struct ops_mla_shape {
@@ -218,8 +218,7 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
 /* The expanded prefill form: keys and values per head, computed from the latent cache by matrix products, then
  * ordinary causal attention. Costs less than the absorbed form for large batches (r_kv is much wider than the
  * per-head key and value). */
-#define OPS_EXPANDED_MAX_VALUE 256
-#define OPS_EXPANDED_TOKENS_PER_GROUP 16
+#define OPS_EXPANDED_MAX_VALUE 256  /* ATTENTION_EXPANDED_MAX_VALUE of the shader */
 typedef struct ops_expanded_shape {
     uint32_t n_tokens;         /* batch tokens; token b is at position pos0 + b and sees keys 0 .. pos0 + b */
     uint32_t n_heads;
@@ -236,6 +235,7 @@ mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expan
 
 /* ---- Mixture of experts (ops_moe.c) ---- */
 
+/* The routing moe_route supports (MOE_ROUTE_MAX_EXPERTS and MOE_ROUTE_MAX_GROUPS of the shader). */
 #define OPS_MOE_MAX_EXPERTS 256
 #define OPS_MOE_MAX_GROUPS 64
 

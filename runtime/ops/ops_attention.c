@@ -1,5 +1,10 @@
 #include "ops/ops_internal.h"
 
+/* The limits ops.h states are the shaders' (push_constants.h). */
+_Static_assert(OPS_MLA_MAX_LATENT == MLA_ATTENTION_MAX_LATENT, "OPS_MLA_MAX_LATENT is mla_attention.comp's limit");
+_Static_assert(OPS_EXPANDED_MAX_VALUE == ATTENTION_EXPANDED_MAX_VALUE,
+               "OPS_EXPANDED_MAX_VALUE is attention_expanded.comp's limit");
+
 uint64_t ops_mla_partial_out_bytes(const ops_mla_shape *shape)
 {
     return (uint64_t)shape->n_splits * shape->n_queries * shape->latent_dim * sizeof(float);
@@ -46,7 +51,7 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                       .rope_stride = query_rope.stride};
     vk_binding bindings[6] = {query_latent, cache, pos, partial_out, partial_stats, query_rope.buffer};
     vk_dispatch(rec, attention, bindings, 6, &push, sizeof push, shape->n_splits,
-                ops_div_up(shape->n_queries, OPS_MLA_QUERIES_PER_GROUP), 1);
+                ops_div_up(shape->n_queries, MLA_ATTENTION_QUERIES), 1);
     struct push_mla_reduce reduce_push = {.n_queries = shape->n_queries,
                                           .latent_dim = shape->latent_dim,
                                           .n_splits = shape->n_splits};
@@ -86,7 +91,7 @@ mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expan
         .out_stride = ops_rows_stride(out, shape->n_heads * shape->value_dim),
     };
     vk_binding bindings[6] = {query.buffer, keys.buffer, key_rope.buffer, values.buffer, pos, out.buffer};
-    vk_dispatch(rec, p, bindings, 6, &push, sizeof push, ops_div_up(shape->n_tokens, OPS_EXPANDED_TOKENS_PER_GROUP),
+    vk_dispatch(rec, p, bindings, 6, &push, sizeof push, ops_div_up(shape->n_tokens, ATTENTION_EXPANDED_TOKENS),
                 shape->n_heads, 1);
     return MLAVK_OK;
 }

@@ -1,5 +1,10 @@
 #include "ops/ops_internal.h"
 
+/* The limits ops.h states are the shaders' (push_constants.h). */
+_Static_assert(OPS_MOE_MAX_EXPERTS == MOE_ROUTE_MAX_EXPERTS && OPS_MOE_MAX_GROUPS == MOE_ROUTE_MAX_GROUPS,
+               "OPS_MOE_MAX_EXPERTS and OPS_MOE_MAX_GROUPS are moe_route.comp's limits");
+_Static_assert(OPS_MOE_MAX_EXPERTS == MOE_GROUP_MAX_EXPERTS, "moe_group.comp counts up to OPS_MOE_MAX_EXPERTS");
+
 static mlavk_status check_routing(const ops_moe_routing *r)
 {
     bool groups_ok = r->n_groups >= 1 && r->n_groups <= OPS_MOE_MAX_GROUPS && r->n_experts % r->n_groups == 0 &&
@@ -45,8 +50,6 @@ mlavk_status ops_moe_combine(ops *ops, vk_recording *rec, vk_binding x, vk_bindi
     vk_dispatch(rec, p, bindings, 4, &push, sizeof push, ops_div_up(dim, p->local_size[0]), n_tokens, 1);
     return MLAVK_OK;
 }
-
-_Static_assert(OPS_MOE_MAX_EXPERTS == MOE_GROUP_MAX_EXPERTS, "moe_group.comp counts up to OPS_MOE_MAX_EXPERTS");
 
 mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t ids_offset, uint32_t slots,
                            uint32_t experts, vk_binding offsets, vk_binding order)

@@ -26,4 +26,22 @@ PUSH_SIZE_CHECK(push_get_rows, 28);
 PUSH_SIZE_CHECK(push_argmax, 12);
 PUSH_SIZE_CHECK(push_topk, 16);
 
+/* What the shaders' fixed sizes (push_constants.h) must satisfy for the shaders to cover their work. */
+_Static_assert(MLA_ATTENTION_QUERIES % 2 == 0 && MLA_ATTENTION_TILE * (MLA_ATTENTION_QUERIES / 2) <=
+                   MLA_ATTENTION_LOCAL_SIZE,
+               "mla_attention: an invocation for every two (row, query) pairs of a tile");
+_Static_assert(MLA_ATTENTION_MAX_LATENT % MLA_ATTENTION_LOCAL_SIZE == 0,
+               "mla_attention: whole latent columns per invocation");
+_Static_assert(ATTENTION_EXPANDED_TOKENS % 2 == 0 &&
+                   ATTENTION_EXPANDED_TILE * (ATTENTION_EXPANDED_TOKENS / 2) == ATTENTION_EXPANDED_LOCAL_SIZE,
+               "attention_expanded: exactly one invocation for every two (key, token) pairs of a tile");
+_Static_assert(ATTENTION_EXPANDED_LOCAL_SIZE % ATTENTION_EXPANDED_VALUE_THREADS == 0 &&
+                   ATTENTION_EXPANDED_TOKENS % (ATTENTION_EXPANDED_LOCAL_SIZE / ATTENTION_EXPANDED_VALUE_THREADS) == 0,
+               "attention_expanded: the value groups share the tokens out evenly");
+_Static_assert(ATTENTION_EXPANDED_MAX_VALUE % ATTENTION_EXPANDED_VALUE_THREADS == 0,
+               "attention_expanded: whole value columns per invocation");
+_Static_assert((MOE_ROUTE_MAX_EXPERTS & (MOE_ROUTE_MAX_EXPERTS - 1)) == 0,
+               "moe_route: its tree reductions halve the workgroup, one invocation per expert");
+_Static_assert(MOE_ROUTE_MAX_GROUPS <= MOE_ROUTE_MAX_EXPERTS, "moe_route: invocation g scores group g");
+
 #endif

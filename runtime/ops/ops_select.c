@@ -1,7 +1,7 @@
 /* Kernels that pick: embedding rows by token id, the argmax of a row, the top k of a row. */
 #include "ops/ops_internal.h"
 
-#define TOPK_MAX_N 1024 /* MAX_TOPK_N in topk.comp */
+_Static_assert(OPS_TOPK_MAX_N == TOPK_MAX_N, "OPS_TOPK_MAX_N is topk.comp's limit (push_constants.h)");
 
 mlavk_status ops_get_rows(ops *ops, vk_recording *rec, const ops_weight *table, uint32_t row_begin, vk_binding ids,
                           uint32_t tokens, ops_rows out)

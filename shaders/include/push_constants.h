@@ -1,5 +1,7 @@
 /* Push-constant structs, one per op, shared verbatim by GLSL and C (runtime/ops/ops_push.h includes this file
- * with `uint` mapped to uint32_t, and checks each size statically). Only 4-byte scalars, so std430 and C agree. */
+ * with `uint` mapped to uint32_t, and checks each size statically). Only 4-byte scalars, so std430 and C agree.
+ * Beside them, the shaders' fixed limits and tile sizes that the host must respect or dispatch by: plain integer
+ * #defines read by both sides, with the relations between them checked in runtime/ops/ops_push.h. */
 #ifndef MLAVK_PUSH_CONSTANTS_H
 #define MLAVK_PUSH_CONSTANTS_H
 
@@ -98,7 +100,9 @@ struct push_argmax {
     uint x_stride;
 };
 
-/* Per row r of n scores: the k largest, descending (lower index first on ties), as ids and values. */
+/* Per row r of n scores: the k largest, descending (lower index first on ties), as ids and values.
+ * n <= TOPK_MAX_N: a workgroup holds its row in shared memory. */
+#define TOPK_MAX_N 1024
 struct push_topk {
     uint n;
     uint k;
@@ -108,7 +112,15 @@ struct push_topk {
 
 /* Absorbed MLA attention over the latent cache (flash-decoding split).
  * Query q (0 <= q < n_queries) belongs to token q / n_heads of the batch, at position pos0 + q / n_heads (pos0
- * read from a device buffer), and sees cache rows 0 .. that position. */
+ * read from a device buffer), and sees cache rows 0 .. that position.
+ * A workgroup of MLA_ATTENTION_LOCAL_SIZE invocations takes MLA_ATTENTION_QUERIES queries and walks its split in
+ * tiles of MLA_ATTENTION_TILE cache rows, each invocation scoring two (row, query) pairs of a tile; each invocation
+ * keeps MLA_ATTENTION_MAX_LATENT / MLA_ATTENTION_LOCAL_SIZE latent columns per query, so latent_dim <=
+ * MLA_ATTENTION_MAX_LATENT. */
+#define MLA_ATTENTION_LOCAL_SIZE 256
+#define MLA_ATTENTION_QUERIES 16
+#define MLA_ATTENTION_TILE 32
+#define MLA_ATTENTION_MAX_LATENT 512
 struct push_mla_attention {
     uint n_queries;      /* batch tokens x heads */
     uint n_heads;
@@ -134,7 +146,17 @@ struct push_mla_reduce {
  *                           key_rope[rope_offset + t * rope_stride]
  *   value t                 at values[value_offset + t * value_stride + h * value_dim]
  *   out                     at out[out_offset + b * out_stride + h * value_dim] = softmax_t(scale q.k_t) . v_t,
- *                           t <= pos0 + b. */
+ *                           t <= pos0 + b.
+ * A workgroup of ATTENTION_EXPANDED_LOCAL_SIZE invocations takes ATTENTION_EXPANDED_TOKENS tokens of one head and
+ * walks the keys in tiles of ATTENTION_EXPANDED_TILE, each invocation scoring two (key, token) pairs of a tile; for
+ * the values, groups of ATTENTION_EXPANDED_VALUE_THREADS invocations share the tokens out and each invocation keeps
+ * ATTENTION_EXPANDED_MAX_VALUE / ATTENTION_EXPANDED_VALUE_THREADS value columns per token, so value_dim <=
+ * ATTENTION_EXPANDED_MAX_VALUE. */
+#define ATTENTION_EXPANDED_LOCAL_SIZE 256
+#define ATTENTION_EXPANDED_TOKENS 16
+#define ATTENTION_EXPANDED_TILE 32
+#define ATTENTION_EXPANDED_VALUE_THREADS 128
+#define ATTENTION_EXPANDED_MAX_VALUE 256
 struct push_attention_expanded {
     uint n_tokens;
     uint n_heads;
@@ -160,7 +182,11 @@ struct push_kv_store {
     uint row_dim;
 };
 
-/* MoE routing for each token of a batch: scores, group-limited top-k, expert weights. */
+/* MoE routing for each token of a batch: scores, group-limited top-k, expert weights. One workgroup per token with
+ * one invocation per expert slot: n_experts <= MOE_ROUTE_MAX_EXPERTS (the workgroup size), n_groups <=
+ * MOE_ROUTE_MAX_GROUPS. */
+#define MOE_ROUTE_MAX_EXPERTS 256
+#define MOE_ROUTE_MAX_GROUPS 64
 #define MOE_ROUTE_SIGMOID 1u      /* sigmoid scores (V3); softmax otherwise */
 #define MOE_ROUTE_BIAS 2u         /* add the score-correction bias for selection (V3) */
 #define MOE_ROUTE_NORMALIZE 4u    /* divide the chosen weights by their sum */
