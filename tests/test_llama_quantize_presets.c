@@ -1,0 +1,226 @@
+/* A file written by llama-quantize with one of its presets gives, with an F32 latent cache, the logits llama.cpp
+ * gives on the same file dequantized to F32 (tests/golden/presets: how the goldens were made, and which tensor
+ * types each preset writes).
+ *
+ * The golden rows are the prompt in one batch, then single-token decode steps that feed llama.cpp's greedy tokens
+ * (teacher forcing: mlavk reads the same ids even where its own argmax would differ). Both sides hold the same
+ * weight values (llama.cpp's dequantization of the file), so only float rounding separates them: on the
+ * dequantized F32 files mlavk differs from the goldens by at most 6.1e-6. Bound: 1e-4 max-abs, no relative part
+ * (the logits are O(1)). Greedy: the argmax equals the golden argmax at every row whose golden top-1/top-2 gap
+ * is above 1e-3 (a gap under that may flip with rounding alone).
+ *
+ * usage: test_llama_quantize_presets MANIFEST.json GGUF_DIR NAME     (NAME as in the manifest: v3-q4_k_m) */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlavk.h"
+#include "test_util.h"
+
+/* SHA-256 (FIPS 180-4), to check that the file is the one the goldens were made from. */
+static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_block(uint32_t h[8], const unsigned char *p)
+{
+    static const uint32_t k[64] = {
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+    uint32_t w[64], s[8];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++)
+        w[i] = w[i - 16] + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 7] +
+               (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10));
+    memcpy(s, h, sizeof s);
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = s[7] + (ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25)) + ((s[4] & s[5]) ^ (~s[4] & s[6])) +
+                      k[i] + w[i];
+        uint32_t t2 = (ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22)) + ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+        memmove(s + 1, s, 7 * sizeof *s);
+        s[4] += t1;
+        s[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        h[i] += s[i];
+}
+
+static void sha256_hex(const unsigned char *data, size_t n, char out[65])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        sha256_block(h, data + i);
+    unsigned char tail[128] = {0};
+    size_t rest = n - i, len = rest + 9 <= 64 ? 64 : 128;
+    memcpy(tail, data + i, rest);
+    tail[rest] = 0x80;
+    for (int b = 0; b < 8; b++)
+        tail[len - 1 - b] = (unsigned char)((uint64_t)n * 8 >> (8 * b));
+    for (size_t j = 0; j < len; j += 64)
+        sha256_block(h, tail + j);
+    for (int j = 0; j < 8; j++)
+        snprintf(out + 8 * j, 9, "%08x", h[j]);
+}
+
+static uint32_t argmax(const float *v, uint32_t n)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; i++)
+        best = v[i] > v[best] ? i : best;
+    return best;
+}
+
+/* Compares rows [first, first + count) of the golden with got; returns how many rows had a clear argmax. */
+static int compare_rows(const char *label, const float *got, const float *golden, const cJSON *gaps, int first,
+                        int count, uint32_t n_vocab)
+{
+    size_t n = (size_t)count * n_vocab;
+    double *want = malloc(n * sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        want[i] = golden[(size_t)first * n_vocab + i];
+    test_compare(label, got, want, n, 1e-4, 0);
+    free(want);
+    int clear = 0;
+    for (int r = 0; r < count; r++) {
+        if (cJSON_GetNumberValue(cJSON_GetArrayItem(gaps, first + r)) <= 1e-3)
+            continue;
+        clear++;
+        uint32_t a = argmax(got + (size_t)r * n_vocab, n_vocab);
+        uint32_t b = argmax(golden + (size_t)(first + r) * n_vocab, n_vocab);
+        CHECK_MSG(a == b, "%s: row %d: greedy token %u, llama.cpp's %u", label, first + r, a, b);
+    }
+    return clear;
+}
+
+static const cJSON *find_file(const cJSON *files, const char *name)
+{
+    const cJSON *f;
+    cJSON_ArrayForEach(f, files)
+    {
+        const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(f, "name"));
+        if (n && strcmp(n, name) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static void check_file(const cJSON *root, const cJSON *entry, const char *path, const float *golden,
+                       size_t golden_rows)
+{
+    const cJSON *tokens = cJSON_GetObjectItem(root, "tokens"), *greedy = cJSON_GetObjectItem(entry, "greedy");
+    const cJSON *gaps = cJSON_GetObjectItem(entry, "top_gap");
+    int n_prompt = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "n_prompt"));
+    int n_decode = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "n_decode"));
+    uint32_t n_vocab = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "n_vocab"));
+    CHECK_MSG(n_prompt > 0 && n_decode >= 0 && cJSON_GetArraySize(tokens) == n_prompt &&
+                  cJSON_GetArraySize(greedy) == n_decode + 1 && cJSON_GetArraySize(gaps) == n_prompt + n_decode &&
+                  golden_rows == (size_t)(n_prompt + n_decode),
+              "%s: the manifest entry is malformed", path);
+    if (test_failures)
+        return;
+
+    size_t size;
+    unsigned char *bytes = test_read_file(path, &size);
+    CHECK_MSG(bytes, "%s: cannot read the file", path);
+    if (!bytes)
+        return;
+    char hex[65];
+    sha256_hex(bytes, size, hex);
+    free(bytes);
+    const char *want_hex = cJSON_GetStringValue(cJSON_GetObjectItem(entry, "sha256"));
+    CHECK_MSG(want_hex && strcmp(hex, want_hex) == 0, "%s: sha256 %s is not the golden file's %s", path, hex,
+              want_hex ? want_hex : "(none)");
+    if (test_failures)
+        return;
+
+    mlavk_engine_params params = {.model_path = path, .kv_f32 = 1, .batch = 64};
+    mlavk_engine *e;
+    if (mlavk_engine_create(&params, &e) != MLAVK_OK) {
+        test_fail(__FILE__, __LINE__, "mlavk cannot run the %s file: %s",
+                  cJSON_GetStringValue(cJSON_GetObjectItem(entry, "preset")), mlavk_last_error());
+        return;
+    }
+    mlavk_engine_info info;
+    mlavk_engine_get_info(e, &info);
+    CHECK_MSG(info.n_vocab == n_vocab, "%s: vocabulary of %u, the goldens have %u", path, info.n_vocab, n_vocab);
+    if (test_failures) {
+        mlavk_engine_free(e);
+        return;
+    }
+
+    int32_t *ids = malloc((size_t)(n_prompt + n_decode) * sizeof *ids);
+    for (int i = 0; i < n_prompt; i++)
+        ids[i] = (int32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(tokens, i));
+    for (int i = 0; i < n_decode; i++)
+        ids[n_prompt + i] = (int32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(greedy, i));
+    float *got = malloc((size_t)(n_prompt + n_decode) * n_vocab * sizeof *got);
+    test_poison_f32(got, (size_t)(n_prompt + n_decode) * n_vocab);
+
+    mlavk_status status = mlavk_engine_eval(e, ids, (uint32_t)n_prompt, 1, 0, got);
+    CHECK_MSG(status == MLAVK_OK, "prompt: %s", mlavk_last_error());
+    int clear = 0;
+    char label[1200];
+    if (status == MLAVK_OK) {
+        snprintf(label, sizeof label, "%s: prompt of %d tokens in one batch", path, n_prompt);
+        clear += compare_rows(label, got, golden, gaps, 0, n_prompt, n_vocab);
+    }
+    for (int s = 0; s < n_decode && status == MLAVK_OK; s++) {
+        status = mlavk_engine_eval(e, ids + n_prompt + s, 1, 1, 0, got + (size_t)(n_prompt + s) * n_vocab);
+        CHECK_MSG(status == MLAVK_OK, "decode step %d: %s", s, mlavk_last_error());
+    }
+    if (status == MLAVK_OK && n_decode > 0) {
+        snprintf(label, sizeof label, "%s: %d decode steps", path, n_decode);
+        clear += compare_rows(label, got + (size_t)n_prompt * n_vocab, golden, gaps, n_prompt, n_decode, n_vocab);
+    }
+    CHECK_MSG(clear > 0, "%s: no row with a clear greedy token", path);
+    printf("%s: greedy token checked at %d of %d rows (gap > 1e-3)\n", path, clear, n_prompt + n_decode);
+    free(got);
+    free(ids);
+    mlavk_engine_free(e);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4)
+        return fprintf(stderr, "usage: %s MANIFEST.json GGUF_DIR NAME\n", argv[0]), 2;
+    size_t json_size, blob_size;
+    char *json = test_read_file(argv[1], &json_size);
+    cJSON *root = json ? cJSON_Parse(json) : NULL;
+    const cJSON *entry = root ? find_file(cJSON_GetObjectItem(root, "files"), argv[3]) : NULL;
+    CHECK_MSG(entry, "%s: no golden entry named %s", argv[1], argv[3]);
+
+    char dir[1024], path[1100], blob_path[1100];
+    snprintf(dir, sizeof dir, "%s", argv[1]);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    const char *blob_name = root ? cJSON_GetStringValue(cJSON_GetObjectItem(root, "logits")) : NULL;
+    snprintf(blob_path, sizeof blob_path, "%s/%s", dir, blob_name ? blob_name : "");
+    char *blob = entry && blob_name ? test_read_file(blob_path, &blob_size) : NULL;
+    CHECK_MSG(!entry || blob, "%s: cannot read the golden logits", blob_path);
+
+    if (!test_failures) {
+        double offset = cJSON_GetNumberValue(cJSON_GetObjectItem(entry, "offset"));
+        double rows = cJSON_GetNumberValue(cJSON_GetObjectItem(entry, "rows"));
+        double n_vocab = cJSON_GetNumberValue(cJSON_GetObjectItem(root, "n_vocab"));
+        CHECK_MSG(offset >= 0 && rows > 0 && n_vocab > 0 && offset + rows * n_vocab * 4 <= (double)blob_size &&
+                      (size_t)offset % sizeof(float) == 0,
+                  "%s: the logits of %s lie outside %s", argv[1], argv[3], blob_path);
+        snprintf(path, sizeof path, "%s/%s.gguf", argv[2], argv[3]);
+        if (!test_failures)
+            check_file(root, entry, path, (const float *)(blob + (size_t)offset), (size_t)rows);
+    }
+    cJSON_Delete(root);
+    free(json);
+    free(blob);
+    return test_finish(argv[3]);
+}
