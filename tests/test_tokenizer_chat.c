@@ -74,6 +74,9 @@ int main(int argc, char **argv)
         cJSON_ArrayForEach(chat, chats)
             check_chat(tokenizer, chat, index++);
         check_v3_hi(tokenizer);
+        /* tokenizer_config.json's own template is V3's. */
+        mlavk_chat_template style;
+        CHECK(mlavk_chat_template_of(tokenizer, &style) == MLAVK_OK && style == MLAVK_CHAT_DEEPSEEK_V3);
     }
     golden_close(tokenizer, golden);
     return test_finish("tokenizer_chat");

@@ -126,17 +126,6 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
 
 mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; }
 
-int mlavk_engine_chat_template(mlavk_engine *e)
-{
-    static const char assistant[] = "<｜Assistant｜>";
-    int32_t *ids = NULL;
-    size_t n = 0;
-    bool v3 = mlavk_tokenize(e->tokenizer, assistant, sizeof assistant - 1, 0, &ids, &n) == MLAVK_OK && n == 1 &&
-              mlavk_token_is_special(e->tokenizer, ids[0]);
-    free(ids);
-    return v3 ? MLAVK_CHAT_DEEPSEEK_V3 : MLAVK_CHAT_DEEPSEEK_V2;
-}
-
 const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->state->expert_ids_host.mapped; }
 
 uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->state->n_past; }

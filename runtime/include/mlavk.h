@@ -105,9 +105,6 @@ const int32_t *mlavk_engine_expert_choices(const mlavk_engine *engine);
 /* The model's tokenizer, owned by the engine. */
 mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *engine);
 
-/* The model's chat template: DeepSeek-V3's when its vocabulary has the <｜Assistant｜> token, V2's otherwise. */
-int mlavk_engine_chat_template(mlavk_engine *engine);
-
 /* Runs tokens through the model after those already in the cache. logits receives n_vocab floats for the last
  * token, or n x n_vocab (every token) when all_logits; it may be NULL. Fails with MLAVK_ERR_CONTEXT_FULL,
  * changing nothing, when the tokens do not fit. one_by_one evaluates the tokens as single-token steps. */
@@ -286,19 +283,51 @@ mlavk_status mlavk_detokenizer_feed(mlavk_detokenizer *detokenizer, int32_t id, 
 mlavk_status mlavk_detokenizer_finish(mlavk_detokenizer *detokenizer, const char **text, size_t *length);
 void mlavk_detokenizer_free(mlavk_detokenizer *detokenizer);
 
-/* Chat templates of tokenizer_config.json, rendered in C (no tool calls). */
+/* Chat templates, rendered in C exactly as their Jinja text renders conversations of system, user and assistant
+ * messages (no tools, no images), each with its own default for thinking. A model's template is recognised from
+ * distinctive parts of its own Jinja text (see mlavk_chat_template_of); the tests compare every family with
+ * Jinja2's renderings of the templates in tests/data/chat_templates. */
 typedef enum mlavk_chat_template {
-    MLAVK_CHAT_DEEPSEEK_V3, /* <｜begin▁of▁sentence｜>{system}<｜User｜>{u}<｜Assistant｜>{a}<｜end▁of▁sentence｜> */
-    MLAVK_CHAT_DEEPSEEK_V2, /* <｜begin▁of▁sentence｜>{system}\n\nUser: {u}\n\nAssistant: {a}<｜end▁of▁sentence｜> */
+    MLAVK_CHAT_DEEPSEEK_V3,      /* <｜begin▁of▁sentence｜>{systems}<｜User｜>{u}<｜Assistant｜>{a}<｜end▁of▁sentence｜> */
+    MLAVK_CHAT_DEEPSEEK_V2,      /* <｜begin▁of▁sentence｜>{system}\n\nUser: {u}\n\nAssistant: {a}<｜end▁of▁sentence｜> */
+    MLAVK_CHAT_DEEPSEEK_R1,      /* V3's, last system only, reasoning cut from replies, prompt ends <think>\n */
+    MLAVK_CHAT_DEEPSEEK_V3_1,    /* thinking off: <｜Assistant｜></think> (or <think></think>) before replies */
+    MLAVK_CHAT_DEEPSEEK_V3_2,    /* thinking off: replies open </think>, the prompt ends <think></think> */
+    MLAVK_CHAT_GLM_4_6,          /* [gMASK]<sop><|system|>\n{s}<|user|>\n{u}<|assistant|>\n<think></think>\n{a} */
+    MLAVK_CHAT_GLM_4_7,          /* [gMASK]<sop><|system|>{s}<|user|>{u}<|assistant|></think>{a}; prompt <think> */
+    MLAVK_CHAT_KIMI_K2,          /* <|im_user|>user<|im_middle|>{u}<|im_end|>, default system prompt */
+    MLAVK_CHAT_KIMI_K2_THINKING, /* K2's with <think></think> before each reply */
+    MLAVK_CHAT_GIGACHAT3,        /* {role}<|role_sep|>\n{text}<|message_sep|>\n\n after a developer system text */
+    MLAVK_CHAT_MISTRAL_3,        /* <s>[SYSTEM_PROMPT]{s}[/SYSTEM_PROMPT][INST]{u}[/INST]{a}</s> (Ministral 3 2512) */
+    MLAVK_CHAT_TEMPLATE_COUNT
 } mlavk_chat_template;
+
+/* A short name: "deepseek-v3", "glm-4.7", "kimi-k2", "mistral-3", ...; NULL for a value outside the enum. */
+const char *mlavk_chat_template_name(mlavk_chat_template style);
+
+/* Which template a Jinja chat template is, from distinctive parts of its text (layout and the parts for tool
+ * calls do not matter; a variant that would render these conversations differently is not recognised).
+ * Returns 1 and sets *style, or 0. */
+int mlavk_chat_template_recognise(const char *jinja, mlavk_chat_template *style);
+
+/* The chat template of the tokenizer's model file (GGUF tokenizer.chat_template; HF chat_template.jinja, else
+ * tokenizer_config.json's chat_template, its "default" one when it lists several), or NULL when it has none. */
+const char *mlavk_tokenizer_chat_template(const mlavk_tokenizer *tokenizer);
+
+/* The template the tokenizer's own chat template is. Fails with MLAVK_ERR_UNSUPPORTED and a message naming
+ * the file when it has no template or one that is not recognised. */
+mlavk_status mlavk_chat_template_of(const mlavk_tokenizer *tokenizer, mlavk_chat_template *style);
 
 typedef struct mlavk_chat_message {
     const char *role; /* "system", "user" or "assistant" */
     const char *content;
 } mlavk_chat_message;
 
-/* Renders the conversation (BOS included: tokenize the result with add_bos 0). add_generation_prompt appends
- * the assistant prefix. *text is NUL-terminated; free it with free(). */
+/* Renders the conversation (BOS included where the template writes it: tokenize the result with add_bos 0).
+ * add_generation_prompt appends what opens the assistant's reply. Kimi-K2, GigaChat3 and Mistral 3 take their
+ * default system text from the tokenizer's own template, which must then be of that family. Fails
+ * (MLAVK_ERR_INVALID_ARGUMENT) where the template itself raises an error (Mistral's role order, an empty
+ * reply). *text is NUL-terminated; free it with free(). */
 mlavk_status mlavk_chat_render(const mlavk_tokenizer *tokenizer, mlavk_chat_template style,
                                const mlavk_chat_message *messages, size_t count, int add_generation_prompt,
                                char **text, size_t *length);

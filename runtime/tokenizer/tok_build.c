@@ -329,6 +329,8 @@ void mlavk_tokenizer_free(mlavk_tokenizer *t)
     free(t->regexes);
     pcre2_match_data_free(t->match);
     free(t->source);
+    free(t->chat_template);
+    free(t->chat_template_source);
     free(t->pieces);
     free(t->piece_offset);
     free(t->decoded);

@@ -52,6 +52,8 @@ typedef struct tok_ids {
 
 struct mlavk_tokenizer {
     char *source;
+    char *chat_template;        /* the model file's own Jinja chat template, or NULL */
+    char *chat_template_source; /* the file it came from */
     uint32_t token_count;
     char *pieces;            /* every token in the byte-level alphabet, back to back */
     uint32_t *piece_offset;  /* token_count + 1 */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenizer/tok_chat.h"
 #include "tokenizer/tok_internal.h"
 #include "util/status.h"
 
@@ -21,6 +22,8 @@ typedef struct json_vocab {
     tok_text *merges;
     tok_added_token *added;
     tok_text splits[TOK_MAX_SPLITS];
+    const char *chat_template; /* tokenizer_config.json's, in config_root */
+    cJSON *config_root;
 } json_vocab;
 
 static bool json_id(const cJSON *item, uint32_t *id)
@@ -263,6 +266,33 @@ static mlavk_status config_token_id(json_vocab *v, const cJSON *config, const ch
     return mlavk_fail(MLAVK_ERR_FORMAT, "%s: \"%s\" names a token that is not in the vocabulary", config_name, key);
 }
 
+/* chat_template: a string, or a list of {"name", "template"} of which the "default" one is the chat template. */
+static mlavk_status config_chat_template(json_vocab *v, const cJSON *config, const char *config_name)
+{
+    const cJSON *chat = cJSON_GetObjectItemCaseSensitive(config, "chat_template");
+    if (!chat || cJSON_IsNull(chat))
+        return MLAVK_OK;
+    if (cJSON_IsString(chat)) {
+        v->chat_template = chat->valuestring;
+        return MLAVK_OK;
+    }
+    const cJSON *item;
+    if (cJSON_IsArray(chat)) {
+        cJSON_ArrayForEach(item, chat) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+            const cJSON *text = cJSON_GetObjectItemCaseSensitive(item, "template");
+            if (!cJSON_IsString(name) || !cJSON_IsString(text))
+                break;
+            if (strcmp(name->valuestring, "default") == 0)
+                v->chat_template = text->valuestring;
+        }
+        if (!item)
+            return MLAVK_OK;
+    }
+    return mlavk_fail(MLAVK_ERR_FORMAT, "%s: \"chat_template\" is not a string or a list of {\"name\", \"template\"}",
+                      config_name);
+}
+
 static mlavk_status read_config(json_vocab *v, const char *text, size_t length, const char *config_name)
 {
     cJSON *config = cJSON_ParseWithLength(text, length);
@@ -270,6 +300,7 @@ static mlavk_status read_config(json_vocab *v, const char *text, size_t length, 
         cJSON_Delete(config);
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: not a JSON object", config_name);
     }
+    v->config_root = config;
     mlavk_status status = config_token_id(v, config, "bos_token", config_name, &v->desc.bos_id);
     if (status == MLAVK_OK)
         status = config_token_id(v, config, "eos_token", config_name, &v->desc.eos_id);
@@ -277,7 +308,8 @@ static mlavk_status read_config(json_vocab *v, const char *text, size_t length, 
     if (status == MLAVK_OK && add_bos && !cJSON_IsBool(add_bos))
         status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: \"add_bos_token\" is not true or false", config_name);
     v->desc.add_bos = cJSON_IsTrue(add_bos);
-    cJSON_Delete(config);
+    if (status == MLAVK_OK)
+        status = config_chat_template(v, config, config_name);
     return status;
 }
 
@@ -306,6 +338,15 @@ mlavk_status tok_load_json_text(const char *json, size_t json_length, const char
     mlavk_status status = read_tokenizer_json(&v, root, config, config_length, config_name);
     if (status == MLAVK_OK)
         status = tok_build(&v.desc, tokenizer);
+    if (status == MLAVK_OK && v.chat_template) {
+        status = tok_set_chat_template(*tokenizer, v.chat_template, strlen(v.chat_template),
+                                       config_name ? config_name : "tokenizer_config.json");
+        if (status != MLAVK_OK) {
+            mlavk_tokenizer_free(*tokenizer);
+            *tokenizer = NULL;
+        }
+    }
+    cJSON_Delete(v.config_root);
     cJSON_Delete(root);
     free(v.tokens);
     free(v.merges);
@@ -349,24 +390,39 @@ static mlavk_status read_whole_file(const char *path, char **data, size_t *lengt
     return MLAVK_OK;
 }
 
-/* tokenizer_config.json next to tokenizer.json, or NULL when there is none. */
-static char *sibling_config_path(const char *json_path)
+/* The file `name` in the directory of `path`, or NULL when there is none. */
+static char *sibling_path(const char *path, const char *name)
 {
-    const char *slash = strrchr(json_path, '/');
-    size_t dir_length = slash ? (size_t)(slash - json_path + 1) : 0;
-    const char *name = "tokenizer_config.json";
-    char *path = malloc(dir_length + strlen(name) + 1);
-    if (!path)
+    const char *slash = strrchr(path, '/');
+    size_t dir_length = slash ? (size_t)(slash - path + 1) : 0;
+    char *sibling = malloc(dir_length + strlen(name) + 1);
+    if (!sibling)
         return NULL;
-    memcpy(path, json_path, dir_length);
-    strcpy(path + dir_length, name);
-    FILE *f = fopen(path, "rb");
+    memcpy(sibling, path, dir_length);
+    strcpy(sibling + dir_length, name);
+    FILE *f = fopen(sibling, "rb");
     if (!f) {
-        free(path);
+        free(sibling);
         return NULL;
     }
     fclose(f);
-    return path;
+    return sibling;
+}
+
+/* chat_template.jinja beside tokenizer_config.json (as transformers saves it) replaces the config's template. */
+static mlavk_status read_chat_template_file(mlavk_tokenizer *tokenizer, const char *beside)
+{
+    char *path = sibling_path(beside, "chat_template.jinja");
+    if (!path)
+        return MLAVK_OK;
+    char *text = NULL;
+    size_t length = 0;
+    mlavk_status status = read_whole_file(path, &text, &length);
+    if (status == MLAVK_OK)
+        status = tok_set_chat_template(tokenizer, text, length, path);
+    free(text);
+    free(path);
+    return status;
 }
 
 mlavk_status mlavk_tokenizer_load_json(const char *tokenizer_json, const char *tokenizer_config_json,
@@ -375,7 +431,8 @@ mlavk_status mlavk_tokenizer_load_json(const char *tokenizer_json, const char *t
     *tokenizer = NULL;
     if (!tokenizer_json)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "mlavk_tokenizer_load_json: no tokenizer.json path");
-    char *config_path = tokenizer_config_json ? strdup(tokenizer_config_json) : sibling_config_path(tokenizer_json);
+    char *config_path = tokenizer_config_json ? strdup(tokenizer_config_json)
+                                              : sibling_path(tokenizer_json, "tokenizer_config.json");
     char *json = NULL, *config = NULL;
     size_t json_length = 0, config_length = 0;
     mlavk_status status = read_whole_file(tokenizer_json, &json, &json_length);
@@ -383,6 +440,12 @@ mlavk_status mlavk_tokenizer_load_json(const char *tokenizer_json, const char *t
         status = read_whole_file(config_path, &config, &config_length);
     if (status == MLAVK_OK)
         status = tok_load_json_text(json, json_length, tokenizer_json, config, config_length, config_path, tokenizer);
+    if (status == MLAVK_OK)
+        status = read_chat_template_file(*tokenizer, config_path ? config_path : tokenizer_json);
+    if (status != MLAVK_OK) {
+        mlavk_tokenizer_free(*tokenizer);
+        *tokenizer = NULL;
+    }
     free(json);
     free(config);
     free(config_path);

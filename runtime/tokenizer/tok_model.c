@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "formats/model_files.h"
+#include "tokenizer/tok_chat.h"
 #include "tokenizer/tokenizer.h"
 #include "util/status.h"
 
@@ -94,6 +95,15 @@ static mlavk_status from_gguf(const gguf_file *gguf, const char *path, mlavk_tok
         v.merge_lengths = merge_lengths;
         v.token_types = types;
         status = tok_load_gguf(&v, out);
+    }
+    gguf_string chat_template = {0};
+    if (status == MLAVK_OK && gguf_find(gguf, "tokenizer.chat_template") &&
+        gguf_get_string(gguf, "tokenizer.chat_template", &chat_template) == MLAVK_OK) {
+        status = tok_set_chat_template(*out, chat_template.data, chat_template.len, path);
+        if (status != MLAVK_OK) {
+            mlavk_tokenizer_free(*out);
+            *out = NULL;
+        }
     }
     free(tokens);
     free(token_lengths);

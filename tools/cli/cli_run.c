@@ -221,6 +221,24 @@ static char *read_line(void)
     return line;
 }
 
+/* The model's own chat template, recognised before any weight is loaded. */
+static int model_chat_template(const cli_options *o, mlavk_chat_template *style)
+{
+    const char *path = o->engine.model_path ? o->engine.model_path : mlavk_default_model_path();
+    mlavk_tokenizer *tokenizer = NULL;
+    mlavk_status status = mlavk_tokenizer_load_model(path, &tokenizer);
+    if (status != MLAVK_OK)
+        return cli_report(status);
+    status = mlavk_chat_template_of(tokenizer, style);
+    mlavk_tokenizer_free(tokenizer);
+    if (status != MLAVK_OK) {
+        fprintf(stderr, "mlavk: %s; `mlavk run` takes a prompt written in the model's own format\n",
+                mlavk_last_error());
+        return 1;
+    }
+    return 0;
+}
+
 int cli_chat(int argc, char **argv)
 {
     cli_options o;
@@ -228,11 +246,13 @@ int cli_chat(int argc, char **argv)
     o.n_predict = 256;
     if (!cli_parse_options(argc, argv, &o))
         return 2;
+    mlavk_chat_template style;
+    if (model_chat_template(&o, &style) != 0)
+        return 1;
     mlavk_engine *engine = cli_open_engine(&o);
     if (!engine)
         return 1;
     mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
-    mlavk_chat_template style = mlavk_engine_chat_template(engine);
     conversation c = {0};
     stream reply = {.tokenizer = tokenizer, .eos = mlavk_tokenizer_eos(tokenizer), .out = stdout, .capture = true};
     mlavk_status status = mlavk_detokenizer_create(tokenizer, &reply.detokenizer);
@@ -240,7 +260,8 @@ int cli_chat(int argc, char **argv)
         status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
     mlavk_engine_info info;
     mlavk_engine_get_info(engine, &info);
-    fprintf(stderr, "chat with %s on %s (an empty line or end of input ends it)\n", info.model_path, info.device);
+    fprintf(stderr, "chat with %s on %s, %s chat template (an empty line or end of input ends it)\n",
+            info.model_path, info.device, mlavk_chat_template_name(style));
     for (char *line; status == MLAVK_OK && (fputs("> ", stderr), line = read_line());) {
         bool empty = line[0] == '\0';
         bool added = !empty && add_message(&c, "user", line);
