@@ -23,6 +23,8 @@ struct chat {
     /* Worker only. */
     mlavk_engine *engine;
     mlavk_detokenizer *detok;
+    mlavk_chat_template style; /* the model's own chat template */
+    char *evaluated;           /* the rendering whose tokens the cache holds, the reply after it excluded */
     int32_t eos;
     double turn_start, first_token_time;
     uint32_t n_turn_tokens;
@@ -194,6 +196,14 @@ static int load_engine(chat *c)
         set_error(c, "tokenizer");
         return -1;
     }
+    if (mlavk_chat_template_of(mlavk_engine_tokenizer(c->engine), &c->style) != MLAVK_OK) {
+        pthread_mutex_lock(&c->lock);
+        snprintf(c->shared.error, sizeof c->shared.error, "%s; `mlavk run` takes a prompt written in the model's "
+                 "own format", mlavk_last_error());
+        c->shared.version++;
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
     mlavk_engine_info info;
     mlavk_engine_get_info(c->engine, &info);
     c->eos = info.eos_token;
@@ -214,9 +224,12 @@ static int load_engine(chat *c)
     return 0;
 }
 
-/* The tokens a new user turn adds to the cache: the chat template rendered with and without the turn differs
- * only at the end, so just that difference is tokenized (the previous reply's tokens stay as generated). */
-static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *count)
+/* The tokens a new user turn adds to the cache: the conversation rendered with its generation prompt, past
+ * what the cache already holds (the previous turn's rendering, the reply as generated, and its end-of-sequence
+ * token when the model wrote one; the reply is never re-tokenized). A template that renders earlier turns
+ * differently once a new one follows (GLM drops a reply's reasoning) no longer starts with that text: the
+ * cache then starts over from the whole rendering (*restart). *rendering receives the rendering. */
+static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *count, char **rendering, int *restart)
 {
     const chat_view *v = &c->shared; /* the worker is its only writer, so reading it unlocked is safe */
     mlavk_chat_message *msgs = calloc(v->n_messages + 1, sizeof *msgs);
@@ -226,28 +239,27 @@ static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *co
         msgs[i] = (mlavk_chat_message){v->messages[i].role == CHAT_USER ? "user" : "assistant", v->messages[i].text};
     msgs[v->n_messages] = (mlavk_chat_message){"user", user_text};
     mlavk_tokenizer *tok = mlavk_engine_tokenizer(c->engine);
-    char *before = NULL, *after = NULL;
-    size_t before_len = 0, after_len = 0;
-    int cached = mlavk_engine_n_past(c->engine) > 0;
-    int ok = mlavk_chat_render(tok, MLAVK_CHAT_DEEPSEEK_V3, msgs, v->n_messages, 0, &before, &before_len) == MLAVK_OK &&
-             mlavk_chat_render(tok, MLAVK_CHAT_DEEPSEEK_V3, msgs, v->n_messages + 1, 1, &after, &after_len) == MLAVK_OK &&
-             after_len >= before_len && memcmp(before, after, before_len) == 0;
-    size_t skip = cached ? before_len : 0;
-    ok = ok && mlavk_tokenize(tok, after + skip, after_len - skip, 0, ids, count) == MLAVK_OK;
-    /* A reply cut short (Stop, length limit) has no end-of-sentence token in the cache; the template has. */
-    int add_eos = ok && cached && v->n_messages > 0 && !v->messages[v->n_messages - 1].ended_with_eos && c->eos >= 0;
-    if (add_eos) {
-        int32_t *grown = realloc(*ids, (*count + 1) * sizeof *grown);
-        ok = grown != NULL;
-        if (ok) {
-            memmove(grown + 1, grown, *count * sizeof *grown);
-            grown[0] = c->eos;
-            *ids = grown;
-            (*count)++;
-        }
+    char *rendered = NULL;
+    size_t length = 0;
+    int ok = mlavk_chat_render(tok, c->style, msgs, v->n_messages + 1, 1, &rendered, &length) == MLAVK_OK;
+    const chat_message *reply = v->n_messages > 0 ? &v->messages[v->n_messages - 1] : NULL;
+    size_t skip = 0;
+    *restart = 0;
+    if (ok && c->evaluated && mlavk_engine_n_past(c->engine) > 0) {
+        size_t base = strlen(c->evaluated), replied = reply ? reply->length : 0;
+        if (length >= base + replied && memcmp(rendered, c->evaluated, base) == 0 &&
+            memcmp(rendered + base, reply ? reply->text : "", replied) == 0)
+            skip = base + replied;
+        else
+            *restart = 1;
     }
-    free(before);
-    free(after);
+    ok = ok && mlavk_tokenize(tok, rendered + skip, length - skip, 0, ids, count) == MLAVK_OK;
+    if (ok && skip && reply && reply->ended_with_eos && *count > 0 && (*ids)[0] == c->eos)
+        memmove(*ids, *ids + 1, --*count * sizeof **ids); /* already in the cache */
+    if (ok)
+        *rendering = rendered;
+    else
+        free(rendered);
     free(msgs);
     return ok ? 0 : -1;
 }
@@ -266,10 +278,14 @@ static void run_turn(chat *c, const char *text)
 {
     int32_t *ids = NULL;
     size_t count = 0;
-    if (turn_tokens(c, text, &ids, &count) != 0) {
+    int restart = 0;
+    char *rendering = NULL;
+    if (turn_tokens(c, text, &ids, &count, &rendering, &restart) != 0) {
         set_error(c, "chat template");
         return;
     }
+    if (restart)
+        mlavk_engine_reset(c->engine);
     mlavk_sampling sampling = mlavk_sampling_defaults();
     sampling.temperature = c->options.temperature;
     sampling.seed = c->options.seed;
@@ -306,6 +322,19 @@ static void run_turn(chat *c, const char *text)
     c->shared.turns_done++;
     c->shared.version++;
     pthread_mutex_unlock(&c->lock);
+    /* The cache now holds the rendering, unless the turn failed before its first token: a full context changes
+     * nothing, any other failure may leave part of the turn, so the next one starts over. */
+    if (status == MLAVK_OK || c->n_turn_tokens > 0) {
+        free(c->evaluated);
+        c->evaluated = rendering;
+    } else {
+        free(rendering);
+        if (status != MLAVK_ERR_CONTEXT_FULL) {
+            mlavk_engine_reset(c->engine);
+            free(c->evaluated);
+            c->evaluated = NULL;
+        }
+    }
     if (status != MLAVK_OK) {
         set_error(c, status == MLAVK_ERR_CONTEXT_FULL ? "context full, press New chat" : "generation");
         if (c->n_turn_tokens == 0)
@@ -316,6 +345,8 @@ static void run_turn(chat *c, const char *text)
 static void new_conversation(chat *c)
 {
     mlavk_engine_reset(c->engine);
+    free(c->evaluated);
+    c->evaluated = NULL;
     pthread_mutex_lock(&c->lock);
     clear_messages(&c->shared);
     c->heat_filled = c->heat_next = 0;
@@ -393,6 +424,7 @@ void chat_stop_and_free(chat *c)
     pthread_join(c->thread, NULL);
     mlavk_detokenizer_free(c->detok);
     mlavk_engine_free(c->engine);
+    free(c->evaluated);
     free(c->pending);
     chat_view_free(&c->shared);
     pthread_mutex_destroy(&c->lock);

@@ -15,6 +15,14 @@ if(TARGET mlavk_chat)
   set_tests_properties(demo_chat_replies_match_the_engine_and_the_window_is_drawn PROPERTIES
     ENVIRONMENT "MLAVK_VALIDATE=1" TIMEOUT 120)
 
+  # A model whose chat template mlavk does not render (tests/chat.cmake's fixture): one line that points to run.
+  mlavk_failure_test(demo_chat_refuses_an_unrecognised_chat_template_and_points_to_run
+    PATTERN "^mlavk-chat: .*chat_template.jinja: chat template not recognised .*; `mlavk run` takes a prompt"
+    COMMAND xvfb-run -a -s "-screen 0 1280x800x24" $<TARGET_FILE:mlavk_chat> -m ${CHAT_CHATML_MODEL}
+            --script ${CMAKE_CURRENT_SOURCE_DIR}/data/demo_chat_script.txt -n 4)
+  set_tests_properties(demo_chat_refuses_an_unrecognised_chat_template_and_points_to_run PROPERTIES
+    FIXTURES_REQUIRED chatml_model TIMEOUT 120)
+
   mlavk_failure_test(demo_chat_rejects_an_unknown_option PATTERN "unknown option: --bogus"
     COMMAND $<TARGET_FILE:mlavk_chat> --bogus 1)
   mlavk_failure_test(demo_chat_without_a_display_says_so PATTERN "cannot open a window" ENV DISPLAY= WAYLAND_DISPLAY=

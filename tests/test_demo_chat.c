@@ -17,6 +17,7 @@ typedef struct conversation {
     char *replies[MAX_TURNS];
     size_t count;
     int last_reply_ended;
+    mlavk_chat_template style; /* the model's own */
 } conversation;
 
 typedef struct collected {
@@ -44,9 +45,8 @@ static int32_t *turn_ids(mlavk_engine *e, conversation *conv, const char *user, 
     conv->messages[conv->count] = (mlavk_chat_message){"user", user};
     char *before, *after;
     size_t before_len, after_len;
-    CHECK(mlavk_chat_render(tok, MLAVK_CHAT_DEEPSEEK_V3, conv->messages, conv->count, 0, &before, &before_len) == 0);
-    CHECK(mlavk_chat_render(tok, MLAVK_CHAT_DEEPSEEK_V3, conv->messages, conv->count + 1, 1, &after, &after_len) ==
-          0);
+    CHECK(mlavk_chat_render(tok, conv->style, conv->messages, conv->count, 0, &before, &before_len) == 0);
+    CHECK(mlavk_chat_render(tok, conv->style, conv->messages, conv->count + 1, 1, &after, &after_len) == 0);
     size_t skip = mlavk_engine_n_past(e) ? before_len : 0;
     int32_t *ids = NULL;
     size_t count = 0;
@@ -80,6 +80,7 @@ static char *expected_transcript(const char *script_path, uint32_t n_predict)
     CHECK(f != NULL);
     static conversation conv;
     static collected got;
+    CHECK(mlavk_chat_template_of(mlavk_engine_tokenizer(e), &conv.style) == MLAVK_OK);
     size_t out_len = 0, turns = 0;
     char *out = calloc(1, 1), line[4096], *lines[MAX_TURNS];
     while (f && turns < MAX_TURNS && fgets(line, sizeof line, f)) {

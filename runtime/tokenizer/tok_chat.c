@@ -728,8 +728,8 @@ mlavk_status mlavk_chat_template_of(const mlavk_tokenizer *t, mlavk_chat_templat
     if (!t->chat_template)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: the model has no chat template", t->source);
     if (!mlavk_chat_template_recognise(t->chat_template, style))
-        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: chat template not recognised (mlavk renders DeepSeek V2, V3, "
-                          "R1, V3.1, V3.2, GLM-4.6/4.7, Kimi-K2, GigaChat3 and Mistral 3 templates)",
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: chat template not recognised (mlavk renders DeepSeek "
+                          "V2/V3/R1/V3.1/V3.2, GLM-4.6/4.7, Kimi-K2, GigaChat3, Mistral 3)",
                           t->chat_template_source);
     return MLAVK_OK;
 }
