@@ -224,11 +224,8 @@ static int load_engine(chat *c)
     return 0;
 }
 
-/* The tokens a new user turn adds to the cache: the conversation rendered with its generation prompt, past
- * what the cache already holds (the previous turn's rendering, the reply as generated, and its end-of-sequence
- * token when the model wrote one; the reply is never re-tokenized). A template that renders earlier turns
- * differently once a new one follows (GLM drops a reply's reasoning) no longer starts with that text: the
- * cache then starts over from the whole rendering (*restart). *rendering receives the rendering. */
+/* The tokens a new user turn adds to the cache (mlavk_chat_turn): the conversation's rendering past what the
+ * cache holds, or all of it when the cache must start over (*restart). *rendering receives the rendering. */
 static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *count, char **rendering, int *restart)
 {
     const chat_view *v = &c->shared; /* the worker is its only writer, so reading it unlocked is safe */
@@ -238,28 +235,12 @@ static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *co
     for (size_t i = 0; i < v->n_messages; i++)
         msgs[i] = (mlavk_chat_message){v->messages[i].role == CHAT_USER ? "user" : "assistant", v->messages[i].text};
     msgs[v->n_messages] = (mlavk_chat_message){"user", user_text};
-    mlavk_tokenizer *tok = mlavk_engine_tokenizer(c->engine);
-    char *rendered = NULL;
-    size_t length = 0;
-    int ok = mlavk_chat_render(tok, c->style, msgs, v->n_messages + 1, 1, &rendered, &length) == MLAVK_OK;
     const chat_message *reply = v->n_messages > 0 ? &v->messages[v->n_messages - 1] : NULL;
-    size_t skip = 0;
-    *restart = 0;
-    if (ok && c->evaluated && mlavk_engine_n_past(c->engine) > 0) {
-        size_t base = strlen(c->evaluated), replied = reply ? reply->length : 0;
-        if (length >= base + replied && memcmp(rendered, c->evaluated, base) == 0 &&
-            memcmp(rendered + base, reply ? reply->text : "", replied) == 0)
-            skip = base + replied;
-        else
-            *restart = 1;
-    }
-    ok = ok && mlavk_tokenize(tok, rendered + skip, length - skip, 0, ids, count) == MLAVK_OK;
-    if (ok && skip && reply && reply->ended_with_eos && *count > 0 && (*ids)[0] == c->eos)
-        memmove(*ids, *ids + 1, --*count * sizeof **ids); /* already in the cache */
-    if (ok)
-        *rendering = rendered;
-    else
-        free(rendered);
+    int cached = c->evaluated && mlavk_engine_n_past(c->engine) > 0;
+    int ok = mlavk_chat_turn(mlavk_engine_tokenizer(c->engine), c->style, msgs, v->n_messages + 1,
+                             cached ? c->evaluated : NULL, reply ? reply->text : "",
+                             reply && reply->ended_with_eos ? c->eos : -1, rendering, ids, count,
+                             restart) == MLAVK_OK;
     free(msgs);
     return ok ? 0 : -1;
 }

@@ -1,5 +1,5 @@
 /* The C chat templates render exactly the text the reference's Jinja renders for each golden conversation,
- * and that text encodes to the reference ids. */
+ * and that text encodes to the reference ids; a chat turn evaluates only what the cache lacks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +62,66 @@ static void check_v3_hi(mlavk_tokenizer *tokenizer)
           MLAVK_ERR_UNSUPPORTED);
 }
 
+/* The ids of a text, for comparisons. */
+static bool same_ids(mlavk_tokenizer *tokenizer, const char *text, const int32_t *ids, size_t count)
+{
+    int32_t *want = NULL;
+    size_t n = 0;
+    bool same = mlavk_tokenize(tokenizer, text, strlen(text), 0, &want, &n) == MLAVK_OK && n == count &&
+                memcmp(want, ids, n * sizeof *ids) == 0;
+    free(want);
+    return same;
+}
+
+/* mlavk_chat_turn: only what the cache lacks, the stop token the model wrote left out when the template writes
+ * it there; the whole rendering again when the conversation no longer renders with the cached beginning. */
+static void check_turns(mlavk_tokenizer *tokenizer)
+{
+    const int32_t eos = mlavk_tokenizer_eos(tokenizer);
+    mlavk_chat_message m[] = {{"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}};
+    char *first = NULL, *second = NULL;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    int restart = 1;
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_DEEPSEEK_V3, m, 1, NULL, NULL, -1, &first, &ids, &n, &restart) ==
+          MLAVK_OK);
+    CHECK(first && strcmp(first, "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>") == 0 && !restart);
+    CHECK(first && same_ids(tokenizer, first, ids, n));
+    free(ids);
+    /* The reply ended with the end-of-sentence token, which the template writes next: left out. */
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_DEEPSEEK_V3, m, 3, first, "Hello", eos, &second, &ids, &n,
+                          &restart) == MLAVK_OK);
+    CHECK(!restart && same_ids(tokenizer, "<｜User｜>Bye<｜Assistant｜>", ids, n));
+    free(ids);
+    free(second);
+    /* A reply cut short: the template's end-of-sentence token is evaluated. */
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_DEEPSEEK_V3, m, 3, first, "Hello", -1, &second, &ids, &n,
+                          &restart) == MLAVK_OK);
+    CHECK(!restart && same_ids(tokenizer, "<｜end▁of▁sentence｜><｜User｜>Bye<｜Assistant｜>", ids, n));
+    free(ids);
+    free(second);
+    /* A stop token the template does not write there: the cache starts over. */
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_DEEPSEEK_V3, m, 3, first, "Hello", 5, &second, &ids, &n,
+                          &restart) == MLAVK_OK);
+    CHECK(restart && second && same_ids(tokenizer, second, ids, n));
+    free(ids);
+    free(second);
+    free(first);
+    /* GLM-4.7 drops the reasoning of a reply once a user message follows it: the cache starts over. */
+    mlavk_chat_message g[] = {{"user", "Hi"}, {"assistant", "Think.</think>Hello"}, {"user", "Bye"}};
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_GLM_4_7, g, 1, NULL, NULL, -1, &first, &ids, &n, &restart) ==
+          MLAVK_OK);
+    CHECK(first && strcmp(first, "[gMASK]<sop><|user|>Hi<|assistant|><think>") == 0);
+    free(ids);
+    CHECK(mlavk_chat_turn(tokenizer, MLAVK_CHAT_GLM_4_7, g, 3, first, "Think.</think>Hello", -1, &second, &ids, &n,
+                          &restart) == MLAVK_OK);
+    CHECK(restart && second && strcmp(second, "[gMASK]<sop><|user|>Hi<|assistant|></think>Hello<|user|>Bye"
+                                              "<|assistant|><think>") == 0 && same_ids(tokenizer, second, ids, n));
+    free(ids);
+    free(second);
+    free(first);
+}
+
 int main(int argc, char **argv)
 {
     mlavk_tokenizer *tokenizer;
@@ -77,6 +137,7 @@ int main(int argc, char **argv)
         /* tokenizer_config.json's own template is V3's. */
         mlavk_chat_template style;
         CHECK(mlavk_chat_template_of(tokenizer, &style) == MLAVK_OK && style == MLAVK_CHAT_DEEPSEEK_V3);
+        check_turns(tokenizer);
     }
     golden_close(tokenizer, golden);
     return test_finish("tokenizer_chat");

@@ -332,6 +332,20 @@ mlavk_status mlavk_chat_render(const mlavk_tokenizer *tokenizer, mlavk_chat_temp
                                const mlavk_chat_message *messages, size_t count, int add_generation_prompt,
                                char **text, size_t *length);
 
+/* One turn of a chat kept in a cache (what `mlavk chat` and the demo do each turn). Renders the conversation,
+ * whose last message is the user's new one, with the generation prompt into *rendering, and tokenizes what the
+ * cache lacks. evaluated: the previous turn's *rendering, whose tokens the cache holds, followed by those of
+ * reply (the reply as generated) and, when stop_token >= 0, by the token that ended it; NULL for an empty
+ * cache. When the rendering continues that text (and then that token), *ids are the tokens after it.
+ * Otherwise the template now renders the earlier turns differently (GLM drops a reply's reasoning, or the
+ * stop token is not what the template writes there): *restart is set, *ids hold the whole rendering, and the
+ * cache must be emptied first (mlavk_engine_reset). Keep *rendering for the next turn; free it and *ids with
+ * free(). */
+mlavk_status mlavk_chat_turn(mlavk_tokenizer *tokenizer, mlavk_chat_template style,
+                             const mlavk_chat_message *messages, size_t count, const char *evaluated,
+                             const char *reply, int32_t stop_token, char **rendering, int32_t **ids, size_t *n_ids,
+                             int *restart);
+
 #ifdef __cplusplus
 }
 #endif

@@ -766,3 +766,45 @@ mlavk_status mlavk_chat_render(const mlavk_tokenizer *t, mlavk_chat_template sty
     free(eos);
     return status;
 }
+
+mlavk_status mlavk_chat_turn(mlavk_tokenizer *t, mlavk_chat_template style, const mlavk_chat_message *messages,
+                             size_t count, const char *evaluated, const char *reply, int32_t stop_token,
+                             char **rendering, int32_t **ids, size_t *n_ids, int *restart)
+{
+    *rendering = NULL;
+    *ids = NULL;
+    *n_ids = 0;
+    *restart = 0;
+    char *text;
+    size_t length;
+    MLAVK_TRY(mlavk_chat_render(t, style, messages, count, 1, &text, &length));
+    size_t skip = 0;
+    if (evaluated) {
+        size_t base = strlen(evaluated), replied = reply ? strlen(reply) : 0;
+        if (length >= base + replied && memcmp(text, evaluated, base) == 0 &&
+            memcmp(text + base, reply ? reply : "", replied) == 0)
+            skip = base + replied;
+        else
+            *restart = 1;
+    }
+    mlavk_status status = mlavk_tokenize(t, text + skip, length - skip, 0, ids, n_ids);
+    if (status == MLAVK_OK && !*restart && evaluated && stop_token >= 0) {
+        if (*n_ids > 0 && (*ids)[0] == stop_token) {
+            memmove(*ids, *ids + 1, --*n_ids * sizeof **ids); /* already in the cache */
+        } else {
+            free(*ids);
+            *ids = NULL;
+            *restart = 1;
+            status = mlavk_tokenize(t, text, length, 0, ids, n_ids);
+        }
+    }
+    if (status != MLAVK_OK) {
+        free(text);
+        free(*ids);
+        *ids = NULL;
+        *n_ids = 0;
+        return status;
+    }
+    *rendering = text;
+    return MLAVK_OK;
+}

@@ -125,7 +125,7 @@ int cli_run(int argc, char **argv)
 typedef struct conversation {
     mlavk_chat_message *messages;
     size_t count, capacity;
-    char *evaluated;          /* the rendered text whose tokens are in the cache, generated reply excluded */
+    char *evaluated;          /* the rendering whose tokens are in the cache, the reply after it excluded */
 } conversation;
 
 static bool add_message(conversation *c, const char *role, const char *content)
@@ -145,40 +145,23 @@ static bool add_message(conversation *c, const char *role, const char *content)
     return true;
 }
 
-/* The text of the new turn: the rendered conversation past what the cache already holds (the previous
- * rendering, the reply as generated, and its end-of-sequence token when the model produced one). */
-static const char *new_turn_text(const conversation *c, const char *rendered, const stream *reply, bool *restart)
-{
-    *restart = false;
-    if (!c->evaluated)
-        return rendered;
-    size_t base = strlen(c->evaluated), replied = reply->captured;
-    if (strncmp(rendered, c->evaluated, base) != 0 ||
-        (replied && strncmp(rendered + base, reply->captured_text, replied) != 0)) {
-        *restart = true;
-        return rendered;
-    }
-    return rendered + base + replied;
-}
-
+/* One turn: the conversation's rendering past what the cache holds (mlavk_chat_turn), then the reply. */
 static mlavk_status chat_turn(mlavk_engine *engine, conversation *c, mlavk_chat_template style, stream *reply,
                               const cli_options *o)
 {
-    mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
+    bool cached = c->evaluated && mlavk_engine_n_past(engine) > 0;
     char *rendered = NULL;
-    size_t length;
-    mlavk_status status = mlavk_chat_render(tokenizer, style, c->messages, c->count, 1, &rendered, &length);
-    if (status != MLAVK_OK)
-        return status;
-    bool restart;
-    const char *turn = new_turn_text(c, rendered, reply, &restart);
-    if (restart)
-        mlavk_engine_reset(engine);
     int32_t *ids = NULL;
     size_t n = 0;
-    status = mlavk_tokenize(tokenizer, turn, strlen(turn), 0, &ids, &n);
-    if (status == MLAVK_OK && reply->ended && n > 0 && ids[0] == reply->eos)
-        memmove(ids, ids + 1, --n * sizeof *ids); /* already in the cache */
+    int restart = 0;
+    mlavk_status status = mlavk_chat_turn(mlavk_engine_tokenizer(engine), style, c->messages, c->count,
+                                          cached ? c->evaluated : NULL,
+                                          reply->captured_text ? reply->captured_text : "",
+                                          reply->ended ? reply->eos : -1, &rendered, &ids, &n, &restart);
+    if (status != MLAVK_OK)
+        return status;
+    if (restart)
+        mlavk_engine_reset(engine);
     free(reply->captured_text);
     reply->captured_text = NULL;
     reply->captured = 0;
@@ -186,9 +169,8 @@ static mlavk_status chat_turn(mlavk_engine *engine, conversation *c, mlavk_chat_
     free(c->evaluated);
     c->evaluated = rendered;
     mlavk_stats stats;
-    if (status == MLAVK_OK)
-        status = mlavk_engine_generate(engine, ids, (uint32_t)n, (uint32_t)o->n_predict, &o->sampling, on_token,
-                                       reply, &stats);
+    status = mlavk_engine_generate(engine, ids, (uint32_t)n, (uint32_t)o->n_predict, &o->sampling, on_token, reply,
+                                   &stats);
     finish_stream(reply);
     fputc('\n', stdout);
     if (status == MLAVK_OK)
