@@ -1,6 +1,6 @@
 /* BPE on a small hand-made vocabulary: merges apply by rank, leftmost first on ties, long words merge the
- * same as short ones (the heap path), added tokens honour longest match, lstrip, rstrip and single_word, and
- * inconsistent vocabularies are refused with a message. */
+ * same as short ones (the heap path), added tokens honour longest match, lstrip, rstrip and single_word,
+ * ignore_merges takes a word that is a token whole, and inconsistent vocabularies are refused with a message. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +121,30 @@ static void check_empty_matches(void)
     }
 }
 
+/* ignore_merges: a word that is a token is that token, even one the merges never make ("abc" with only b+c
+ * merged gives a + bc otherwise); any other word is merged as usual. */
+static void check_ignore_merges(void)
+{
+    tok_vocab_desc d = small_vocab();
+    d.merge_count = 1;
+    mlavk_tokenizer *t;
+    CHECK(tok_build(&d, &t) == MLAVK_OK);
+    if (t) {
+        EXPECT(t, "abc", 'a', ID_BC);
+        mlavk_tokenizer_free(t);
+    }
+    d.ignore_merges = true;
+    CHECK(tok_build(&d, &t) == MLAVK_OK);
+    if (t) {
+        EXPECT(t, "abc", ID_ABC);
+        EXPECT(t, "abc", ID_ABC); /* again, from the word cache */
+        EXPECT(t, "aaaaaaaa", ID_A8);
+        EXPECT(t, "abcb", 'a', ID_BC, 'b');
+        EXPECT(t, " abc", ' ', 'a', ID_BC); /* one word here, and no token: merged as usual */
+        mlavk_tokenizer_free(t);
+    }
+}
+
 int main(void)
 {
     make_tokens();
@@ -135,5 +159,6 @@ int main(void)
     }
     check_refusals();
     check_empty_matches();
+    check_ignore_merges();
     return test_finish("tokenizer_bpe");
 }

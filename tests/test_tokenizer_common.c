@@ -86,3 +86,54 @@ void golden_close(mlavk_tokenizer *tokenizer, cJSON *golden)
     cJSON_Delete(golden);
     mlavk_tokenizer_free(tokenizer);
 }
+
+bool golden_gguf_arrays_fill(const cJSON *root, golden_gguf_arrays *a)
+{
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+    const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
+    const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    size_t count = 0, merge_count = (size_t)cJSON_GetArraySize(merges);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, added) if ((size_t)cJSON_GetObjectItemCaseSensitive(item, "id")->valueint + 1 > count)
+        count = (size_t)cJSON_GetObjectItemCaseSensitive(item, "id")->valueint + 1;
+    a->tokens = calloc(count, sizeof *a->tokens);
+    a->token_lengths = calloc(count, sizeof *a->token_lengths);
+    a->types = calloc(count, sizeof *a->types);
+    a->merges = calloc(merge_count, sizeof *a->merges);
+    a->merge_lengths = calloc(merge_count, sizeof *a->merge_lengths);
+    if (!a->tokens || !a->token_lengths || !a->types || !a->merges || !a->merge_lengths)
+        return false;
+    cJSON_ArrayForEach(item, vocab) {
+        a->tokens[item->valueint] = item->string;
+        a->types[item->valueint] = TOK_TYPE_NORMAL;
+    }
+    cJSON_ArrayForEach(item, added) {
+        int id = cJSON_GetObjectItemCaseSensitive(item, "id")->valueint;
+        a->tokens[id] = cJSON_GetObjectItemCaseSensitive(item, "content")->valuestring;
+        a->types[id] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "special")) ? TOK_TYPE_CONTROL
+                                                                                       : TOK_TYPE_USER_DEFINED;
+    }
+    for (size_t id = 0; id < count; id++)
+        a->token_lengths[id] = a->tokens[id] ? strlen(a->tokens[id]) : 0;
+    size_t rank = 0;
+    cJSON_ArrayForEach(item, merges) {
+        a->merges[rank] = item->valuestring;
+        a->merge_lengths[rank++] = strlen(item->valuestring);
+    }
+    a->vocab = (tok_gguf_vocab){.source = "test.gguf", .model = "gpt2", .pre = "deepseek-v3", .token_count = count,
+                                .tokens = a->tokens, .token_lengths = a->token_lengths, .token_types = a->types,
+                                .merge_count = merge_count, .merges = a->merges, .merge_lengths = a->merge_lengths,
+                                .bos_id = 0, .eos_id = 1, .add_bos = -1};
+    return true;
+}
+
+void golden_gguf_arrays_free(golden_gguf_arrays *a)
+{
+    free(a->tokens);
+    free(a->token_lengths);
+    free(a->types);
+    free(a->merges);
+    free(a->merge_lengths);
+    memset(a, 0, sizeof *a);
+}

@@ -1,6 +1,6 @@
 /* UTF-8 repair replaces each maximal invalid subsequence with one U+FFFD (Unicode's "best practice", as
- * WHATWG and Python do); the streaming decoder's hold-back finds unfinished characters; the byte-level
- * alphabet is a bijection. */
+ * WHATWG and Python do); the lax reading matches llama.cpp's; the streaming decoder's hold-back finds unfinished
+ * characters; the byte-level alphabet is a bijection. */
 #include <string.h>
 
 #include "test_util.h"
@@ -62,9 +62,37 @@ static void check_alphabet(void)
     CHECK(tok_codepoint_to_byte(324) == -1);
 }
 
+static void check_lax(const char *input, size_t length, const char *want_bytes, const char *want_text)
+{
+    char text[64], bytes[64];
+    size_t n = tok_utf8_read_lax(input, length, text, bytes);
+    CHECK_MSG(n == strlen(want_bytes) && memcmp(bytes, want_bytes, n) == 0 && memcmp(text, want_text, n) == 0 &&
+                  tok_utf8_valid(text, n),
+              "lax read of %zu bytes gave %zu bytes, want %zu", length, n, strlen(want_bytes));
+}
+
+/* llama.cpp's reading: a lead byte with its continuation bytes decodes whatever they encode; every other byte is
+ * U+FFFD on its own. */
+static void check_lax_reads(void)
+{
+    check_lax("abc", 3, "abc", "abc");
+    check_lax("\xFF", 1, R, R);
+    check_lax("\xC0\xAF", 2, "/", "/");                      /* overlong: its code point */
+    check_lax("\xE4\xBD", 2, R R, R R);                      /* truncated: each byte */
+    check_lax("\xF0\x9F\x98", 3, R R R, R R R);
+    check_lax("\xED\xA0\x80", 3, "\xED\xA0\x80", "\xEE\x80\x80"); /* a surrogate; U+E000 for the regexes */
+    check_lax("\xF4\x90\x80\x80", 4, R R R R, R R R R);      /* above U+10FFFF, where llama.cpp throws */
+    check_lax("\xF8\x88\x80\x80", 4, R R R R, R R R R);
+    check_lax("a\xE2\x28\xA1", 4, "a" R "(" R, "a" R "(" R);
+    check_lax("\xF0\x9F\x98\x80", 4, "\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80");
+    char text[9], bytes[9]; /* overlong U+0000 is one NUL byte */
+    CHECK(tok_utf8_read_lax("\xE0\x80\x80", 3, text, bytes) == 1 && bytes[0] == 0 && text[0] == 0);
+}
+
 int main(void)
 {
     check_repairs();
+    check_lax_reads();
     check_incomplete_tail();
     check_alphabet();
     return test_finish("tokenizer_utf8");

@@ -1,9 +1,11 @@
 /* Byte-pair encoding of one pre-tokenized word: merge the adjacent pair of lowest rank (leftmost on ties, as
- * HF does) until none is left. A min-heap keeps this O(n log n); stale heap entries are skipped when popped. */
+ * HF does) until none is left; with ignore_merges, a word that is itself a token is that token. A min-heap keeps
+ * this O(n log n); stale heap entries are skipped when popped. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tokenizer/tok_internal.h"
+#include "tokenizer/tok_utf8.h"
 #include "util/status.h"
 
 mlavk_status tok_ids_push(tok_ids *ids, int32_t id)
@@ -130,6 +132,17 @@ static tok_cache_entry *cache_slot(mlavk_tokenizer *t, const char *word, size_t 
     return &t->cache[*hash & (TOK_CACHE_SLOTS - 1)];
 }
 
+/* The id of the whole word when it is one token (ignore_merges), else TOK_NO_ID. */
+static uint32_t whole_word_token(mlavk_tokenizer *t, const char *word, size_t length)
+{
+    if (length > t->max_piece_length)
+        return TOK_NO_ID; /* its byte-level form is at least as long */
+    size_t n = 0;
+    for (size_t i = 0; i < length; i++)
+        n += tok_utf8_encode(tok_byte_to_codepoint((uint8_t)word[i]), t->word_text + n);
+    return tok_vocab_find(t, t->word_text, n);
+}
+
 mlavk_status tok_bpe_word(mlavk_tokenizer *t, const char *word, size_t length, tok_ids *out)
 {
     uint32_t hash = 0;
@@ -142,12 +155,17 @@ mlavk_status tok_bpe_word(mlavk_tokenizer *t, const char *word, size_t length, t
             return MLAVK_OK;
         }
     }
-    MLAVK_TRY(reserve_scratch(t, length));
-    size_t count = initial_symbols(t, word, length);
-    merge_symbols(t, count);
     size_t first = out->count;
-    for (int32_t i = count ? 0 : -1; i >= 0; i = t->symbols[i].next)
-        MLAVK_TRY(tok_ids_push(out, (int32_t)t->symbols[i].id));
+    uint32_t whole = t->ignore_merges && length > 0 ? whole_word_token(t, word, length) : TOK_NO_ID;
+    if (whole != TOK_NO_ID) {
+        MLAVK_TRY(tok_ids_push(out, (int32_t)whole));
+    } else {
+        MLAVK_TRY(reserve_scratch(t, length));
+        size_t count = initial_symbols(t, word, length);
+        merge_symbols(t, count);
+        for (int32_t i = count ? 0 : -1; i >= 0; i = t->symbols[i].next)
+            MLAVK_TRY(tok_ids_push(out, (int32_t)t->symbols[i].id));
+    }
     size_t produced = out->count - first;
     if (cached && length > 0 && produced <= TOK_CACHE_IDS_MAX) {
         cached->hash = hash;

@@ -95,6 +95,13 @@ static mlavk_status build_pieces(mlavk_tokenizer *t, const tok_vocab_desc *desc)
         t->vocab_slots[slot] = id + 1;
     }
     t->piece_offset[desc->token_count] = offset;
+    for (uint32_t id = 0; id < desc->token_count; id++) {
+        uint32_t length = t->piece_offset[id + 1] - t->piece_offset[id];
+        t->max_piece_length = length > t->max_piece_length ? length : t->max_piece_length;
+    }
+    t->word_text = malloc(2 * (size_t)t->max_piece_length + 1);
+    if (!t->word_text)
+        return out_of_memory(desc->source);
     return MLAVK_OK;
 }
 
@@ -288,6 +295,8 @@ static mlavk_status build_all(mlavk_tokenizer *t, const tok_vocab_desc *desc)
     t->bos_id = (int32_t)desc->bos_id;
     t->eos_id = (int32_t)desc->eos_id;
     t->add_bos = desc->add_bos && desc->bos_id >= 0;
+    t->ignore_merges = desc->ignore_merges;
+    t->lax_utf8 = desc->lax_utf8;
     MLAVK_TRY(build_pieces(t, desc));
     MLAVK_TRY(build_merges(t, desc));
     MLAVK_TRY(build_added(t, desc));
@@ -343,5 +352,6 @@ void mlavk_tokenizer_free(mlavk_tokenizer *t)
     free(t->cache);
     free(t->symbols);
     free(t->heap);
+    free(t->word_text);
     free(t);
 }

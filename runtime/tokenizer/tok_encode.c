@@ -40,13 +40,15 @@ static size_t utf8_char_length(const char *text, size_t length)
 }
 
 /* Splits text with regex `level` (matches and the gaps between them each become a piece) and hands every
- * piece to the next level; past the last level a piece is one word for BPE. */
-static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *text, size_t length, tok_ids *out)
+ * piece to the next level; past the last level a piece is one word for BPE. bytes is what BPE encodes at the
+ * same offsets: text itself, or (lax UTF-8) its twin from tok_utf8_read_lax. */
+static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *text, const char *bytes,
+                                size_t length, tok_ids *out)
 {
     if (length == 0)
         return MLAVK_OK;
     if (level == t->regex_count)
-        return tok_bpe_word(t, text, length, out);
+        return tok_bpe_word(t, bytes, length, out);
     size_t gap_start = 0, offset = 0;
     while (offset < length) {
         int rc = pcre2_match(t->regexes[level], (PCRE2_SPTR)text, length, offset, PCRE2_NO_UTF_CHECK, t->match,
@@ -65,16 +67,26 @@ static mlavk_status split_level(mlavk_tokenizer *t, uint32_t level, const char *
             offset = start + utf8_char_length(text + start, length - start);
             continue;
         }
-        MLAVK_TRY(split_level(t, level + 1, text + gap_start, start - gap_start, out));
-        MLAVK_TRY(split_level(t, level + 1, text + start, end - start, out));
+        MLAVK_TRY(split_level(t, level + 1, text + gap_start, bytes + gap_start, start - gap_start, out));
+        MLAVK_TRY(split_level(t, level + 1, text + start, bytes + start, end - start, out));
         gap_start = offset = end;
     }
-    return split_level(t, level + 1, text + gap_start, length - gap_start, out);
+    return split_level(t, level + 1, text + gap_start, bytes + gap_start, length - gap_start, out);
 }
 
 mlavk_status tok_encode_plain(mlavk_tokenizer *t, const char *text, size_t length, tok_ids *out)
 {
-    return split_level(t, 0, text, length, out);
+    if (!t->lax_utf8 || tok_utf8_valid(text, length))
+        return split_level(t, 0, text, text, length, out);
+    char *regex_text = malloc(3 * length), *bytes = malloc(3 * length);
+    mlavk_status status = MLAVK_OK;
+    if (!regex_text || !bytes)
+        status = mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "mlavk_tokenize: out of memory for %zu bytes", length);
+    else
+        status = split_level(t, 0, regex_text, bytes, tok_utf8_read_lax(text, length, regex_text, bytes), out);
+    free(regex_text);
+    free(bytes);
+    return status;
 }
 
 static bool is_word_byte(uint8_t byte)
@@ -171,7 +183,9 @@ mlavk_status mlavk_tokenize(mlavk_tokenizer *t, const char *text, size_t length,
     if (!t || (!text && length))
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "mlavk_tokenize: no tokenizer or no text");
     char *repaired = NULL;
-    if (!tok_utf8_valid(text, length)) {
+    /* Lax tokenizers read invalid UTF-8 piece by piece, between added tokens found in the raw bytes, as llama.cpp
+     * does (tok_encode_plain). */
+    if (!t->lax_utf8 && !tok_utf8_valid(text, length)) {
         repaired = malloc(3 * length);
         if (!repaired)
             return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "mlavk_tokenize: out of memory for %zu bytes", length);

@@ -1,5 +1,7 @@
 /* Loader for the tokenizer arrays of a GGUF file (read by runtime/formats, handed over as tok_gguf_vocab),
- * and the pre-tokenizer regexes GGUF files name only by tokenizer.ggml.pre. */
+ * and the pre-tokenizers GGUF files name only by tokenizer.ggml.pre, written to split text exactly as llama.cpp
+ * does for each name (checked id for id against llama.cpp by tests/test_tokenizer_families.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,21 +10,55 @@
 
 #define TEXT(s) {s, sizeof s - 1}
 
-/* DeepSeek-V3's tokenizer.json pre_tokenizer, step by step. */
-static const tok_text deepseek_v3_regexes[] = {
-    TEXT("\\p{N}{1,3}"),
-    TEXT("[一-龥぀-ゟ゠-ヿ]+"),
-    TEXT("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+|"
-         " ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"),
+/* llama.cpp splits text with its own Unicode tables, not with a regex library's: \s is the White_Space set below
+ * (U+0085 included, U+180E not), and \p{L}, \p{N}, \p{P}, \p{S}, \p{M} are the general categories of Unicode 15.1
+ * (its src/unicode-data.cpp). PCRE2 10.42 knows Unicode 14, so the characters that 15.0 and 15.1 added to each
+ * category are listed after the property; later PCRE2 versions know them already. Every pattern below uses these
+ * macros instead of \s, \S and bare \p{..}. */
+#define WS "\\t-\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+#define SPACE "[" WS "]"
+#define NOT_SPACE "[^" WS "]"
+#define L_                                                                                                    \
+    "\\p{L}\\x{1123F}-\\x{11240}\\x{11F02}\\x{11F04}-\\x{11F10}\\x{11F12}-\\x{11F33}\\x{1342F}\\x{13441}-"      \
+    "\\x{13446}\\x{1B132}\\x{1B155}\\x{1DF25}-\\x{1DF2A}\\x{1E030}-\\x{1E06D}\\x{1E4D0}-\\x{1E4EB}\\x{2B739}"     \
+    "\\x{2EBF0}-\\x{2EE5D}\\x{31350}-\\x{323AF}"
+#define M_                                                                                                    \
+    "\\p{M}\\x{0CF3}\\x{0ECE}\\x{10EFD}-\\x{10EFF}\\x{11241}\\x{11F00}-\\x{11F01}\\x{11F03}\\x{11F34}-"          \
+    "\\x{11F3A}\\x{11F3E}-\\x{11F42}\\x{13440}\\x{13447}-\\x{13455}\\x{1E08F}\\x{1E4EC}-\\x{1E4EF}"
+#define N_ "\\p{N}\\x{11F50}-\\x{11F59}\\x{1D2C0}-\\x{1D2D3}\\x{1E4F0}-\\x{1E4F9}"
+#define P_ "\\p{P}\\x{11B00}-\\x{11B09}\\x{11F43}-\\x{11F4F}"
+#define S_                                                                                                    \
+    "\\p{S}\\x{2FFC}-\\x{2FFF}\\x{31EF}\\x{1F6DC}\\x{1F774}-\\x{1F776}\\x{1F77B}-\\x{1F77F}\\x{1F7D9}"           \
+    "\\x{1FA75}-\\x{1FA77}\\x{1FA87}-\\x{1FA88}\\x{1FAAD}-\\x{1FAAF}\\x{1FABB}-\\x{1FABD}\\x{1FABF}"             \
+    "\\x{1FACE}-\\x{1FACF}\\x{1FADA}-\\x{1FADB}\\x{1FAE8}\\x{1FAF7}-\\x{1FAF8}"
+#define CONTRACTION "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
+/* The tails shared by most families: punctuation runs, newlines, trailing and other whitespace. */
+#define SPACES "|" SPACE "*[\\r\\n]+|" SPACE "+(?!" NOT_SPACE ")|" SPACE "+"
+/* GPT-2's pattern as llama.cpp runs it (unicode_regex_split_custom_gpt2): lower-case contractions only, and a
+ * whitespace run that the pattern leaves unmatched is one piece. */
+#define GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?[" L_ "]+| ?[" N_ "]+| ?[^" WS L_ N_ "]+|" SPACE "+(?!" NOT_SPACE ")|" SPACE "+"
+/* GPT-4o's upper-then-lower letter runs as llama.cpp rewrites them for std::regex: an "upper" letter is any letter
+ * but a-z, a "lower" one any letter but A-Z (so every non-ASCII letter is both, and marks are neither). */
+#define UPPER "(?:(?=[" L_ "])[^a-z])"
+#define LOWER "(?:(?=[" L_ "])[^A-Z])"
+
+/* DeepSeek-V3's tokenizer.json pre_tokenizer, step by step (for valid text llama.cpp and HF split it alike). */
+static const tok_text deepseek_v3[] = {
+    TEXT("[" N_ "]{1,3}"),
+    TEXT("[\\x{4E00}-\\x{9FA5}\\x{3040}-\\x{309F}\\x{30A0}-\\x{30FF}]+"),
+    TEXT("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n" L_ P_ S_ "]?[" L_ M_ "]+| ?[" P_ S_
+         "]+[\\r\\n]*" SPACES),
 };
 
 /* DeepSeek-LLM / V2's: newlines, letters (the cased-letter ranges of Latin, Greek, Cyrillic and others),
  * ASCII and full-width punctuation, trailing whitespace, CJK and Hangul, digits. Written as \x{...} escapes
  * because several endpoints (U+1FD3, U+2126, U+212A...) are characters that Unicode normalization would
- * silently replace if they were written literally. */
-static const tok_text deepseek_llm_regexes[] = {
-    TEXT("[\r\n]"),
-    TEXT("\\s?["
+ * silently replace if they were written literally. llama.cpp matches the patterns without \p{..} on the text
+ * with every non-ASCII space turned into U+000B, so those spaces never fall in a listed range: U+3000 is left
+ * out of the punctuation and the spaces out of U+0800-U+4E00. "$" is the end of the piece (\z). */
+static const tok_text deepseek_llm[] = {
+    TEXT("[\\r\\n]"),
+    TEXT(SPACE "?["
          "\\x{0041}-\\x{005A}\\x{0061}-\\x{007A}\\x{00B5}\\x{00C0}-\\x{00D6}\\x{00D8}-\\x{00F6}"
          "\\x{00F8}-\\x{01BA}\\x{01BC}-\\x{01BF}\\x{01C4}-\\x{0293}\\x{0295}-\\x{02AF}"
          "\\x{0370}-\\x{0373}\\x{0376}\\x{0377}\\x{037B}-\\x{037D}\\x{037F}\\x{0386}"
@@ -43,25 +79,89 @@ static const tok_text deepseek_llm_regexes[] = {
          "\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{118DF}"
          "\\x{1E900}-\\x{1E943}"
          "]+"),
-    TEXT("\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+"),
-    TEXT("\\s+$"),
-    TEXT("[\\x{4E00}-\\x{9FA5}\\x{0800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+"),
-    TEXT("\\p{N}+"),
+    TEXT(SPACE "?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3001}-\\x{3002}]+"),
+    TEXT(SPACE "+\\z"),
+    TEXT("[\\x{4E00}-\\x{9FA5}\\x{0800}-\\x{167F}\\x{1681}-\\x{1FFF}\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}"
+         "\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+"),
+    TEXT("[" N_ "]+"),
 };
 
-bool tok_pre_regexes(const char *pre, const tok_text **regexes, uint32_t *count)
+/* Youtu-LLM's. llama.cpp reads \p{Lu}, \p{Ll}, \p{Lt}, \p{Lm} and \p{Lo} all as \p{L}, so the two cased-word
+ * alternatives of the original ([Lu Lt Lm Lo M]*[Ll Lm Lo M]+ and [Lu Lt Lm Lo M]+[Ll Lm Lo M]*) both become one
+ * run of letters and marks: a camelCase word stays whole. */
+static const tok_text youtu[] = {
+    TEXT("[\\x{AC00}-\\x{D7A3}\\x{3131}-\\x{318E}]+"
+         "|[\\x{FF01}\\x{2026}\\x{201C}\\x{201D}\\x{2018}\\x{2019}\\x{2014}\\x{FF1A}\\x{FF1B}\\x{FF0C}"
+         "\\x{3001}-\\x{303F}\\x{FE30}-\\x{FE4F}]+"
+         "|[\\x{3105}-\\x{312F}]+|[\\x{4E00}-\\x{9FA5}\\x{3040}-\\x{309F}\\x{30A0}-\\x{30FF}]+"),
+    TEXT("[^\\r\\n" L_ N_ "]?[" L_ M_ "]+" CONTRACTION "?|[" N_ "]| ?[^" WS L_ N_ "]+[\\r\\n/]*" SPACES),
+};
+
+/* GLM-4's (llama.cpp's "chatglm4", the Llama-3 pattern, run by unicode_regex_split_custom_llama3). */
+static const tok_text glm4[] = {
+    TEXT(CONTRACTION "|[^\\r\\n" L_ N_ "]?[" L_ "]+|[" N_ "]{1,3}| ?[^" WS L_ N_ "]+[\\r\\n]*" SPACES),
+};
+
+/* Kimi K2's tiktoken pattern as llama.cpp's unicode_regex_split_custom_kimi_k2 runs it: runs of Han characters
+ * (its unicode_cpt_is_han ranges), then words of other letters (marks are not letters here) with an optional
+ * contraction in either case, up to three digits, punctuation runs. */
+#define HAN                                                                                                   \
+    "\\x{4E00}-\\x{9FFF}\\x{3400}-\\x{4DBF}\\x{20000}-\\x{2A6DF}\\x{2A700}-\\x{2B73F}\\x{2B740}-\\x{2B81F}"        \
+    "\\x{2B820}-\\x{2CEAF}\\x{2CEB0}-\\x{2EBEF}\\x{F900}-\\x{FAFF}\\x{2F800}-\\x{2FA1F}"
+static const tok_text kimi_k2[] = {
+    TEXT("[" HAN "]+|[^\\r\\n" L_ N_ "]?(?:(?![" HAN "])[" L_ "])+" CONTRACTION "?|[" N_ "]{1,3}| ?[^" WS L_ N_
+         "]+[\\r\\n]*" SPACES),
+};
+
+/* Mistral's tekken (llama.cpp's rewrite of the original with UPPER/LOWER, marks left out of words; no
+ * contractions). */
+static const tok_text tekken[] = {
+    TEXT("[^\\r\\n" L_ N_ "]?" UPPER "*" LOWER "+|[^\\r\\n" L_ N_ "]?" UPPER "+" LOWER "*|[" N_ "]| ?[^" WS L_ N_
+         "]+[\\r\\n/]*" SPACES),
+};
+
+/* GPT-4o's (llama.cpp's "gpt-4o" family, which kanana2 names). */
+static const tok_text gpt4o[] = {
+    TEXT("[^\\r\\n" L_ N_ "]?" UPPER "*" LOWER "+" CONTRACTION "?|[^\\r\\n" L_ N_ "]?" UPPER "+" LOWER "*" CONTRACTION
+         "?|[" N_ "]{1,3}| ?[^" WS L_ N_ "]+[\\r\\n/]*" SPACES),
+};
+
+/* GPT-2's (llama.cpp's "gpt-2" family, which gigachat names). */
+static const tok_text gpt2[] = {TEXT(GPT2)};
+
+/* llama.cpp's default for byte-level BPE: punctuation runs, GPT-2's pattern, digit runs, then three ASCII digits. */
+static const tok_text default_regexes[] = {
+    TEXT("[" P_ "\\$\\+<=>\\^~\\|]+"),
+    TEXT(GPT2),
+    TEXT("[" N_ "]+"),
+    TEXT("[0-9][0-9][0-9]"),
+};
+
+#define FAMILY(name, regexes, ignore_merges) {name, sizeof regexes / sizeof regexes[0], regexes, ignore_merges}
+static const tok_pre_family families[] = {
+    FAMILY("deepseek-llm", deepseek_llm, false),
+    FAMILY("deepseek-v3", deepseek_v3, false),
+    FAMILY("youtu", youtu, true),
+    FAMILY("glm4", glm4, false),
+    FAMILY("kimi-k2", kimi_k2, false),
+    FAMILY("tekken", tekken, true),
+    FAMILY("gigachat", gpt2, false),
+    FAMILY("kanana2", gpt4o, false),
+    FAMILY("default", default_regexes, false),
+};
+
+const tok_pre_family *tok_pre_families(uint32_t *count)
 {
-    if (strcmp(pre, "deepseek-v3") == 0) {
-        *regexes = deepseek_v3_regexes;
-        *count = sizeof deepseek_v3_regexes / sizeof deepseek_v3_regexes[0];
-        return true;
-    }
-    if (strcmp(pre, "deepseek-llm") == 0) {
-        *regexes = deepseek_llm_regexes;
-        *count = sizeof deepseek_llm_regexes / sizeof deepseek_llm_regexes[0];
-        return true;
-    }
-    return false;
+    *count = sizeof families / sizeof families[0];
+    return families;
+}
+
+const tok_pre_family *tok_pre_family_find(const char *pre)
+{
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (strcmp(pre, families[i].name) == 0)
+            return &families[i];
+    return NULL;
 }
 
 static mlavk_status fill_tokens(const tok_gguf_vocab *g, tok_text *tokens, uint8_t *types, tok_added_token *added,
@@ -97,6 +197,23 @@ static mlavk_status fill_merges(const tok_gguf_vocab *g, tok_text *merges)
     return MLAVK_OK;
 }
 
+/* One line naming the file, the name (control characters shown as '?') and the names known. */
+static mlavk_status unknown_pre(const tok_gguf_vocab *g)
+{
+    char name[33] = "", known[160] = "";
+    for (size_t i = 0; g->pre && g->pre[i] && i < sizeof name - 1; i++)
+        name[i] = (uint8_t)g->pre[i] < 0x20 || g->pre[i] == 0x7F ? '?' : g->pre[i];
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", families[i].name);
+    }
+    if (!name[0])
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: tokenizer.ggml.pre is missing or empty (supported: %s)",
+                          g->source, known);
+    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: tokenizer.ggml.pre \"%s\" is not supported (%s)", g->source, name,
+                      known);
+}
+
 static mlavk_status check_gguf(const tok_gguf_vocab *g)
 {
     if (!g->model || strcmp(g->model, "gpt2") != 0)
@@ -116,9 +233,13 @@ mlavk_status tok_load_gguf(const tok_gguf_vocab *g, mlavk_tokenizer **tokenizer)
     tok_vocab_desc desc = {.source = g->source, .token_count = (uint32_t)g->token_count,
                            .merge_count = (uint32_t)g->merge_count, .bos_id = g->bos_id, .eos_id = g->eos_id,
                            .add_bos = g->add_bos < 0 ? g->bos_id >= 0 : g->add_bos > 0};
-    if (!g->pre || !tok_pre_regexes(g->pre, &desc.split_regexes, &desc.split_count))
-        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: tokenizer.ggml.pre \"%.32s\" is not supported (deepseek-v3, "
-                          "deepseek-llm)", g->source, g->pre ? g->pre : "");
+    const tok_pre_family *family = g->pre ? tok_pre_family_find(g->pre) : NULL;
+    if (!family)
+        return unknown_pre(g);
+    desc.split_regexes = family->split_regexes;
+    desc.split_count = family->split_count;
+    desc.ignore_merges = family->ignore_merges;
+    desc.lax_utf8 = true;
     tok_text *tokens = malloc(g->token_count * sizeof *tokens);
     uint8_t *types = malloc(g->token_count);
     tok_added_token *added = malloc(g->token_count * sizeof *added);

@@ -71,6 +71,10 @@ struct mlavk_tokenizer {
     uint32_t added_start[257]; /* added[added_start[b] .. added_start[b+1]) begin with byte b */
     int32_t bos_id, eos_id;
     bool add_bos;
+    bool ignore_merges;       /* tok_vocab_desc.ignore_merges */
+    bool lax_utf8;            /* tok_vocab_desc.lax_utf8 */
+    uint32_t max_piece_length; /* the longest token string, in bytes */
+    char *word_text;          /* ignore_merges scratch: a word in the byte-level alphabet (2 * max_piece_length) */
     pcre2_code **regexes;
     uint32_t regex_count;
     pcre2_match_data *match;
@@ -91,7 +95,8 @@ mlavk_status tok_ids_push(tok_ids *ids, int32_t id);
 /* Appends the ids of one pre-tokenized word (raw bytes, before the byte-level mapping). */
 mlavk_status tok_bpe_word(mlavk_tokenizer *tokenizer, const char *word, size_t length, tok_ids *out);
 
-/* Appends the ids of valid UTF-8 text that holds no added token. */
+/* Appends the ids of text that holds no added token: valid UTF-8, or any bytes when the tokenizer reads invalid
+ * UTF-8 as llama.cpp does. */
 mlavk_status tok_encode_plain(mlavk_tokenizer *tokenizer, const char *text, size_t length, tok_ids *out);
 
 /* Compiles the pre-tokenizer regexes (UTF, Unicode properties, JIT when available). */

@@ -88,6 +88,51 @@ size_t tok_utf8_repair(const char *text, size_t length, char *out)
     return written;
 }
 
+/* One code point as llama.cpp's unicode_cpt_from_utf8 reads it; false where it would throw. */
+static bool lax_codepoint(const uint8_t *p, size_t length, uint32_t *cp, size_t *n)
+{
+    uint8_t lead = p[0];
+    if (lead < 0x80) {
+        *cp = lead;
+        *n = 1;
+        return true;
+    }
+    if ((lead & 0x40) == 0 || (lead & 0xF8) == 0xF8)
+        return false;
+    *n = (lead & 0x20) == 0 ? 2 : (lead & 0x10) == 0 ? 3 : 4;
+    if (*n > length)
+        return false;
+    *cp = lead & (0x7F >> *n);
+    for (size_t i = 1; i < *n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return false;
+        *cp = *cp << 6 | (p[i] & 0x3F);
+    }
+    return *cp <= 0x10FFFF;
+}
+
+size_t tok_utf8_read_lax(const char *in, size_t length, char *text, char *bytes)
+{
+    const uint8_t *p = (const uint8_t *)in;
+    size_t i = 0, written = 0;
+    while (i < length) {
+        uint32_t cp;
+        size_t n;
+        if (!lax_codepoint(p + i, length - i, &cp, &n)) {
+            cp = 0xFFFD;
+            n = 1;
+        }
+        i += n;
+        size_t w = tok_utf8_encode(cp, bytes + written);
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            tok_utf8_encode(0xE000, text + written);
+        else
+            memcpy(text + written, bytes + written, w);
+        written += w;
+    }
+    return written;
+}
+
 static bool byte_shows_as_itself(uint32_t byte)
 {
     return (byte >= '!' && byte <= '~') || (byte >= 0xA1 && byte <= 0xAC) || (byte >= 0xAE && byte <= 0xFF);

@@ -21,6 +21,15 @@ size_t tok_utf8_incomplete_tail(const char *text, size_t length);
  * returns the number of bytes written. */
 size_t tok_utf8_repair(const char *text, size_t length, char *out);
 
+/* Reads text the way llama.cpp does (unicode_cpts_from_utf8): a lead byte followed by as many continuation bytes
+ * as it announces decodes to whatever those bits say, overlong forms and surrogates included; any other byte is
+ * U+FFFD. The code points are written back as UTF-8, which is what llama.cpp's pre-tokenizer and BPE then see:
+ * bytes receives exactly that (overlong "/" comes out as "/", a surrogate as its 3-byte form), and text the same
+ * with each surrogate replaced by U+E000, so that text is valid UTF-8 for the regexes and every character has the
+ * same length in both. Code points above U+10FFFF, on which llama.cpp throws, are read as an invalid first byte.
+ * Each buffer needs 3 * length bytes; returns the length written to each. */
+size_t tok_utf8_read_lax(const char *in, size_t length, char *text, char *bytes);
+
 /* GPT-2 byte-level alphabet: each byte is shown as one code point (printable bytes as themselves, the rest
  * shifted to 256 and up), so token strings never hold spaces or control bytes. */
 uint32_t tok_byte_to_codepoint(uint8_t byte);

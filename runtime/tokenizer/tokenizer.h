@@ -1,5 +1,6 @@
-/* Byte-level BPE tokenizer (DeepSeek V2/V3). Built from a vocabulary description that does not depend on the
- * file it came from; tokenizer.json and GGUF metadata each have a loader that fills one. The public API
+/* Byte-level BPE tokenizer (DeepSeek V2/V3 and the other families of llama.cpp's deepseek2 files). Built from a
+ * vocabulary description that does not depend on the file it came from; tokenizer.json and GGUF metadata each have
+ * a loader that fills one. The public API
  * (mlavk_tokenize, mlavk_detokenize, ...) is declared in mlavk.h. */
 #ifndef MLAVK_TOKENIZER_TOKENIZER_H
 #define MLAVK_TOKENIZER_TOKENIZER_H
@@ -52,6 +53,12 @@ typedef struct tok_vocab_desc {
      * text between them both become pieces); then the pieces are shown in the byte-level alphabet. */
     uint32_t split_count;
     const tok_text *split_regexes;
+    /* A pre-tokenized word that is itself a token becomes that token without merging (llama.cpp's
+     * ignore_merges, HF's BPE ignore_merges). */
+    bool ignore_merges;
+    /* Text that is not valid UTF-8 is read as llama.cpp reads it (tok_utf8_read_lax) instead of with each maximal
+     * invalid subsequence replaced by U+FFFD as Hugging Face does (tok_utf8_repair). */
+    bool lax_utf8;
 } tok_vocab_desc;
 
 mlavk_status tok_build(const tok_vocab_desc *desc, mlavk_tokenizer **tokenizer);
@@ -66,7 +73,7 @@ mlavk_status tok_load_json_text(const char *json, size_t json_length, const char
 typedef struct tok_gguf_vocab {
     const char *source;                             /* the GGUF file name, for messages */
     const char *model;                              /* tokenizer.ggml.model: must be "gpt2" */
-    const char *pre;                                /* tokenizer.ggml.pre: "deepseek-v3" or "deepseek-llm" */
+    const char *pre;                                /* tokenizer.ggml.pre: a name tok_pre_family_find knows */
     size_t token_count;                             /* tokenizer.ggml.tokens */
     const char *const *tokens;
     const size_t *token_lengths;
@@ -79,14 +86,26 @@ typedef struct tok_gguf_vocab {
 } tok_gguf_vocab;
 
 /* Control tokens become special added tokens and user-defined ones plain added tokens, as llama.cpp does;
- * add_bos absent means "yes" when there is a BOS token (HF's default for DeepSeek). */
+ * add_bos absent means "yes" when there is a BOS token (HF's default for DeepSeek). The text is split as
+ * llama.cpp splits it for that pre name, and invalid UTF-8 is read as llama.cpp reads it. */
 mlavk_status tok_load_gguf(const tok_gguf_vocab *vocab, mlavk_tokenizer **tokenizer);
 
 /* The tokenizer of an opened model: its GGUF metadata or its HF tokenizer.json; path for messages. */
 struct model_files;
 mlavk_status tok_load_model_files(const struct model_files *files, const char *path, mlavk_tokenizer **tokenizer);
 
-/* The built-in pre-tokenizer regexes for a GGUF tokenizer.ggml.pre name; false when the name is unknown. */
-bool tok_pre_regexes(const char *pre, const tok_text **regexes, uint32_t *count);
+/* A GGUF tokenizer.ggml.pre name and how llama.cpp (src/llama-vocab.cpp, src/unicode.cpp) pre-tokenizes for it. */
+typedef struct tok_pre_family {
+    const char *name;
+    uint32_t split_count;
+    const tok_text *split_regexes; /* PCRE2 patterns that split exactly as llama.cpp does (see tok_gguf.c) */
+    bool ignore_merges;
+} tok_pre_family;
+
+/* The family of a tokenizer.ggml.pre name, or NULL when the name is unknown. */
+const tok_pre_family *tok_pre_family_find(const char *pre);
+
+/* Every known family (count of them in *count), for messages and tests. */
+const tok_pre_family *tok_pre_families(uint32_t *count);
 
 #endif
