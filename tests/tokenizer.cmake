@@ -25,6 +25,14 @@ mlavk_test(bpe_merges_by_rank_and_matches_added_tokens_first SOURCES test_tokeni
 mlavk_test(gguf_vocabulary_arrays_tokenize_like_tokenizer_json SOURCES test_tokenizer_gguf.c test_tokenizer_common.c
   ARGS ${TOKENIZER_JSON} ${TOKENIZER_GOLDEN})
 mlavk_test(malformed_tokenizer_json_is_an_error_not_a_crash SOURCES test_tokenizer_json_errors.c)
+# GGUF pre-tokenizer families against llama.cpp's ids (tests/golden/README.md); the GGUF files go to the build dir.
+set(TOKENIZER_FAMILIES_DIR ${CMAKE_CURRENT_BINARY_DIR}/tokenizer_families)
+mlavk_test(gguf_pre_tokenizers_match_llama_cpp_for_every_family
+  SOURCES test_tokenizer_families.c test_tokenizer_common.c model_writer.c model_writer_hf.c
+  ARGS ${TOKENIZER_JSON} ${CMAKE_CURRENT_SOURCE_DIR}/golden/tokenizer_families.json ${TOKENIZER_FAMILIES_DIR})
+mlavk_test(gguf_unknown_pre_tokenizer_is_a_one_line_error
+  SOURCES test_tokenizer_families.c test_tokenizer_common.c model_writer.c model_writer_hf.c
+  ARGS --unknown ${TOKENIZER_FAMILIES_DIR}/unknown)
 
 # CLI
 add_test(NAME cli_tokenize_prints_the_ids_with_bos
