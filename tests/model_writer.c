@@ -273,7 +273,8 @@ static void write_gguf_keys(const tiny_model *m, gguf_writer *w)
     gw_str(w, "general.architecture", "deepseek2");
     for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; i++)
         if (!(m->omit_key && strcmp(m->omit_key, u32s[i].key) == 0) &&
-            !(m->r_q == 0 && strstr(u32s[i].key, "q_lora_rank")))
+            /* the converter omits the key without q-LoRA, and llama.cpp accepts that only for 26 or 27 blocks */
+            !(m->r_q == 0 && (m->L == 26 || m->L == 27) && strstr(u32s[i].key, "q_lora_rank")))
             gw_u32(w, u32s[i].key, u32s[i].value);
     gw_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", 1e-6f);
     gw_f32(w, "deepseek2.rope.freq_base", 10000.0f);
