@@ -37,15 +37,9 @@ mlavk_status deepseek_check_gguf_keys(const gguf_file *g)
         bool known = false;
         for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0] && !known; k++)
             known = strcmp(key + prefix, known_keys[k]) == 0;
-        if (!known) {
-            char printable[97];
-            size_t n = 0;
-            for (; key[n] && n < 96; n++)
-                printable[n] = (key[n] >= 0x20 && key[n] != 0x7f) ? key[n] : '?';
-            printable[n] = '\0';
-            return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: key '%s' is not one mlavk understands (it may change "
-                              "the model's math)", gguf_name(g), printable);
-        }
+        if (!known) /* keys are single-line printable text (gguf.c checks) */
+            return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: key '%.96s' is not one mlavk understands (it may change "
+                              "the model's math)", gguf_name(g), key);
     }
     return MLAVK_OK;
 }
@@ -56,18 +50,13 @@ static void set_family(deepseek_config *c, const char *family, const char *evide
     snprintf(c->family_evidence, sizeof c->family_evidence, "%s", evidence);
 }
 
-/* tokenizer.ggml.pre of the deepseek2 files in the wild (llama.cpp's src/llama-vocab.cpp). */
+/* tokenizer.ggml.pre of the deepseek2 files in the wild (llama.cpp's src/llama-vocab.cpp). The DeepSeek ones come
+ * last: other families may ship DeepSeek's tokenizer. */
 static const struct {
     const char *pre, *family;
-} pre_families[] = {
-    {"deepseek-llm", NULL}, /* V2 or V2-Lite: by q-LoRA */
-    {"deepseek-v3", "DeepSeek V3"},
-    {"kimi-k2", "Kimi K2/Moonlight"},
-    {"glm4", "GLM-4.7-Flash"},
-    {"tekken", "Mistral Large 3"},
-    {"gigachat", "GigaChat3"},
-    {"kanana2", "Kanana-2"},
-    {"youtu", "Youtu-LLM"},
+} family_pres[] = {
+    {"kimi-k2", "Kimi K2/Moonlight"}, {"glm4", "GLM-4.7-Flash"}, {"tekken", "Mistral Large 3"},
+    {"gigachat", "GigaChat3"},        {"kanana2", "Kanana-2"},   {"youtu", "Youtu-LLM"},
 };
 
 static char lower(char ch) { return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch; }
@@ -88,27 +77,28 @@ static bool name_contains(const gguf_file *g, const char *needle)
     return false;
 }
 
+static bool pre_is(const gguf_file *g, const char *pre)
+{
+    const gguf_value *v = gguf_find(g, "tokenizer.ggml.pre");
+    return v && v->type == GGUF_TYPE_STRING && gguf_string_equals(v->as.str, pre);
+}
+
+/* In order: a family's own pre-tokenizer, general.name, llama.cpp's shape rules, DeepSeek's pre-tokenizers. */
 void deepseek_family_from_gguf(const gguf_file *g, deepseek_config *c)
 {
     char evidence[96];
-    const gguf_value *pre = gguf_find(g, "tokenizer.ggml.pre");
-    if (pre && pre->type == GGUF_TYPE_STRING) {
-        for (size_t i = 0; i < sizeof pre_families / sizeof pre_families[0]; i++) {
-            if (!gguf_string_equals(pre->as.str, pre_families[i].pre))
-                continue;
-            snprintf(evidence, sizeof evidence, "tokenizer.ggml.pre '%s'", pre_families[i].pre);
-            const char *family = pre_families[i].family;
-            if (!family)
-                family = c->q_lora_rank ? "DeepSeek V2" : "DeepSeek V2-Lite";
-            else if (strcmp(pre_families[i].pre, "kimi-k2") == 0 && name_contains(g, "moonlight"))
-                family = "Moonlight";
-            else if (strcmp(pre_families[i].pre, "kimi-k2") == 0 && name_contains(g, "kimi"))
-                family = "Kimi K2";
-            set_family(c, family, evidence);
-            return;
-        }
+    for (size_t i = 0; i < sizeof family_pres / sizeof family_pres[0]; i++) {
+        if (!pre_is(g, family_pres[i].pre))
+            continue;
+        snprintf(evidence, sizeof evidence, "tokenizer.ggml.pre '%s'", family_pres[i].pre);
+        const char *family = family_pres[i].family;
+        if (strcmp(family_pres[i].pre, "kimi-k2") == 0 && name_contains(g, "moonlight"))
+            family = "Moonlight";
+        else if (strcmp(family_pres[i].pre, "kimi-k2") == 0 && name_contains(g, "kimi"))
+            family = "Kimi K2";
+        set_family(c, family, evidence);
+        return;
     }
-    /* general.name, then llama.cpp's own shape rules */
     static const struct {
         const char *needle, *family;
     } names[] = {{"GLM-4.7-Flash", "GLM-4.7-Flash"}, {"Mistral-Large-3", "Mistral Large 3"},
@@ -123,9 +113,13 @@ void deepseek_family_from_gguf(const gguf_file *g, deepseek_config *c)
             return;
         }
     if ((c->n_block_count == 47 || c->n_block_count == 48) && c->n_vocab == 154880)
-        set_family(c, "GLM-4.7-Flash", "47 or 48 blocks with vocab 154880, llama.cpp's rule");
+        set_family(c, "GLM-4.7-Flash", "48 or 47 blocks with vocab 154880, llama.cpp's rule");
     else if (c->attn_temp_scale != 0.0f)
         set_family(c, "Mistral Large 3", "attention.temperature_* keys");
+    else if (pre_is(g, "deepseek-v3"))
+        set_family(c, "DeepSeek V3", "tokenizer.ggml.pre 'deepseek-v3'");
+    else if (pre_is(g, "deepseek-llm"))
+        set_family(c, c->q_lora_rank ? "DeepSeek V2" : "DeepSeek V2-Lite", "tokenizer.ggml.pre 'deepseek-llm'");
     else
         set_family(c, "deepseek2 (unrecognised family)", "no known tokenizer.ggml.pre, name or shape");
 }
