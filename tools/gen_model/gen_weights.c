@@ -32,7 +32,7 @@ void gen_fill(const gen_config *cfg, const gen_weight *w, uint64_t first, uint64
     switch (w->init) {
     case INIT_LINEAR: std = 1.0 / sqrt((double)w->cols); break;
     case INIT_GATE: std = 3.0 / sqrt((double)w->cols); break; /* well separated expert scores */
-    case INIT_EMBED: std = 1.0; break;
+    case INIT_EMBED: std = cfg->tied ? 1.0 / sqrt((double)w->cols) : 1.0; break; /* tied: the output projection too */
     case INIT_NORM: std = 0.05, offset = 1.0; break;
     case INIT_BIAS: std = 0.05; break;
     }
