@@ -43,6 +43,39 @@ mlavk_info_failure(info_refuses_a_missing_tensor missing_tensor.gguf ": missing 
 mlavk_info_failure(info_refuses_a_shape_disagreeing_with_the_metadata wrong_shape.gguf ": tensor 'blk.1.ffn_up_exps.weight' has shape \\{137, 24, 4\\}, the hyperparameters give \\{136, 24, 4\\}")
 mlavk_info_failure(info_refuses_a_type_the_gpu_cannot_run not_runnable.gguf ": tensor 'blk.0.attn_kv_b.weight' has type q8_1, which mlavk cannot run")
 mlavk_info_failure(info_refuses_rows_that_split_a_quant_block row_splits_block.gguf ": tensor 'blk.0.attn_output.weight' rows of 24 elements are not a multiple of the q5_0 block size 32")
+# What mlavk does not understand in the MLA family's files is refused, never guessed at.
+mlavk_info_failure(info_refuses_a_key_it_does_not_understand unknown_key.gguf
+  ": key 'deepseek2.attention.sliding_window' is not one mlavk understands \\(it may change the model's math\\)$")
+mlavk_info_failure(info_refuses_a_tensor_it_does_not_know unknown_tensor.gguf
+  ": tensor 'blk.0.attn_output.scale' is not part of a deepseek2 model with these hyperparameters \\(2 blocks, 0 MTP blocks\\); mlavk does not know what it is$")
+mlavk_info_failure(info_refuses_a_missing_q_lora_rank_outside_llama_cpp_v2_lite_rule no_q_lora_rank.gguf
+  ": missing key 'deepseek2.attention.q_lora_rank': llama.cpp infers 'no q-LoRA' only for 26 or 27 blocks, or 48 blocks with vocab 128256 \\(this file: 2 blocks, vocab 40\\)$")
+mlavk_info_failure(info_refuses_a_q_lora_rank_that_llama_cpp_ignores_for_27_blocks q_lora_in_v2_lite.gguf
+  ": attention.q_lora_rank 40 in a 27-block file: llama.cpp ignores the key there \\(its V2-Lite rule\\) and loads attn_q$")
+mlavk_info_failure(info_refuses_a_temperature_scale_without_a_length temperature_without_length.gguf
+  ": attention.temperature_scale 0.1 needs a positive attention.temperature_length")
+mlavk_info_failure(info_refuses_mtp_blocks_that_leave_no_main_model all_blocks_mtp.gguf
+  ": nextn_predict_layers 2 leaves none of the 2 blocks for the main model$")
+mlavk_info_failure(info_refuses_an_mtp_only_file mtp_only.gguf ": an MTP-only file \\(no blk.0.attn_norm.weight\\)")
+mlavk_info_failure(info_refuses_a_misshapen_tensor_in_an_mtp_block misshapen_mtp.gguf
+  ": tensor 'blk.1.ffn_up_exps.weight' has shape \\{137, 24, 4\\}, the hyperparameters give \\{136, 24, 4\\}")
+mlavk_info_failure(info_refuses_moe_blocks_without_experts moe_without_experts.gguf
+  ": expert count 0 but block 1 is a MoE block \\(leading dense blocks 1 of 2\\)$")
+mlavk_info_failure(info_refuses_an_unimplemented_rope_attn_factor rope_attn_factor.gguf
+  ": rope.scaling.attn_factor 2 \\(not 1\\) is not implemented$")
+mlavk_info_failure(info_refuses_an_unknown_gating_function gating_sqrt_softplus.gguf
+  ": unknown expert_gating_func 4 \\(1 softmax, 2 sigmoid\\)$")
+mlavk_info_failure(info_refuses_an_unknown_tensor_in_a_checkpoint hf_unknown_tensor
+  "/model.safetensors: tensor 'model.layers.0.self_attn.q_norm.weight' is not one mlavk knows in a DeepSeek checkpoint with 2 blocks and 0 MTP blocks$")
+mlavk_info_failure(info_refuses_a_checkpoint_block_past_the_mtp_blocks hf_block_past_the_mtp_blocks
+  "/model.safetensors: tensor 'model.layers.5.input_layernorm.weight' is not one mlavk knows")
+mlavk_info_failure(info_refuses_moe_every_other_block hf_moe_every_other_block
+  "/config.json: moe_layer_freq 2 \\(MoE every 2 blocks\\) is not implemented$")
+mlavk_info_failure(info_refuses_attention_biases hf_attention_bias "/config.json: attention_bias true is not implemented$")
+add_test(NAME info_accepts_an_mtp_block_without_its_nextn_tensors COMMAND mlavk_cli info ${BAD}/trunk_only_mtp.gguf)
+set_tests_properties(info_accepts_an_mtp_block_without_its_nextn_tensors PROPERTIES FIXTURES_REQUIRED bad_models
+  LABELS base PASS_REGULAR_EXPRESSION "MTP layers: 1 \\(blk.1\\), skipped.*L \\(blocks\\) 1 \\(\\+1 MTP\\)")
+
 mlavk_info_failure(info_refuses_invalid_config_json hf_bad_config "/config.json: invalid JSON near byte")
 mlavk_info_failure(info_refuses_an_unsupported_architecture hf_llama "/config.json: unsupported architecture 'LlamaForCausalLM'")
 mlavk_info_failure(info_refuses_a_directory_without_config_json hf_no_config ": no config.json")

@@ -13,6 +13,7 @@ mlavk_test(moe_slots_grouped_by_expert_on_the_device_run_the_tiled_kernel GPU
   SOURCES test_kernel_moe_group.c ${MLAVK_REF_DEQUANT_SOURCES} ${KT})
 mlavk_test(rmsnorm_and_softmax_match_the_reference_per_row GPU SOURCES test_kernel_norm.c ${KT})
 mlavk_test(rope_rotates_pairs_with_plain_and_yarn_frequencies GPU SOURCES test_kernel_rope.c ${KT})
+mlavk_test(attention_temperature_scales_each_query_by_its_position GPU SOURCES test_kernel_attn_temperature.c ${KT})
 mlavk_test(elementwise_ops_match_the_reference GPU SOURCES test_kernel_elementwise.c ${KT})
 mlavk_test(get_rows_decodes_embedding_rows_of_every_weight_type GPU
   SOURCES test_kernel_get_rows.c ${MLAVK_REF_DEQUANT_SOURCES} ${KT})

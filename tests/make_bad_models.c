@@ -129,6 +129,30 @@ static void misshapen(tiny_model *m) { m->misshape = "blk.1.ffn_up_exps.weight";
 static void q8_1(tiny_model *m) { m->odd_type = 9, m->odd_type_tensor = "blk.0.attn_kv_b.weight"; }
 static void split_block(tiny_model *m) { m->odd_type = 6, m->odd_type_tensor = "blk.0.attn_output.weight"; }
 
+/* Shapes and keys of the MLA family that mlavk must refuse in one line rather than guess at. */
+static void unknown_key(tiny_model *m) { m->extra_key = "deepseek2.attention.sliding_window", m->extra_value = 128; }
+static void unknown_tensor(tiny_model *m) { m->extra_tensor = "blk.0.attn_output.scale"; }
+static void no_q_lora_rank(tiny_model *m) { m->omit_key = "deepseek2.attention.q_lora_rank"; }
+static void q_lora_in_v2_lite(tiny_model *m) { m->L = 27; }
+static void temperature_without_length(tiny_model *m)
+{
+    m->extra_key = "deepseek2.attention.temperature_scale", m->extra_f32 = 0.1f;
+}
+static void all_blocks_mtp(tiny_model *m) { m->extra_key = "deepseek2.nextn_predict_layers", m->extra_value = 2; }
+static void mtp_only(tiny_model *m)
+{
+    m->extra_key = "deepseek2.nextn_predict_layers", m->extra_value = 1, m->omit_tensor = "blk.0.attn_norm.weight";
+}
+static void misshapen_mtp(tiny_model *m)
+{
+    m->extra_key = "deepseek2.nextn_predict_layers", m->extra_value = 1, m->misshape = "blk.1.ffn_up_exps.weight";
+}
+static void moe_without_experts(tiny_model *m) { m->omit_key = "deepseek2.expert_count"; }
+static void rope_attn_factor(tiny_model *m) { m->extra_key = "deepseek2.rope.scaling.attn_factor", m->extra_f32 = 2; }
+static void gating_sqrt_softplus(tiny_model *m) { m->extra_key = "deepseek2.expert_gating_func", m->extra_value = 4; }
+/* A valid file: the second block is an MTP block without its nextn tensors (llama.cpp's "trunk only" form). */
+static void trunk_only(tiny_model *m) { m->extra_key = "deepseek2.nextn_predict_layers", m->extra_value = 1; }
+
 /* The smallest complete model, for the fuzz seed corpus. */
 static void micro(tiny_model *m)
 {
@@ -167,6 +191,20 @@ static void write_hf_cases(void)
     tiny_write_hf(&m, dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     bb_write_file((const uint8_t *)"\x0c\0\0\0\0\0\0\0{\"a\": [1,,]}", 20, path);
+    static const struct {
+        const char *dir, *extra_tensor, *config_extra;
+    } refused[] = {
+        {"hf_unknown_tensor", "model.layers.0.self_attn.q_norm.weight", NULL},
+        {"hf_block_past_the_mtp_blocks", "model.layers.5.input_layernorm.weight", NULL},
+        {"hf_moe_every_other_block", NULL, ",\n \"moe_layer_freq\": 2"},
+        {"hf_attention_bias", NULL, ",\n \"attention_bias\": true"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        tiny_model bad = m;
+        bad.extra_tensor = refused[i].extra_tensor, bad.hf_config_extra = refused[i].config_extra;
+        snprintf(dir, sizeof dir, "%s/%s", out_dir, refused[i].dir);
+        tiny_write_hf(&bad, dir);
+    }
     snprintf(dir, sizeof dir, "%s/hf_header_too_long", out_dir);
     tiny_write_hf(&m, dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
@@ -190,6 +228,18 @@ int main(int argc, char **argv)
     write_model("wrong_shape.gguf", misshapen);
     write_model("not_runnable.gguf", q8_1);
     write_model("row_splits_block.gguf", split_block);
+    write_model("unknown_key.gguf", unknown_key);
+    write_model("unknown_tensor.gguf", unknown_tensor);
+    write_model("no_q_lora_rank.gguf", no_q_lora_rank);
+    write_model("q_lora_in_v2_lite.gguf", q_lora_in_v2_lite);
+    write_model("temperature_without_length.gguf", temperature_without_length);
+    write_model("all_blocks_mtp.gguf", all_blocks_mtp);
+    write_model("mtp_only.gguf", mtp_only);
+    write_model("misshapen_mtp.gguf", misshapen_mtp);
+    write_model("moe_without_experts.gguf", moe_without_experts);
+    write_model("rope_attn_factor.gguf", rope_attn_factor);
+    write_model("gating_sqrt_softplus.gguf", gating_sqrt_softplus);
+    write_model("trunk_only_mtp.gguf", trunk_only);
     write_hf_cases();
     return failures ? 1 : 0;
 }

@@ -273,7 +273,8 @@ static void write_gguf_keys(const tiny_model *m, gguf_writer *w)
     gw_str(w, "general.architecture", "deepseek2");
     for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; i++)
         if (!(m->omit_key && strcmp(m->omit_key, u32s[i].key) == 0) &&
-            !(m->r_q == 0 && strstr(u32s[i].key, "q_lora_rank")))
+            /* the converter omits the key without q-LoRA, and llama.cpp accepts that only for 26 or 27 blocks */
+            !(m->r_q == 0 && (m->L == 26 || m->L == 27) && strstr(u32s[i].key, "q_lora_rank")))
             gw_u32(w, u32s[i].key, u32s[i].value);
     gw_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", 1e-6f);
     gw_f32(w, "deepseek2.rope.freq_base", 10000.0f);
@@ -288,6 +289,10 @@ static void write_gguf_keys(const tiny_model *m, gguf_writer *w)
         gw_u32(w, "deepseek2.expert_group_count", 2);
         gw_u32(w, "deepseek2.expert_group_used_count", 1);
     }
+    if (m->extra_key && m->extra_f32 != 0.0f)
+        gw_f32(w, m->extra_key, m->extra_f32);
+    else if (m->extra_key)
+        gw_u32(w, m->extra_key, m->extra_value);
     gw_key(w, "tokenizer.ggml.tokens", 9);
     bb_u32(&w->kv, 8);
     bb_u64(&w->kv, m->vocab);
@@ -339,6 +344,12 @@ void tiny_build_gguf(const tiny_model *m, byte_buf *out)
         gw_tensor(&w, t.name, type, t.n_dims, t.dims, bytes, n_bytes);
         free(bytes);
         free(v);
+    }
+    if (m->extra_tensor) {
+        float *zeros = calloc(m->D, sizeof *zeros);
+        uint64_t dims[1] = {m->D};
+        gw_tensor(&w, m->extra_tensor, 0, 1, dims, zeros, m->D * sizeof *zeros);
+        free(zeros);
     }
     gw_finish(&w, out);
 }

@@ -61,6 +61,11 @@ typedef struct tiny_model {
     const char *omit_key;   /* GGUF: leave out this key */
     const char *omit_tensor;/* leave out this GGUF-named tensor */
     const char *misshape;   /* GGUF: write this tensor with its first dim + 1 */
+    const char *extra_key;  /* GGUF: write this key too, u32 extra_value (or F32 extra_f32 when that is not 0) */
+    uint32_t extra_value;
+    float extra_f32;
+    const char *extra_tensor; /* write a [D] F32 tensor of this name too (GGUF or HF name) */
+    const char *hf_config_extra; /* HF: JSON members appended to config.json (", \"key\": value") */
     uint32_t odd_type;      /* GGUF: when not 0, the type (q8_1 9 or q5_0 6) of odd_type_tensor */
     const char *odd_type_tensor;
     uint64_t seed;

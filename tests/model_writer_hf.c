@@ -135,11 +135,11 @@ static bool write_config(const tiny_model *m, const char *dir)
                      m->r_q ? "40" : "null", m->r_kv, m->d_n, m->d_r, m->d_v, m->E, m->k, m->S, m->F, m->F_e,
                      m->n_dense, m->vocab, m->ctx);
     if (m->v3)
-        snprintf(text + n, sizeof text - (size_t)n,
-                 ",\n \"scoring_func\": \"sigmoid\", \"topk_method\": \"noaux_tc\", \"n_group\": 2, \"topk_group\": 1,\n"
-                 " \"norm_topk_prob\": true, \"routed_scaling_factor\": 2.5, \"num_nextn_predict_layers\": 1}\n");
-    else
-        snprintf(text + n, sizeof text - (size_t)n, "}\n");
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      ",\n \"scoring_func\": \"sigmoid\", \"topk_method\": \"noaux_tc\", \"n_group\": 2, "
+                      "\"topk_group\": 1,\n \"norm_topk_prob\": true, \"routed_scaling_factor\": 2.5, "
+                      "\"num_nextn_predict_layers\": 1");
+    snprintf(text + n, sizeof text - (size_t)n, "%s}\n", m->hf_config_extra ? m->hf_config_extra : "");
     return bb_write_file((const uint8_t *)text, strlen(text), path);
 }
 
@@ -181,6 +181,12 @@ bool tiny_write_hf(const tiny_model *m, const char *dir)
             write_tensor(m, &shards[m->sharded ? i % 2 : 0], &tensors[i]);
     if (m->v3)
         write_mtp_layer(m, &shards[0]);
+    if (m->extra_tensor) {
+        float *zeros = calloc(m->D, sizeof *zeros);
+        uint64_t shape[1] = {m->D};
+        sw_tensor(&shards[0], m->extra_tensor, "F32", 1, shape, zeros, m->D * sizeof *zeros);
+        free(zeros);
+    }
     char token_path[512];
     snprintf(token_path, sizeof token_path, "%s/tokenizer.json", dir);
     bool ok = write_config(m, dir) && bb_write_file((const uint8_t *)"{}", 2, token_path);

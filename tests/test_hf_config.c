@@ -94,40 +94,176 @@ static void check_manifest(void)
     free(s);
 }
 
-static void check_gguf_defaults(void)
+/* A GGUF of the keys llama.cpp requires (block_count and vocabulary given), plus extra keys from add. */
+typedef void (*add_keys_fn)(gguf_writer *w);
+static uint32_t base_experts = 8; /* expert_count of the base keys; 0 leaves expert_count and expert_used_count out */
+
+static mlavk_status config_of(uint32_t blocks, uint32_t vocab, add_keys_fn add, deepseek_config *c)
 {
     gguf_writer w;
     gw_init(&w);
-    const char *keys[] = {"context_length", "embedding_length", "block_count", "feed_forward_length",
-                          "attention.head_count", "attention.kv_lora_rank", "attention.key_length_mla",
-                          "attention.value_length_mla", "rope.dimension_count", "expert_count",
-                          "expert_used_count", "expert_feed_forward_length"};
-    const uint32_t values[] = {4096, 64, 3, 96, 4, 32, 24, 16, 8, 8, 2, 16};
+    const char *keys[] = {"context_length", "embedding_length", "feed_forward_length", "attention.head_count",
+                          "attention.kv_lora_rank", "attention.key_length_mla", "attention.value_length_mla",
+                          "rope.dimension_count", "expert_count", "expert_used_count", "expert_feed_forward_length",
+                          "expert_shared_count"};
+    const uint32_t values[] = {4096, 64, 96, 4, 32, 24, 16, 8, 8, 2, 16, 0};
     gw_str(&w, "general.architecture", "deepseek2");
     for (int i = 0; i < 12; i++) {
         char key[96];
+        if (base_experts == 0 && strncmp(keys[i], "expert_", 7) == 0 && strstr(keys[i], "count") &&
+            strcmp(keys[i], "expert_shared_count") != 0)
+            continue;
         snprintf(key, sizeof key, "deepseek2.%s", keys[i]);
         gw_u32(&w, key, values[i]);
     }
-    gw_key(&w, "tokenizer.ggml.tokens", 9), bb_u32(&w.kv, 8), bb_u64(&w.kv, 1), bb_str(&w.kv, "a");
+    gw_u32(&w, "deepseek2.block_count", blocks);
+    gw_f32(&w, "deepseek2.attention.layer_norm_rms_epsilon", 1e-6f);
+    if (add)
+        add(&w);
+    gw_key(&w, "tokenizer.ggml.tokens", 9), bb_u32(&w.kv, 8), bb_u64(&w.kv, vocab);
+    for (uint32_t i = 0; i < vocab; i++)
+        bb_str(&w.kv, "a");
     byte_buf file;
     gw_finish(&w, &file);
     gguf_file *g;
+    mlavk_status status = gguf_open_memory(file.data, file.size, "d.gguf", &g);
+    CHECK(status == MLAVK_OK);
+    if (status == MLAVK_OK) {
+        status = deepseek_config_from_gguf(g, c);
+        gguf_close(g);
+    }
+    bb_free(&file);
+    return status;
+}
+
+static bool has_note(const deepseek_config *c, const char *text)
+{
+    for (uint32_t i = 0; i < c->n_notes; i++)
+        if (strstr(c->notes[i], text))
+            return true;
+    return false;
+}
+
+static void add_q_lora(gguf_writer *w) { gw_u32(w, "deepseek2.attention.q_lora_rank", 24); }
+static void add_q_lora_0(gguf_writer *w) { gw_u32(w, "deepseek2.attention.q_lora_rank", 0); }
+static void add_glm(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 24);
+    gw_u32(w, "deepseek2.vocab_size", 154880);
+    gw_u32(w, "deepseek2.nextn_predict_layers", 1);
+}
+static void add_gating_none(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_u32(w, "deepseek2.expert_gating_func", 0);
+    gw_f32(w, "deepseek2.expert_weights_scale", 0.0f);
+}
+static void add_unknown(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_u32(w, "deepseek2.attention.sliding_window", 128);
+}
+static void add_temperature(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_f32(w, "deepseek2.attention.temperature_scale", 0.5f);
+    gw_u32(w, "deepseek2.attention.temperature_length", 4);
+}
+static void add_temperature_without_length(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_f32(w, "deepseek2.attention.temperature_scale", 0.5f);
+}
+static void add_yarn(gguf_writer *w, bool log_mul)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_str(w, "deepseek2.rope.scaling.type", "yarn");
+    gw_f32(w, "deepseek2.rope.scaling.factor", 40.0f);
+    gw_f32(w, "deepseek2.rope.scaling.yarn_beta_fast", 8.0f);
+    if (log_mul)
+        gw_f32(w, "deepseek2.rope.scaling.yarn_log_multiplier", 0.0707f);
+}
+static void add_yarn_log_mul(gguf_writer *w) { add_yarn(w, true); }
+static void add_yarn_no_log_mul(gguf_writer *w) { add_yarn(w, false); }
+static void add_dense(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_u32(w, "deepseek2.leading_dense_block_count", 3);
+}
+static void add_no_experts(gguf_writer *w)
+{
+    gw_u32(w, "deepseek2.attention.q_lora_rank", 0);
+    gw_u32(w, "deepseek2.leading_dense_block_count", 2);
+}
+
+/* Absent keys take llama.cpp's defaults and inferences (src/models/deepseek2.cpp), and what it refuses mlavk
+ * refuses in one line. */
+static void check_gguf_rules(void)
+{
     deepseek_config c;
-    CHECK(gguf_open_memory(file.data, file.size, "d.gguf", &g) == MLAVK_OK);
-    CHECK_MSG(deepseek_config_from_gguf(g, &c) == MLAVK_OK, "%s", mlavk_last_error());
+    /* 27 blocks (V2-Lite): no q_lora_rank key means attn_q; every other default as llama.cpp has it */
+    CHECK_MSG(config_of(27, 1, NULL, &c) == MLAVK_OK, "%s", mlavk_last_error());
     CHECK(c.gating == DEEPSEEK_GATING_SOFTMAX && !c.expert_weights_norm && c.expert_weights_scale == 1.0f);
     CHECK(c.n_group == 1 && c.n_group_used == 1 && c.q_lora_rank == 0 && c.n_expert_shared == 0);
     CHECK(c.n_dense_lead == 0 && c.qk_nope_head_dim == 16 && c.v_head_dim == 16 && c.n_vocab == 1);
     CHECK(!c.rope_yarn && c.rope_freq_base == 10000.0f && c.bos_token_id == -1 && c.n_nextn_layers == 0);
-    gguf_close(g);
-    bb_free(&file);
+    CHECK(c.n_layer == 27 && c.n_block_count == 27 && c.tied_embeddings && c.attn_temp_scale == 0.0f);
+    CHECK(has_note(&c, "q-LoRA: none (inferred") && has_note(&c, "gating: softmax (inferred"));
+    CHECK(has_note(&c, "tied embeddings") && strcmp(c.family, "deepseek2 (unrecognised family)") == 0);
+    CHECK(config_of(26, 1, NULL, &c) == MLAVK_OK && c.q_lora_rank == 0);
+    CHECK(config_of(48, 128256, NULL, &c) == MLAVK_OK && c.q_lora_rank == 0);
+    /* other block counts must carry the key (0 is fine), and the V2-Lite counts must not give a rank */
+    CHECK(config_of(3, 1, NULL, &c) == MLAVK_ERR_FORMAT &&
+          strcmp(mlavk_last_error(), "d.gguf: missing key 'deepseek2.attention.q_lora_rank': llama.cpp infers "
+                                     "'no q-LoRA' only for 26 or 27 blocks, or 48 blocks with vocab 128256 (this "
+                                     "file: 3 blocks, vocab 1)") == 0);
+    CHECK(config_of(48, 1000, NULL, &c) == MLAVK_ERR_FORMAT);
+    CHECK(config_of(3, 1, add_q_lora_0, &c) == MLAVK_OK && c.q_lora_rank == 0 && c.n_notes == 2);
+    CHECK(config_of(3, 1, add_q_lora, &c) == MLAVK_OK && c.q_lora_rank == 24);
+    CHECK(config_of(27, 1, add_q_lora, &c) == MLAVK_ERR_FORMAT &&
+          strstr(mlavk_last_error(), "attention.q_lora_rank 24 in a 27-block file: llama.cpp ignores the key"));
+    /* expert_gating_func absent: sigmoid for 47 or 48 blocks with vocab 154880 (GLM-4.7-Flash), the MTP block
+     * counted; 0 reads as absent; expert_weights_scale 0 means no scaling */
+    CHECK_MSG(config_of(48, 5, add_glm, &c) == MLAVK_OK, "%s", mlavk_last_error());
+    CHECK(c.gating == DEEPSEEK_GATING_SIGMOID && c.n_layer == 47 && c.n_nextn_layers == 1 && c.n_block_count == 48);
+    CHECK(has_note(&c, "gating: sigmoid (inferred") && has_note(&c, "MTP layers: 1 (blk.47)"));
+    CHECK(strcmp(c.family, "deepseek2 (unrecognised family)") == 0); /* the token list is not 154880 long */
+    CHECK(config_of(47, 5, add_glm, &c) == MLAVK_OK && c.gating == DEEPSEEK_GATING_SIGMOID);
+    CHECK(config_of(46, 5, add_glm, &c) == MLAVK_OK && c.gating == DEEPSEEK_GATING_SOFTMAX);
+    CHECK(config_of(4, 1, add_gating_none, &c) == MLAVK_OK && c.gating == DEEPSEEK_GATING_SOFTMAX &&
+          c.expert_weights_scale == 1.0f && has_note(&c, "expert_weights_scale 0: no scaling"));
+    /* a key mlavk does not know is refused */
+    CHECK(config_of(4, 1, add_unknown, &c) == MLAVK_ERR_UNSUPPORTED &&
+          strcmp(mlavk_last_error(), "d.gguf: key 'deepseek2.attention.sliding_window' is not one mlavk "
+                                     "understands (it may change the model's math)") == 0);
+    /* attention temperature; a scale needs a length */
+    CHECK(config_of(4, 1, add_temperature, &c) == MLAVK_OK && c.attn_temp_scale == 0.5f && c.attn_temp_length == 4);
+    CHECK(fabs(deepseek_attn_temperature(&c, 13) - (log(4.0) * 0.5 + 1)) < 1e-12);
+    CHECK(deepseek_attn_temperature(&c, 3) == 1.0 && strcmp(c.family, "Mistral Large 3") == 0);
+    CHECK(config_of(4, 1, add_temperature_without_length, &c) == MLAVK_ERR_FORMAT &&
+          strstr(mlavk_last_error(), "needs a positive attention.temperature_length"));
+    /* YaRN: the betas are not read (llama.cpp's deepseek2 keeps 32 and 1); without yarn_log_multiplier both the
+     * magnitude and the softmax factor are m = 0.1 ln(40) + 1 */
+    CHECK(config_of(4, 1, add_yarn_log_mul, &c) == MLAVK_OK && c.yarn_beta_fast == 32.0f &&
+          fabsf(c.yarn_mscale - 0.707f) < 1e-5f && fabsf(c.yarn_mscale_all_dim - 0.707f) < 1e-5f &&
+          has_note(&c, "yarn_beta_fast/slow 8/1 ignored"));
+    CHECK(config_of(4, 1, add_yarn_no_log_mul, &c) == MLAVK_OK && c.yarn_mscale_all_dim == 1.0f);
+    double m = 0.1 * log(40.0) + 1;
+    CHECK(fabs((0.1 * c.yarn_mscale * log(40.0) + 1) / m - m) < 1e-6);
+    /* every block dense; with no experts every block must be dense (llama.cpp: "n_expert must be > 0") */
+    CHECK(config_of(3, 1, add_dense, &c) == MLAVK_OK && c.n_dense_lead == 3 && has_note(&c, "every block dense"));
+    base_experts = 0;
+    CHECK(config_of(3, 1, add_dense, &c) == MLAVK_OK && c.n_expert == 0 && c.n_dense_lead == 3);
+    CHECK(config_of(3, 1, add_no_experts, &c) == MLAVK_ERR_FORMAT &&
+          strcmp(mlavk_last_error(), "d.gguf: expert count 0 but block 2 is a MoE block (leading dense blocks 2 of "
+                                     "3)") == 0);
+    base_experts = 8;
 }
 
 int main(void)
 {
     check_json();
     check_manifest();
-    check_gguf_defaults();
+    check_gguf_rules();
     return test_finish("deepseek_config_reads_gguf_and_config_json");
 }

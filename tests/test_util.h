@@ -49,4 +49,7 @@ bool test_compare(const char *label, const float *got, const double *want, size_
 /* Reads a whole file; NULL on failure. */
 void *test_read_file(const char *path, size_t *size);
 
+/* SHA-256 of n bytes as 64 lowercase hex digits and a NUL (to check that a file is the one goldens came from). */
+void test_sha256_hex(const void *data, size_t n, char out[65]);
+
 #endif

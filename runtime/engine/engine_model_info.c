@@ -9,9 +9,20 @@
 #include "util/status.h"
 
 
+_Static_assert(MLAVK_MAX_MODEL_NOTES == DEEPSEEK_MAX_NOTES, "model info notes");
+_Static_assert(sizeof ((mlavk_model_info *)0)->notes[0] == DEEPSEEK_NOTE_LEN, "model info note length");
+
 static void copy_config(const deepseek_config *c, mlavk_model_info *out)
 {
     snprintf(out->architecture, sizeof out->architecture, "%s", c->architecture);
+    snprintf(out->family, sizeof out->family, "%s", c->family);
+    snprintf(out->family_evidence, sizeof out->family_evidence, "%s", c->family_evidence);
+    out->n_notes = c->n_notes;
+    memcpy(out->notes, c->notes, sizeof out->notes);
+    out->n_block_count = c->n_block_count;
+    out->tied_embeddings = c->tied_embeddings;
+    out->attn_temp_scale = c->attn_temp_scale;
+    out->attn_temp_length = c->attn_temp_length;
     out->n_embd = c->n_embd;
     out->n_layer = c->n_layer;
     out->n_head = c->n_head;
@@ -73,18 +84,23 @@ static bool is_routed_expert(const char *name)
 static void count_tensors(const tensor_source_set *set, const deepseek_config *c, mlavk_model_info *out)
 {
     uint64_t routed = 0, other = 0;
-    out->n_tensors = tensor_sources_count(set);
-    for (uint32_t i = 0; i < out->n_tensors; i++) {
+    for (uint32_t i = 0; i < tensor_sources_count(set); i++) {
         const tensor_source *src = tensor_sources_at(set, i);
         const ggml_type_traits *traits = ggml_type_get(src->type);
         uint64_t bytes = traits ? src->n_elements / traits->block_elems * traits->block_bytes : 0;
+        if (deepseek_is_mtp_tensor(c, src->name)) {
+            out->n_mtp_tensors++;
+            out->mtp_bytes += bytes;
+            continue;
+        }
+        out->n_tensors++;
         count_type(out, traits ? traits->name : "unknown", src->n_elements, bytes);
         out->tensor_bytes += bytes;
         out->n_fp8_tensors += src->from_fp8;
         out->params_total += src->n_elements;
         if (is_routed_expert(src->name))
             routed += src->n_elements;
-        else if (strcmp(src->name, "token_embd.weight") != 0)
+        else if (strcmp(src->name, "token_embd.weight") != 0 || c->tied_embeddings)
             other += src->n_elements;
     }
     out->params_active = other + (c->n_expert ? routed / c->n_expert * c->n_expert_used : 0);

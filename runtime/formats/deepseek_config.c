@@ -16,6 +16,13 @@ static mlavk_status get_u32(const gguf_file *g, const char *suffix, uint32_t *ou
     return gguf_get_u32(g, key, out);
 }
 
+static mlavk_status get_f32(const gguf_file *g, const char *suffix, float *out)
+{
+    char key[128];
+    snprintf(key, sizeof key, ARCH ".%s", suffix);
+    return gguf_get_f32(g, key, out);
+}
+
 static mlavk_status get_u32_or(const gguf_file *g, const char *suffix, uint32_t fallback, uint32_t *out)
 {
     char key[128];
@@ -32,10 +39,70 @@ static mlavk_status get_f32_or(const gguf_file *g, const char *suffix, float fal
     return gguf_find(g, key) ? gguf_get_f32(g, key, out) : MLAVK_OK;
 }
 
-static mlavk_status read_attention(const gguf_file *g, deepseek_config *c)
+/* The vocabulary size llama.cpp's shape rules read: deepseek2.vocab_size, else the tokenizer.ggml.tokens count
+ * (0 when neither is there). */
+static uint32_t rule_vocab(const gguf_file *g)
+{
+    uint32_t v = 0;
+    const gguf_value *tokens = gguf_find(g, "tokenizer.ggml.tokens");
+    if (gguf_find(g, ARCH ".vocab_size") && gguf_get_u32(g, ARCH ".vocab_size", &v) == MLAVK_OK)
+        return v;
+    if (tokens && tokens->type == GGUF_TYPE_ARRAY && tokens->as.arr.count <= UINT32_MAX)
+        return (uint32_t)tokens->as.arr.count;
+    return 0;
+}
+
+/* llama.cpp reads no q_lora_rank for these block counts (DeepSeek-V2-Lite 27, GigaChat3 26, Kanana-2 48 with
+ * vocab 128256) and loads attn_q; every other file must carry the key. Its rule reads block_count with the MTP
+ * blocks counted (n_layer_nextn is read later). */
+static mlavk_status read_q_lora(const gguf_file *g, deepseek_config *c, uint32_t vocab)
+{
+    const uint32_t blocks = c->n_block_count;
+    const bool lite = blocks == 27 || blocks == 26 || (blocks == 48 && vocab == 128256);
+    const bool present = gguf_find(g, ARCH ".attention.q_lora_rank") != NULL;
+    if (!lite) {
+        if (!present)
+            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: missing key '" ARCH ".attention.q_lora_rank': llama.cpp infers "
+                              "'no q-LoRA' only for 26 or 27 blocks, or 48 blocks with vocab 128256 (this file: %u "
+                              "blocks, vocab %u)", gguf_name(g), blocks, vocab);
+        return get_u32(g, "attention.q_lora_rank", &c->q_lora_rank);
+    }
+    uint32_t value = 0;
+    if (present)
+        MLAVK_TRY(get_u32(g, "attention.q_lora_rank", &value));
+    if (value != 0)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: attention.q_lora_rank %u in a %u-block file: llama.cpp ignores the "
+                          "key there (its V2-Lite rule) and loads attn_q", gguf_name(g), value, blocks);
+    c->q_lora_rank = 0;
+    if (!present)
+        deepseek_note(c, "q-LoRA: none (inferred: no attention.q_lora_rank, %u blocks%s, llama.cpp's V2-Lite rule)",
+                      blocks, blocks == 48 ? " with vocab 128256" : "");
+    return MLAVK_OK;
+}
+
+/* Mistral Large 3: the query of the token at position p is multiplied by log(floor(p / n) + 1) * s + 1. */
+static mlavk_status read_temperature(const gguf_file *g, deepseek_config *c)
+{
+    MLAVK_TRY(get_f32_or(g, "attention.temperature_scale", 0.0f, &c->attn_temp_scale));
+    MLAVK_TRY(get_u32_or(g, "attention.temperature_length", 0, &c->attn_temp_length));
+    if (c->attn_temp_scale == 0.0f) {
+        c->attn_temp_length = 0;
+        return MLAVK_OK;
+    }
+    if (!isfinite(c->attn_temp_scale) || c->attn_temp_length == 0)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: attention.temperature_scale %g needs a positive "
+                          "attention.temperature_length (llama.cpp asserts the same)", gguf_name(g),
+                          (double)c->attn_temp_scale);
+    deepseek_note(c, "attention temperature: scale %g, length %u (the query at position p times "
+                  "log(floor(p / %u) + 1) * %g + 1)", (double)c->attn_temp_scale, c->attn_temp_length,
+                  c->attn_temp_length, (double)c->attn_temp_scale);
+    return MLAVK_OK;
+}
+
+static mlavk_status read_attention(const gguf_file *g, deepseek_config *c, uint32_t vocab)
 {
     MLAVK_TRY(get_u32(g, "attention.head_count", &c->n_head));
-    MLAVK_TRY(get_u32_or(g, "attention.q_lora_rank", 0, &c->q_lora_rank));
+    MLAVK_TRY(read_q_lora(g, c, vocab));
     MLAVK_TRY(get_u32(g, "attention.kv_lora_rank", &c->kv_lora_rank));
     MLAVK_TRY(get_u32(g, "rope.dimension_count", &c->qk_rope_head_dim));
     /* MLA files give the per-head sizes in *_mla keys; older files give them in key_length/value_length. */
@@ -53,31 +120,67 @@ static mlavk_status read_attention(const gguf_file *g, deepseek_config *c)
                           gguf_name(g), key_length, c->qk_rope_head_dim);
     c->qk_nope_head_dim = key_length - c->qk_rope_head_dim;
     c->v_head_dim = value_length;
-    return get_f32_or(g, "attention.layer_norm_rms_epsilon", 1e-6f, &c->rms_norm_eps);
+    MLAVK_TRY(read_temperature(g, c));
+    return get_f32(g, "attention.layer_norm_rms_epsilon", &c->rms_norm_eps);
 }
 
-static mlavk_status read_experts(const gguf_file *g, deepseek_config *c)
+/* expert_gating_func absent (or 0, llama.cpp's NONE): softmax, except GLM-4.7-Flash files (47 or 48 blocks with
+ * vocab 154880): sigmoid. */
+static mlavk_status read_gating(const gguf_file *g, deepseek_config *c, uint32_t vocab)
 {
-    MLAVK_TRY(get_u32(g, "feed_forward_length", &c->n_ff));
-    MLAVK_TRY(get_u32(g, "expert_count", &c->n_expert));
-    MLAVK_TRY(get_u32(g, "expert_used_count", &c->n_expert_used));
-    MLAVK_TRY(get_u32(g, "expert_feed_forward_length", &c->n_ff_exp));
-    MLAVK_TRY(get_u32_or(g, "expert_shared_count", 0, &c->n_expert_shared));
-    MLAVK_TRY(get_u32_or(g, "leading_dense_block_count", 0, &c->n_dense_lead));
-    MLAVK_TRY(get_u32_or(g, "expert_group_count", 1, &c->n_group));
-    MLAVK_TRY(get_u32_or(g, "expert_group_used_count", 1, &c->n_group_used));
     uint32_t gating;
-    MLAVK_TRY(get_u32_or(g, "expert_gating_func", DEEPSEEK_GATING_SOFTMAX, &gating));
+    MLAVK_TRY(get_u32_or(g, "expert_gating_func", 0, &gating));
+    bool moe = c->n_dense_lead < c->n_layer;
+    if (gating == 0) {
+        bool glm = (c->n_block_count == 47 || c->n_block_count == 48) && vocab == 154880;
+        gating = glm ? DEEPSEEK_GATING_SIGMOID : DEEPSEEK_GATING_SOFTMAX;
+        if (moe && glm)
+            deepseek_note(c, "gating: sigmoid (inferred: no expert_gating_func, %u blocks with vocab 154880, "
+                          "llama.cpp's GLM-4.7-Flash rule)", c->n_block_count);
+        else if (moe)
+            deepseek_note(c, "gating: softmax (inferred: no expert_gating_func)");
+    }
     if (gating != DEEPSEEK_GATING_SOFTMAX && gating != DEEPSEEK_GATING_SIGMOID)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: unknown expert_gating_func %u (1 softmax, 2 sigmoid)",
                           gguf_name(g), gating);
     c->gating = (deepseek_gating)gating;
+    return MLAVK_OK;
+}
+
+static mlavk_status read_experts(const gguf_file *g, deepseek_config *c, uint32_t vocab)
+{
+    /* llama.cpp: feed_forward_length, expert_count and expert_used_count optional; expert_feed_forward_length and
+     * expert_shared_count required */
+    MLAVK_TRY(get_u32_or(g, "feed_forward_length", 0, &c->n_ff));
+    MLAVK_TRY(get_u32_or(g, "expert_count", 0, &c->n_expert));
+    MLAVK_TRY(get_u32_or(g, "expert_used_count", 0, &c->n_expert_used));
+    MLAVK_TRY(get_u32(g, "expert_feed_forward_length", &c->n_ff_exp));
+    MLAVK_TRY(get_u32(g, "expert_shared_count", &c->n_expert_shared));
+    MLAVK_TRY(get_u32_or(g, "leading_dense_block_count", 0, &c->n_dense_lead));
+    MLAVK_TRY(get_u32_or(g, "expert_group_count", 0, &c->n_group));
+    MLAVK_TRY(get_u32_or(g, "expert_group_used_count", 0, &c->n_group_used));
+    if (c->n_group > 1 && c->n_group_used == 0)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: %u expert groups but no expert_group_used_count", gguf_name(g),
+                          c->n_group);
+    if (c->n_group <= 1) /* no group limit */
+        c->n_group = c->n_group_used = 1;
+    if (c->n_dense_lead >= c->n_layer && c->n_layer)
+        deepseek_note(c, "every block dense (leading_dense_block_count %u, %u blocks)", c->n_dense_lead, c->n_layer);
+    MLAVK_TRY(read_gating(g, c, vocab));
     c->expert_weights_norm = false;
     if (gguf_find(g, ARCH ".expert_weights_norm"))
         MLAVK_TRY(gguf_get_bool(g, ARCH ".expert_weights_norm", &c->expert_weights_norm));
-    return get_f32_or(g, "expert_weights_scale", 1.0f, &c->expert_weights_scale);
+    MLAVK_TRY(get_f32_or(g, "expert_weights_scale", 0.0f, &c->expert_weights_scale));
+    if (c->expert_weights_scale == 0.0f) { /* llama.cpp scales the weights only when the value is not 0 or 1 */
+        if (gguf_find(g, ARCH ".expert_weights_scale") && c->n_dense_lead < c->n_layer)
+            deepseek_note(c, "expert_weights_scale 0: no scaling (as llama.cpp)");
+        c->expert_weights_scale = 1.0f;
+    }
+    return MLAVK_OK;
 }
 
+/* RoPE and YaRN as llama.cpp's deepseek2 reads them: rope.scaling.yarn_beta_fast/slow, yarn_ext_factor and
+ * yarn_attn_factor are not read there (beta 32 and 1 always); yarn_log_multiplier is 0.1 * mscale_all_dim. */
 static mlavk_status read_rope(const gguf_file *g, deepseek_config *c)
 {
     MLAVK_TRY(get_f32_or(g, "rope.freq_base", 10000.0f, &c->rope_freq_base));
@@ -85,14 +188,35 @@ static mlavk_status read_rope(const gguf_file *g, deepseek_config *c)
     c->rope_yarn = type && type->type == GGUF_TYPE_STRING && gguf_string_equals(type->as.str, "yarn");
     if (type && !c->rope_yarn && !(type->type == GGUF_TYPE_STRING && gguf_string_equals(type->as.str, "none")))
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: rope.scaling.type is neither 'yarn' nor 'none'", gguf_name(g));
-    MLAVK_TRY(get_f32_or(g, "rope.scaling.factor", 1.0f, &c->rope_scaling_factor));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.factor", 0.0f, &c->rope_scaling_factor));
+    if (c->rope_scaling_factor == 0.0f) /* llama.cpp: absent or 0 = no scaling */
+        c->rope_scaling_factor = 1.0f;
     MLAVK_TRY(get_u32_or(g, "rope.scaling.original_context_length", c->n_ctx_train, &c->rope_orig_ctx));
-    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_fast", 32.0f, &c->yarn_beta_fast));
-    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_slow", 1.0f, &c->yarn_beta_slow));
+    float beta_fast, beta_slow, attn_factor;
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_fast", 32.0f, &beta_fast));
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_beta_slow", 1.0f, &beta_slow));
+    c->yarn_beta_fast = 32.0f;
+    c->yarn_beta_slow = 1.0f;
+    if (c->rope_yarn && (beta_fast != 32.0f || beta_slow != 1.0f))
+        deepseek_note(c, "rope.scaling.yarn_beta_fast/slow %g/%g ignored: llama.cpp's deepseek2 uses 32/1",
+                      (double)beta_fast, (double)beta_slow);
+    MLAVK_TRY(get_f32_or(g, "rope.scaling.attn_factor", 1.0f, &attn_factor));
+    if (attn_factor != 1.0f)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: rope.scaling.attn_factor %g (not 1) is not implemented",
+                          gguf_name(g), (double)attn_factor);
     MLAVK_TRY(get_f32_or(g, "rope.scaling.yarn_log_multiplier", 0.0f, &c->yarn_log_multiplier));
-    /* GGUF keeps only 0.1 * mscale_all_dim; the official configs have mscale == mscale_all_dim. */
+    /* GGUF keeps only L = 0.1 * mscale_all_dim; llama.cpp takes mscale = mscale_all_dim = L / 0.1. */
     c->yarn_mscale_all_dim = c->yarn_log_multiplier / 0.1f;
     c->yarn_mscale = c->yarn_mscale_all_dim;
+    if (c->rope_yarn && c->rope_scaling_factor > 1.0f && c->yarn_log_multiplier == 0.0f) {
+        /* Without the multiplier llama.cpp gives both the RoPE magnitude and sqrt of the softmax factor
+         * m = 0.1 ln(factor) + 1; in the HF formulas (magnitude m(mscale) / m(mscale_all_dim), softmax factor
+         * m(mscale_all_dim)^2) that is mscale_all_dim = 1 and mscale = 2 + 0.1 ln(factor). */
+        c->yarn_mscale_all_dim = 1.0f;
+        c->yarn_mscale = (float)(2.0 + 0.1 * log(c->rope_scaling_factor));
+        deepseek_note(c, "YaRN without rope.scaling.yarn_log_multiplier: RoPE magnitude and softmax mscale both "
+                      "0.1 ln(factor) + 1 (llama.cpp's rule)");
+    }
     return MLAVK_OK;
 }
 
@@ -115,6 +239,29 @@ static mlavk_status read_vocab(const gguf_file *g, deepseek_config *c)
     return MLAVK_OK;
 }
 
+/* block_count counts the NextN/MTP blocks; the main model has block_count - nextn_predict_layers. */
+static mlavk_status read_blocks(const gguf_file *g, deepseek_config *c)
+{
+    MLAVK_TRY(get_u32(g, "block_count", &c->n_block_count));
+    MLAVK_TRY(get_u32_or(g, "nextn_predict_layers", 0, &c->n_nextn_layers));
+    if (c->n_nextn_layers >= c->n_block_count)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: nextn_predict_layers %u leaves none of the %u blocks for the main "
+                          "model", gguf_name(g), c->n_nextn_layers, c->n_block_count);
+    c->n_layer = c->n_block_count - c->n_nextn_layers;
+    if (c->n_nextn_layers)
+        deepseek_note(c, "MTP layers: %u (blk.%u%s), skipped: not uploaded, not in the device memory below",
+                      c->n_nextn_layers, c->n_layer, c->n_nextn_layers > 1 ? " on" : "");
+    return MLAVK_OK;
+}
+
+/* No output.weight: the output projection reads token_embd (llama.cpp loads it as a duplicate of token_embd). */
+static void read_tied(const gguf_file *g, deepseek_config *c)
+{
+    c->tied_embeddings = gguf_find_tensor(g, "output.weight") == NULL;
+    if (c->tied_embeddings)
+        deepseek_note(c, "tied embeddings: no output.weight, the output projection reads token_embd");
+}
+
 mlavk_status deepseek_config_from_gguf(const gguf_file *g, deepseek_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -124,14 +271,17 @@ mlavk_status deepseek_config_from_gguf(const gguf_file *g, deepseek_config *c)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: unsupported architecture '%.*s'", gguf_name(g),
                           (int)(arch.len < 64 ? arch.len : 64), arch.data);
     snprintf(c->architecture, sizeof c->architecture, ARCH);
+    MLAVK_TRY(deepseek_check_gguf_keys(g));
+    uint32_t vocab = rule_vocab(g);
     MLAVK_TRY(get_u32(g, "context_length", &c->n_ctx_train));
     MLAVK_TRY(get_u32(g, "embedding_length", &c->n_embd));
-    MLAVK_TRY(get_u32(g, "block_count", &c->n_layer));
-    MLAVK_TRY(get_u32_or(g, "nextn_predict_layers", 0, &c->n_nextn_layers));
-    MLAVK_TRY(read_attention(g, c));
-    MLAVK_TRY(read_experts(g, c));
+    MLAVK_TRY(read_blocks(g, c));
+    MLAVK_TRY(read_attention(g, c, vocab));
+    MLAVK_TRY(read_experts(g, c, vocab));
     MLAVK_TRY(read_rope(g, c));
     MLAVK_TRY(read_vocab(g, c));
+    read_tied(g, c);
+    deepseek_family_from_gguf(g, c);
     return deepseek_config_validate(c, gguf_name(g));
 }
 
@@ -139,6 +289,7 @@ mlavk_status deepseek_config_validate(const deepseek_config *c, const char *name
 {
     /* Caps keep every derived size (H*(d_n+d_r), E*F_e*D ...) far from overflow in 64 bits. */
     const uint32_t cap = 1u << 20;
+    const bool dense = c->n_dense_lead > 0;
     const struct {
         const char *what;
         uint32_t value;
@@ -147,34 +298,64 @@ mlavk_status deepseek_config_validate(const deepseek_config *c, const char *name
         {"embedding length", c->n_embd, 1}, {"block count", c->n_layer, 1}, {"head count", c->n_head, 1},
         {"kv_lora_rank", c->kv_lora_rank, 1}, {"qk_nope_head_dim", c->qk_nope_head_dim, 1},
         {"qk_rope_head_dim", c->qk_rope_head_dim, 2}, {"v_head_dim", c->v_head_dim, 1},
-        {"feed_forward_length", c->n_ff, 1}, {"vocabulary size", c->n_vocab, 1},
+        {"feed_forward_length", c->n_ff, dense ? 1 : 0}, {"vocabulary size", c->n_vocab, 1},
         {"context length", c->n_ctx_train, 1}, {"q_lora_rank", c->q_lora_rank, 0},
         {"expert count", c->n_expert, 0}, {"expert_feed_forward_length", c->n_ff_exp, 0},
-        {"expert_shared_count", c->n_expert_shared, 0},
+        {"expert_shared_count", c->n_expert_shared, 0}, {"nextn_predict_layers", c->n_nextn_layers, 0},
     };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         if (sizes[i].value < sizes[i].min || sizes[i].value > cap)
             return mlavk_fail(MLAVK_ERR_FORMAT, "%s: %s %u is out of range [%u, %u]", name, sizes[i].what,
                               sizes[i].value, sizes[i].min, cap);
-    if (c->n_layer > 4096)
-        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: block count %u is out of range [1, 4096]", name, c->n_layer);
+    if (c->n_block_count != c->n_layer + c->n_nextn_layers || c->n_block_count > 4096)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: block count %u is out of range [1, 4096]", name, c->n_block_count);
     if (c->qk_rope_head_dim % 2 != 0)
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: rope dimension %u is odd", name, c->qk_rope_head_dim);
-    if (c->n_dense_lead > c->n_layer)
+    if (c->n_dense_lead > c->n_block_count)
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: %u leading dense blocks but only %u blocks", name, c->n_dense_lead,
-                          c->n_layer);
-    if (c->n_dense_lead < c->n_layer && (c->n_expert == 0 || c->n_ff_exp == 0 || c->n_expert_used == 0 ||
-                                         c->n_expert_used > c->n_expert))
+                          c->n_block_count);
+    /* A block past the dense ones is MoE, the MTP blocks' included (llama.cpp refuses them without experts). */
+    if (c->n_dense_lead < c->n_block_count && c->n_expert == 0)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: expert count 0 but block %u is a MoE block (leading dense blocks "
+                          "%u of %u)", name, c->n_dense_lead, c->n_dense_lead, c->n_block_count);
+    if (c->n_dense_lead < c->n_block_count &&
+        (c->n_ff_exp == 0 || c->n_expert_used == 0 || c->n_expert_used > c->n_expert))
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: MoE blocks need 1 <= experts used (%u) <= experts (%u) and an "
                           "expert width", name, c->n_expert_used, c->n_expert);
-    if (c->n_group == 0 || c->n_group_used == 0 || c->n_group_used > c->n_group ||
-        (c->n_expert && c->n_expert % c->n_group != 0))
+    if (c->n_expert && (c->n_group == 0 || c->n_group_used == 0 || c->n_group_used > c->n_group ||
+                        c->n_expert % c->n_group != 0))
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: expert groups %u/%u do not divide %u experts", name,
                           c->n_group_used, c->n_group, c->n_expert);
     if (!(c->rms_norm_eps > 0.0f) || !(c->rope_freq_base > 0.0f) || !(c->rope_scaling_factor > 0.0f) ||
         !isfinite(c->expert_weights_scale))
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: rms epsilon, rope base and scaling factor must be positive", name);
     return MLAVK_OK;
+}
+
+void deepseek_note(deepseek_config *c, const char *fmt, ...)
+{
+    if (c->n_notes >= DEEPSEEK_MAX_NOTES)
+        return;
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(c->notes[c->n_notes++], DEEPSEEK_NOTE_LEN, fmt, args);
+    va_end(args);
+}
+
+double deepseek_attn_temperature(const deepseek_config *c, uint32_t position)
+{
+    if (c->attn_temp_scale == 0.0f || c->attn_temp_length == 0)
+        return 1.0;
+    return log(floor((double)position / c->attn_temp_length) + 1.0) * c->attn_temp_scale + 1.0;
+}
+
+bool deepseek_is_mtp_tensor(const deepseek_config *c, const char *name)
+{
+    if (strncmp(name, "blk.", 4) != 0 || c->n_nextn_layers == 0)
+        return false;
+    char *end;
+    unsigned long block = strtoul(name + 4, &end, 10);
+    return end != name + 4 && *end == '.' && block >= c->n_layer;
 }
 
 void deepseek_format_dims(char *dst, size_t cap, uint32_t n_dims, const uint64_t *dims)
@@ -259,22 +440,45 @@ static void add_ffn(manifest_builder *b, const deepseek_config *c, int i)
     }
 }
 
-/* At most 10 attention and 9 FFN tensors per block, plus 3 global ones. */
-#define MAX_SPECS_PER_LAYER 19
+/* The NextN/MTP block's own tensors (llama.cpp's LLM_TENSOR_NEXTN_*); the last three are optional there. */
+static void add_nextn(manifest_builder *b, const deepseek_config *c, int i)
+{
+    uint64_t D = c->n_embd, V = c->n_vocab;
+    add(b, i, "nextn.eh_proj.weight", 2, 2 * D, D, 1);
+    add(b, i, "nextn.enorm.weight", 1, D, 1, 1);
+    add(b, i, "nextn.hnorm.weight", 1, D, 1, 1);
+    add(b, i, "nextn.embed_tokens.weight", 2, D, V, 1);
+    b->specs[b->count - 1].optional = true;
+    add(b, i, "nextn.shared_head_head.weight", 2, D, V, 1);
+    b->specs[b->count - 1].optional = true;
+    add(b, i, "nextn.shared_head_norm.weight", 1, D, 1, 1);
+    b->specs[b->count - 1].optional = true;
+}
+
+/* At most 10 attention, 9 FFN and 6 NextN tensors per block, plus 3 global ones. */
+#define MAX_SPECS_PER_LAYER 25
 
 mlavk_status deepseek_manifest(const deepseek_config *c, deepseek_kv_b_form form, deepseek_tensor_spec **specs,
                                uint32_t *count)
 {
-    manifest_builder b = {calloc((size_t)c->n_layer * MAX_SPECS_PER_LAYER + 3, sizeof *b.specs), 0};
+    uint32_t blocks = c->n_layer + c->n_nextn_layers;
+    manifest_builder b = {calloc((size_t)blocks * MAX_SPECS_PER_LAYER + 3, sizeof *b.specs), 0};
     if (!b.specs)
-        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "deepseek manifest: out of memory for %u layers", c->n_layer);
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "deepseek manifest: out of memory for %u layers", blocks);
     add(&b, -1, "token_embd.weight", 2, c->n_embd, c->n_vocab, 1);
-    for (uint32_t i = 0; i < c->n_layer; i++) {
+    for (uint32_t i = 0; i < blocks; i++) {
+        uint32_t first = b.count;
         add_attention(&b, c, (int)i, form);
         add_ffn(&b, c, (int)i);
+        if (i >= c->n_layer) {
+            add_nextn(&b, c, (int)i);
+            for (uint32_t s = first; s < b.count; s++)
+                b.specs[s].mtp = true;
+        }
     }
     add(&b, -1, "output_norm.weight", 1, c->n_embd, 1, 1);
-    add(&b, -1, "output.weight", 2, c->n_embd, c->n_vocab, 1);
+    if (!c->tied_embeddings)
+        add(&b, -1, "output.weight", 2, c->n_embd, c->n_vocab, 1);
     *specs = b.specs;
     *count = b.count;
     return MLAVK_OK;

@@ -83,6 +83,37 @@ static mlavk_status read_architecture(const json_reader *j, deepseek_config *c)
     return MLAVK_OK;
 }
 
+static const char *json_string(const json_reader *j, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(j->root, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* Keys of the modeling code that change the math in ways mlavk does not implement: refused, never guessed. */
+static mlavk_status refuse_unimplemented(const json_reader *j)
+{
+    uint32_t freq;
+    bool bias;
+    MLAVK_TRY(json_u32(j, "moe_layer_freq", false, 1, &freq));
+    if (freq != 1)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: moe_layer_freq %u (MoE every %u blocks) is not implemented",
+                          j->name, freq, freq);
+    MLAVK_TRY(json_bool(j, "attention_bias", false, &bias));
+    if (bias)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: attention_bias true is not implemented", j->name);
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(j->root, "hidden_act");
+    if (act && !cJSON_IsNull(act) && !(cJSON_IsString(act) && strcmp(act->valuestring, "silu") == 0))
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: hidden_act is not 'silu'", j->name);
+    const cJSON *topk = cJSON_GetObjectItemCaseSensitive(j->root, "topk_method");
+    const char *method = json_string(j, "topk_method");
+    if (topk && !cJSON_IsNull(topk) &&
+        !(method && (strcmp(method, "greedy") == 0 || strcmp(method, "group_limited_greedy") == 0 ||
+                     strcmp(method, "noaux_tc") == 0)))
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: topk_method is none of 'greedy', 'group_limited_greedy', "
+                          "'noaux_tc'", j->name);
+    return MLAVK_OK;
+}
+
 static mlavk_status read_moe(const json_reader *j, deepseek_config *c)
 {
     MLAVK_TRY(json_u32(j, "intermediate_size", true, 0, &c->n_ff));
@@ -91,6 +122,12 @@ static mlavk_status read_moe(const json_reader *j, deepseek_config *c)
     MLAVK_TRY(json_u32(j, "n_shared_experts", false, 0, &c->n_expert_shared));
     MLAVK_TRY(json_u32(j, "moe_intermediate_size", false, 0, &c->n_ff_exp));
     MLAVK_TRY(json_u32(j, "first_k_dense_replace", false, 0, &c->n_dense_lead));
+    /* The modeling code makes a block MoE only when n_routed_experts is set: without experts every block is dense
+     * (the converter writes leading_dense_block_count = num_hidden_layers then). */
+    if (c->n_expert == 0 && c->n_dense_lead < c->n_block_count)
+        c->n_dense_lead = c->n_block_count;
+    if (c->n_dense_lead >= c->n_layer)
+        deepseek_note(c, "every block dense (%s)", c->n_expert ? "first_k_dense_replace" : "no n_routed_experts");
     MLAVK_TRY(json_u32(j, "n_group", false, 1, &c->n_group));
     MLAVK_TRY(json_u32(j, "topk_group", false, 1, &c->n_group_used));
     MLAVK_TRY(json_bool(j, "norm_topk_prob", false, &c->expert_weights_norm));
@@ -145,11 +182,24 @@ static mlavk_status read_config(const json_reader *j, deepseek_config *c)
     MLAVK_TRY(json_u32(j, "vocab_size", true, 0, &c->n_vocab));
     MLAVK_TRY(json_u32(j, "max_position_embeddings", true, 0, &c->n_ctx_train));
     MLAVK_TRY(json_u32(j, "num_nextn_predict_layers", false, 0, &c->n_nextn_layers));
+    if (c->n_nextn_layers > 4096)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: num_nextn_predict_layers %u is out of range", j->name,
+                          c->n_nextn_layers);
+    c->n_block_count = c->n_layer + c->n_nextn_layers;
+    if (c->n_nextn_layers)
+        deepseek_note(c, "MTP layers: %u (model.layers.%u%s), skipped: not read, not in the device memory below",
+                      c->n_nextn_layers, c->n_layer, c->n_nextn_layers > 1 ? " on" : "");
+    MLAVK_TRY(json_bool(j, "tie_word_embeddings", false, &c->tied_embeddings));
+    if (c->tied_embeddings)
+        deepseek_note(c, "tied embeddings (tie_word_embeddings): the output projection reads token_embd");
+    MLAVK_TRY(refuse_unimplemented(j));
     MLAVK_TRY(json_f32(j, "rms_norm_eps", 1e-6f, &c->rms_norm_eps));
     MLAVK_TRY(json_token_id(j, "bos_token_id", &c->bos_token_id));
     MLAVK_TRY(json_token_id(j, "eos_token_id", &c->eos_token_id));
     MLAVK_TRY(read_moe(j, c));
-    return read_rope(j, c);
+    MLAVK_TRY(read_rope(j, c));
+    deepseek_family_from_hf(c);
+    return MLAVK_OK;
 }
 
 mlavk_status deepseek_config_from_json(const char *json, size_t len, const char *name, deepseek_config *c)

@@ -275,7 +275,14 @@ static mlavk_status map_shard(builder *b, const st_file *file)
         const st_tensor *t = st_tensor_at(file, i);
         char gguf_name[64];
         uint32_t expert;
-        hf_name_kind kind = hf_map_name(t->name, b->model->config.n_layer, gguf_name, sizeof gguf_name, &expert);
+        const deepseek_config *c = &b->model->config;
+        hf_name_kind kind = hf_map_name(t->name, c->n_layer, c->n_nextn_layers, gguf_name, sizeof gguf_name, &expert);
+        if (kind == HF_NAME_UNKNOWN)
+            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor '%s' is not one mlavk knows in a DeepSeek checkpoint "
+                              "with %u blocks and %u MTP blocks", st_name(file), t->name, c->n_layer,
+                              c->n_nextn_layers);
+        if (kind == HF_NAME_TENSOR && c->tied_embeddings && strcmp(gguf_name, "output.weight") == 0)
+            continue; /* tied: token_embd serves as the output projection, as the converter drops lm_head */
         if (kind == HF_NAME_TENSOR)
             MLAVK_TRY(add_tensor(b, file, t, gguf_name));
         else if (kind == HF_NAME_EXPERT)

@@ -27,11 +27,13 @@ void hf_model_close(hf_model *model);
 /* The GGUF name of an HF tensor name: kind says how it maps; layer/expert are set for per-block names. */
 typedef enum hf_name_kind {
     HF_NAME_UNUSED,   /* not a tensor the runtime reads (rotary caches, scales read with their weight) */
-    HF_NAME_MTP,      /* a multi-token-prediction block (layer >= n_layer): skipped */
+    HF_NAME_MTP,      /* a multi-token-prediction block (n_layer <= layer < n_layer + n_nextn): skipped */
     HF_NAME_TENSOR,   /* maps to one GGUF tensor */
     HF_NAME_EXPERT,   /* one expert's slice of a stacked GGUF tensor */
+    HF_NAME_UNKNOWN,  /* a model tensor mlavk does not know (or a block past the MTP ones): refused */
 } hf_name_kind;
 
-hf_name_kind hf_map_name(const char *hf_name, uint32_t n_layer, char *gguf_name, size_t cap, uint32_t *expert);
+hf_name_kind hf_map_name(const char *hf_name, uint32_t n_layer, uint32_t n_nextn, char *gguf_name, size_t cap,
+                         uint32_t *expert);
 
 #endif

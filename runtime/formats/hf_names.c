@@ -50,8 +50,20 @@ static const char *parse_index(const char *s, uint32_t *out)
     return s + 1;
 }
 
-hf_name_kind hf_map_name(const char *hf, uint32_t n_layer, char *gguf, size_t cap, uint32_t *expert)
+static bool ends_with(const char *s, const char *suffix)
 {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Names that hold no weight of their own: FP8 block scales (read with their weight) and rotary caches. */
+static bool ignorable(const char *hf) { return ends_with(hf, "_scale_inv") || ends_with(hf, "rotary_emb.inv_freq"); }
+
+hf_name_kind hf_map_name(const char *hf, uint32_t n_layer, uint32_t n_nextn, char *gguf, size_t cap,
+                         uint32_t *expert)
+{
+    if (ignorable(hf))
+        return HF_NAME_UNUSED;
     for (size_t i = 0; i < sizeof global_names / sizeof global_names[0]; i++)
         if (strcmp(hf, global_names[i][0]) == 0) {
             snprintf(gguf, cap, "%s", global_names[i][1]);
@@ -61,9 +73,9 @@ hf_name_kind hf_map_name(const char *hf, uint32_t n_layer, char *gguf, size_t ca
     uint32_t layer;
     const char *rest = strncmp(hf, prefix, strlen(prefix)) == 0 ? parse_index(hf + strlen(prefix), &layer) : NULL;
     if (!rest)
-        return HF_NAME_UNUSED;
+        return strncmp(hf, "model.", 6) == 0 || strncmp(hf, "lm_head.", 8) == 0 ? HF_NAME_UNKNOWN : HF_NAME_UNUSED;
     if (layer >= n_layer)
-        return HF_NAME_MTP;
+        return layer - n_layer < n_nextn ? HF_NAME_MTP : HF_NAME_UNKNOWN;
     for (size_t i = 0; i < sizeof block_names / sizeof block_names[0]; i++)
         if (strcmp(rest, block_names[i][0]) == 0) {
             snprintf(gguf, cap, "blk.%u.%s", layer, block_names[i][1]);
@@ -71,14 +83,14 @@ hf_name_kind hf_map_name(const char *hf, uint32_t n_layer, char *gguf, size_t ca
         }
     const char *experts = "mlp.experts.";
     if (strncmp(rest, experts, strlen(experts)) != 0)
-        return HF_NAME_UNUSED;
+        return HF_NAME_UNKNOWN;
     const char *part = parse_index(rest + strlen(experts), expert);
     if (!part)
-        return HF_NAME_UNUSED;
+        return HF_NAME_UNKNOWN;
     for (size_t i = 0; i < sizeof expert_names / sizeof expert_names[0]; i++)
         if (strcmp(part, expert_names[i][0]) == 0) {
             snprintf(gguf, cap, "blk.%u.%s", layer, expert_names[i][1]);
             return HF_NAME_EXPERT;
         }
-    return HF_NAME_UNUSED;
+    return HF_NAME_UNKNOWN;
 }

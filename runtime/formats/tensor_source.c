@@ -187,12 +187,39 @@ static bool same_dims(const tensor_source *src, const deepseek_tensor_spec *spec
     return true;
 }
 
+/* The first tensor of the set that the manifest does not name, or NULL. */
+static const tensor_source *first_unknown(const tensor_source_set *set, const deepseek_tensor_spec *specs,
+                                          uint32_t count)
+{
+    uint32_t known = 0;
+    for (uint32_t i = 0; i < count; i++)
+        known += tensor_sources_find(set, specs[i].name) != NULL;
+    if (known == set->count)
+        return NULL;
+    for (uint32_t i = 0; i < set->count; i++) {
+        bool found = false;
+        for (uint32_t j = 0; j < count && !found; j++)
+            found = strcmp(set->items[i].name, specs[j].name) == 0;
+        if (!found)
+            return &set->items[i];
+    }
+    return NULL;
+}
+
 mlavk_status tensor_sources_check_manifest(const tensor_source_set *set, const deepseek_config *config,
                                            const char *name, deepseek_kv_b_form *form)
 {
     *form = tensor_sources_find(set, "blk.0.attn_kv_b.weight") || !tensor_sources_find(set, "blk.0.attn_k_b.weight")
                 ? DEEPSEEK_KV_B_LEGACY
                 : DEEPSEEK_KV_B_SPLIT;
+    if (config->n_nextn_layers && !tensor_sources_find(set, "blk.0.attn_norm.weight"))
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: an MTP-only file (no blk.0.attn_norm.weight): it holds no main model",
+                          name);
+    /* As llama.cpp: without blk.L.nextn.eh_proj the file holds the main model only, and the MTP tensors that are
+     * there are checked but none is required. */
+    char probe[64];
+    snprintf(probe, sizeof probe, "blk.%u.nextn.eh_proj.weight", config->n_layer);
+    bool trunk_only = config->n_nextn_layers && !tensor_sources_find(set, probe);
     deepseek_tensor_spec *specs;
     uint32_t count;
     MLAVK_TRY(deepseek_manifest(config, *form, &specs, &count));
@@ -201,7 +228,7 @@ mlavk_status tensor_sources_check_manifest(const tensor_source_set *set, const d
         const tensor_source *src = tensor_sources_find(set, specs[i].name);
         char want[96], got[96];
         deepseek_format_dims(want, sizeof want, specs[i].n_dims, specs[i].dims);
-        if (!src && !specs[i].optional)
+        if (!src && !specs[i].optional && !(specs[i].mtp && trunk_only))
             status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: missing tensor '%s' (expected shape %s)", name,
                                 specs[i].name, want);
         else if (src && !same_dims(src, &specs[i])) {
@@ -212,6 +239,11 @@ mlavk_status tensor_sources_check_manifest(const tensor_source_set *set, const d
                                 from_hf ? ")" : "", got, want);
         }
     }
+    const tensor_source *unknown = status == MLAVK_OK ? first_unknown(set, specs, count) : NULL;
+    if (unknown)
+        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: tensor '%s' is not part of a deepseek2 model with these "
+                            "hyperparameters (%u blocks, %u MTP blocks); mlavk does not know what it is", name,
+                            unknown->name, config->n_layer, config->n_nextn_layers);
     free(specs);
     return status;
 }

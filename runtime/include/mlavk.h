@@ -190,9 +190,16 @@ mlavk_status mlavk_list_devices(const char *selector, mlavk_device_info **device
 
 /* What `mlavk info` shows: the hyperparameters (symbols of docs: D, L, H, r_q, r_kv, d_n, d_r, d_v, E, k, S,
  * F, F_e, n_dense, G, G_k) and the memory a run needs. */
+#define MLAVK_MAX_MODEL_NOTES 10
 typedef struct mlavk_model_info {
     char format[32];                  /* "GGUF v3", "safetensors" */
     char architecture[64];
+    char family[64];                  /* the family recognised: "DeepSeek V3", "GLM-4.7-Flash", ... or
+                                         "deepseek2 (unrecognised family)" */
+    char family_evidence[96];         /* what it was recognised by */
+    /* The rules the file needed, one line each: inferred defaults, skipped MTP blocks, tied embeddings, ... */
+    uint32_t n_notes;
+    char notes[MLAVK_MAX_MODEL_NOTES][200];
     char file_type[32];               /* GGUF general.file_type as llama-quantize's preset name, or "" */
     uint32_t n_embd, n_layer, n_head, q_lora_rank, kv_lora_rank;
     uint32_t qk_nope_head_dim, qk_rope_head_dim, v_head_dim;
@@ -201,6 +208,10 @@ typedef struct mlavk_model_info {
     int expert_weights_norm;
     float expert_weights_scale, rms_norm_eps;
     uint32_t n_vocab, n_ctx_train, n_nextn_layers;
+    uint32_t n_block_count;           /* blocks in the file: n_layer + n_nextn_layers */
+    int tied_embeddings;              /* the output projection reads token_embd */
+    float attn_temp_scale;            /* attention temperature s (0: none) and length n */
+    uint32_t attn_temp_length;
     float rope_freq_base;
     int rope_yarn;
     float rope_scaling_factor;
@@ -215,11 +226,14 @@ typedef struct mlavk_model_info {
         uint32_t count;               /* tensors of this type */
         uint64_t elements, bytes;     /* their weights and their bytes in the file */
     } types[MLAVK_MAX_TENSOR_TYPES];
-    uint64_t tensor_bytes;            /* all tensors' bytes in the file (as the types hold them) */
+    uint64_t tensor_bytes;            /* all tensors' bytes in the file (as the types hold them), MTP blocks aside */
+    uint32_t n_mtp_tensors;           /* tensors of the MTP blocks: counted in none of the figures, never uploaded */
+    uint64_t mtp_bytes;
     uint32_t n_fp8_tensors;           /* HF FP8 E4M3 tensors, dequantized to bf16 at load */
     uint64_t file_bytes;
     uint64_t params_total;
-    /* Per token: every weight except token_embd (a row lookup) and the routed experts, plus k/E of those. */
+    /* Per token: every weight except token_embd (a row lookup, unless tied embeddings make it the output
+     * projection) and the routed experts, plus k/E of those. */
     uint64_t params_active;
     uint64_t weight_device_bytes;     /* each tensor rounded up to the 256-byte binding alignment */
     uint64_t key_expansion_bytes;     /* of which F32 copies of W_UK for the expanded prefill form */

@@ -48,7 +48,7 @@ typedef struct model_layer {
 typedef struct model_weights {
     model_tensor token_embd;        /* [vocab] x [D] */
     model_tensor output_norm;       /* [D] */
-    model_tensor output;            /* [vocab] x [D] */
+    model_tensor output;            /* [vocab] x [D]; no pieces with tied embeddings (token_embd serves) */
     model_layer *layers;            /* [L] */
     uint64_t device_bytes;          /* all weight buffers */
     vk_buffer rope_freqs;           /* [d_r/2] F32 */
@@ -73,7 +73,7 @@ mlavk_status model_load(vk_context *ctx, ops *ops, const model_files *files, con
 void model_free(model *m);
 
 /* Device bytes the weights of files would take (each tensor rounded up to the binding alignment), with the
- * F32 W_UK copies of model_key_expansion_bytes. */
+ * F32 W_UK copies of model_key_expansion_bytes; the MTP blocks, never uploaded, not counted. */
 uint64_t model_weight_bytes(const model_files *files);
 /* The per-layer F32 W_UK (H x d_n x r_kv) that the expanded prefill form reads beside the file's W_UK^T. */
 uint64_t model_key_expansion_bytes(const deepseek_config *c);

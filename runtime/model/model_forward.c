@@ -193,6 +193,11 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     MLAVK_TRY(rms_norm(f, &w->kv_a_norm, rows(&s->kv, 0, row), rows(&s->kv, 0, row), rkv));
     MLAVK_TRY(rope(f, rows(&s->kv, rkv, row), 1, 0));
     MLAVK_TRY(rope(f, rows(&s->q, dn, H * dq), H, dq));
+    /* Attention temperature (Mistral Large 3): the whole query of the token at position p, both parts, times
+     * log(floor(p / n) + 1) * s + 1, as llama.cpp scales Qcur; both attention forms read the scaled q. */
+    if (c->attn_temp_scale != 0.0f)
+        MLAVK_TRY(ops_attn_temperature(f->m->ops, f->rec, rows(&s->q, 0, H * dq), H * dq, f->B, whole(&s->positions),
+                                       c->attn_temp_length, c->attn_temp_scale));
     vk_binding cache = whole(&s->kv_cache[layer]);
     MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, s->cache_type, whole(&s->kv), whole(&s->positions), cache, f->B, row));
 
@@ -274,7 +279,9 @@ static mlavk_status logits(forward *f, model_logits which)
     forward tail = *f;
     tail.B = f->B - first;
     MLAVK_TRY(rms_norm(&tail, &w->output_norm, rows(&f->s->x, first * D, D), rows(&f->s->h, 0, D), D));
-    MLAVK_TRY(linear(&tail, &w->output, rows(&f->s->h, 0, D), rows(&f->s->logits, 0, vocab), false));
+    /* tied embeddings: token_embd, read by get_rows for the input, is the output projection too */
+    const model_tensor *output = f->c->tied_embeddings ? &w->token_embd : &w->output;
+    MLAVK_TRY(linear(&tail, output, rows(&f->s->h, 0, D), rows(&f->s->logits, 0, vocab), false));
     VkDeviceSize bytes = (VkDeviceSize)tail.B * vocab * sizeof(float);
     vk_copy(f->rec, &(vk_binding){&f->s->logits, 0, bytes}, &(vk_binding){&f->s->logits_host, 0, bytes});
     return MLAVK_OK;

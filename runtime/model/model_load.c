@@ -78,8 +78,11 @@ static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 uint64_t model_weight_bytes(const model_files *files)
 {
     uint64_t total = 0;
-    for (uint32_t i = 0; i < tensor_sources_count(files->sources); i++)
-        total += align_up(tensor_sources_at(files->sources, i)->n_bytes, BINDING_ALIGNMENT);
+    for (uint32_t i = 0; i < tensor_sources_count(files->sources); i++) {
+        const tensor_source *src = tensor_sources_at(files->sources, i);
+        if (!deepseek_is_mtp_tensor(&files->config, src->name)) /* MTP blocks are never uploaded */
+            total += align_up(src->n_bytes, BINDING_ALIGNMENT);
+    }
     return total + model_key_expansion_bytes(&files->config);
 }
 
@@ -381,7 +384,8 @@ static mlavk_status load_all(loader *l)
     for (uint32_t i = 0; i < m->config.n_layer; i++)
         MLAVK_TRY(load_layer(l, i, &m->weights.layers[i]));
     MLAVK_TRY(load_tensor(l, "output_norm.weight", &m->weights.output_norm));
-    MLAVK_TRY(load_tensor(l, "output.weight", &m->weights.output));
+    if (!m->config.tied_embeddings) /* tied: the forward pass reads token_embd, no second copy */
+        MLAVK_TRY(load_tensor(l, "output.weight", &m->weights.output));
     return load_rope(l);
 }
 

@@ -36,6 +36,8 @@ static const op_desc op_table[OP_COUNT] = {
     [OP_RMSNORM] = {"rmsnorm", &mlavk_spv_rmsnorm_subgroup, &mlavk_spv_rmsnorm, 3, 1u << 2,
                     sizeof(struct push_rmsnorm), ROW_LOCAL_SIZE, 0, {0}},
     [OP_ROPE] = {"rope", NULL, &mlavk_spv_rope, 3, 1u << 0, sizeof(struct push_rope), 64, 0, {0}},
+    [OP_ATTN_TEMPERATURE] = {"attn_temperature", NULL, &mlavk_spv_attn_temperature, 2, 1u << 0,
+                             sizeof(struct push_attn_temperature), 64, 0, {0}},
     [OP_SOFTMAX] = {"softmax", &mlavk_spv_softmax_subgroup, &mlavk_spv_softmax, 2, 1u << 1,
                     sizeof(struct push_softmax), ROW_LOCAL_SIZE, 0, {0}},
     [OP_SILU_MUL] = {"silu_mul", NULL, &mlavk_spv_silu_mul, 3, 1u << 2, sizeof(struct push_elementwise), 256, 0, {0}},

@@ -153,6 +153,11 @@ typedef struct ops_rope_args {
 } ops_rope_args;
 mlavk_status ops_rope(ops *ops, vk_recording *rec, const ops_rope_args *args);
 
+/* Attention temperature (Mistral Large 3), in place: for token t < tokens, the n floats of x row t are multiplied by
+ * log(floor(pos[t] / length) + 1) * scale + 1, positions (uint per token) read on the device. length > 0. */
+mlavk_status ops_attn_temperature(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t tokens,
+                                  vk_binding positions, uint32_t length, float scale);
+
 /* For rows r of n (any number of rows): y = softmax(scale * x); causal: row r sees columns c <= causal_p0 + r, the
  * others become 0. In place is fine. */
 mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, uint32_t n, uint32_t rows, float scale,

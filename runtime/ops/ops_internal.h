@@ -30,6 +30,7 @@ typedef enum op_id {
     MLAVK_WEIGHT_TYPES(OPS_ID_GET_ROWS)
     OP_RMSNORM,
     OP_ROPE,
+    OP_ATTN_TEMPERATURE,
     OP_SOFTMAX,
     OP_SILU_MUL,
     OP_SCALE,

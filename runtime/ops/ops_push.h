@@ -20,6 +20,7 @@ PUSH_SIZE_CHECK(push_matmul, 56);
 PUSH_SIZE_CHECK(push_moe_group, 12);
 PUSH_SIZE_CHECK(push_rmsnorm, 24);
 PUSH_SIZE_CHECK(push_rope, 28);
+PUSH_SIZE_CHECK(push_attn_temperature, 24);
 PUSH_SIZE_CHECK(push_softmax, 36);
 PUSH_SIZE_CHECK(push_elementwise, 8);
 PUSH_SIZE_CHECK(push_get_rows, 28);

@@ -1,4 +1,5 @@
-/* Rotary position embedding on adjacent pairs, plain or YaRN (DeepSeek V2/V3). */
+/* Rotary position embedding on adjacent pairs, plain or YaRN (DeepSeek V2/V3), and the position-dependent attention
+ * temperature of Mistral Large 3. */
 #include <math.h>
 
 #include "ops/ops_internal.h"
@@ -63,5 +64,25 @@ mlavk_status ops_rope(ops *ops, vk_recording *rec, const ops_rope_args *args)
     vk_binding bindings[3] = {args->x.buffer, args->positions, args->freqs};
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(args->dims / 2, p->local_size[0]), args->heads,
                 args->tokens);
+    return MLAVK_OK;
+}
+
+mlavk_status ops_attn_temperature(ops *ops, vk_recording *rec, ops_rows x, uint32_t n, uint32_t tokens,
+                                  vk_binding positions, uint32_t length, float scale)
+{
+    if (length == 0)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "attn_temperature: the temperature length must be positive");
+    if (n == 0 || tokens == 0)
+        return MLAVK_OK;
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, OP_ATTN_TEMPERATURE, &p));
+    struct push_attn_temperature push = {.n = n,
+                                         .tokens = tokens,
+                                         .offset = x.offset,
+                                         .stride = ops_rows_stride(x, n),
+                                         .period = length,
+                                         .scale = scale};
+    vk_binding bindings[2] = {x.buffer, positions};
+    vk_dispatch(rec, p, bindings, 2, &push, sizeof push, ops_div_up(n, p->local_size[0]), tokens, 1);
     return MLAVK_OK;
 }

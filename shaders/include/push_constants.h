@@ -61,6 +61,17 @@ struct push_rope {
     float magnitude;
 };
 
+/* In place, the attention temperature of Mistral Large 3 files: for token t < tokens and i < n,
+ * x[offset + t*stride + i] *= log(floor(pos[t] / period) + 1) * scale + 1. */
+struct push_attn_temperature {
+    uint n;
+    uint tokens;
+    uint offset;
+    uint stride;
+    uint period;             /* the temperature length n */
+    float scale;
+};
+
 /* y[r][c] = softmax_c(scale * x[r][c]) over the columns row r sees (all, or c <= causal_p0 + r when causal);
  * the others are 0. */
 struct push_softmax {

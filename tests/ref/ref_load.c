@@ -66,7 +66,8 @@ static void config_from(const deepseek_config *d, ref_config *c)
         .routed_scale = d->expert_weights_scale, .rms_eps = d->rms_norm_eps, .rope_theta = d->rope_freq_base,
         .yarn = d->rope_yarn && d->rope_scaling_factor > 1, .yarn_factor = d->rope_scaling_factor,
         .yarn_orig_ctx = d->rope_orig_ctx, .yarn_beta_fast = d->yarn_beta_fast, .yarn_beta_slow = d->yarn_beta_slow,
-        .yarn_mscale = d->yarn_mscale, .yarn_mscale_all_dim = d->yarn_mscale_all_dim};
+        .yarn_mscale = d->yarn_mscale, .yarn_mscale_all_dim = d->yarn_mscale_all_dim,
+        .tied_embeddings = d->tied_embeddings, .temp_scale = d->attn_temp_scale, .temp_length = (int)d->attn_temp_length};
 }
 
 static bool load_block(const model_files *files, ref_model *m, int l)
@@ -123,8 +124,8 @@ bool ref_model_load(const model_files *files, ref_model *m)
     m->layers = calloc(m->c.n_layers, sizeof *m->layers);
     m->embed = load(files, "token_embd.weight");
     m->out_norm = load(files, "output_norm.weight");
-    m->output = load(files, "output.weight");
-    bool ok = m->layers && m->embed && m->out_norm && m->output;
+    m->output = m->c.tied_embeddings ? NULL : load(files, "output.weight");
+    bool ok = m->layers && m->embed && m->out_norm && (m->output || m->c.tied_embeddings);
     for (int l = 0; ok && l < m->c.n_layers; l++)
         ok = load_block(files, m, l);
     return ok;

@@ -134,8 +134,12 @@ static void attention(const ref_model *m, const ref_layer *w, ref_state *s, int 
     }
 
     double *keys = s->keys[layer] + (size_t)pos * H * dq, *values = s->values[layer] + (size_t)pos * H * dv;
+    /* attention temperature (Mistral Large 3): the whole query times log(floor(p / n) + 1) * s + 1 */
+    double temperature = c->temp_scale != 0 ? log(floor((double)pos / c->temp_length) + 1) * c->temp_scale + 1 : 1;
     for (int h = 0; h < H; h++) {
         rope(c, q + h * dq + dn, pos);
+        for (int i = 0; i < dq; i++)
+            q[h * dq + i] *= temperature;
         const double *w_uk = w->wkv_b + (size_t)h * (dn + dv) * rkv, *w_uv = w_uk + (size_t)dn * rkv;
         matvec(w_uk, latent, keys + h * dq, dn, rkv);
         memcpy(keys + h * dq + dn, kv + rkv, dr * sizeof(double));
@@ -291,7 +295,7 @@ void ref_forward(const ref_model *m, ref_state *s, int token, double *logits)
             x[i] += t[i];
     }
     rms_norm(x, m->out_norm, h, D, c->rms_eps);
-    matvec(m->output, h, logits, c->vocab, D);
+    matvec(c->tied_embeddings ? m->embed : m->output, h, logits, c->vocab, D);
     s->pos++;
     free(x);
     free(h);

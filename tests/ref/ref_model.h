@@ -18,6 +18,9 @@ typedef struct ref_config {
     double rope_theta;
     bool yarn;
     double yarn_factor, yarn_orig_ctx, yarn_beta_fast, yarn_beta_slow, yarn_mscale, yarn_mscale_all_dim;
+    bool tied_embeddings;       /* the output projection is the embedding table */
+    double temp_scale;          /* attention temperature s (0: none): query at position p times */
+    int temp_length;            /*   log(floor(p / temp_length) + 1) * s + 1 */
 } ref_config;
 
 typedef struct ref_layer {
@@ -45,7 +48,7 @@ typedef struct ref_model {
     ref_config c;
     double *embed;              /* [vocab][dim] */
     double *out_norm;           /* [dim] */
-    double *output;             /* [vocab][dim] */
+    double *output;             /* [vocab][dim]; NULL with tied embeddings (embed serves) */
     ref_layer *layers;          /* [n_layers] */
 } ref_model;
 

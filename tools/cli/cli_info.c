@@ -10,8 +10,10 @@ static double mib(uint64_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 static void print_hyperparameters(const mlavk_model_info *m)
 {
     printf("hyperparameters:\n");
-    printf("  D (embedding) %u, L (blocks) %u, H (heads) %u, vocab %u, context length %u\n", m->n_embd, m->n_layer,
-           m->n_head, m->n_vocab, m->n_ctx_train);
+    printf("  D (embedding) %u, L (blocks) %u", m->n_embd, m->n_layer);
+    if (m->n_nextn_layers)
+        printf(" (+%u MTP)", m->n_nextn_layers);
+    printf(", H (heads) %u, vocab %u, context length %u\n", m->n_head, m->n_vocab, m->n_ctx_train);
     if (m->q_lora_rank)
         printf("  r_q %u, ", m->q_lora_rank);
     else
@@ -23,6 +25,10 @@ static void print_hyperparameters(const mlavk_model_info *m)
            m->n_group_used);
     printf("  gating %s, weights norm %s, weights scale %g, rms eps %g, MTP layers %u (skipped)\n", m->gating,
            m->expert_weights_norm ? "yes" : "no", m->expert_weights_scale, m->rms_norm_eps, m->n_nextn_layers);
+    printf("  output projection: %s", m->tied_embeddings ? "token_embd (tied embeddings)" : "output.weight");
+    if (m->attn_temp_scale != 0.0f)
+        printf(", attention temperature: scale %g, length %u", m->attn_temp_scale, m->attn_temp_length);
+    printf("\n");
     printf("  rope base %g", m->rope_freq_base);
     if (m->rope_yarn)
         printf(", YaRN factor %g, original context %u, beta fast %g slow %g, mscale %g, mscale_all_dim %g",
@@ -37,6 +43,8 @@ static void print_tensors(const mlavk_model_info *m)
            m->params_total ? 8.0 * (double)m->tensor_bytes / (double)m->params_total : 0.0);
     if (m->n_fp8_tensors)
         printf(" (%u of them FP8 E4M3 in the file, dequantized to bf16 at load)", m->n_fp8_tensors);
+    if (m->n_mtp_tensors)
+        printf("; beside them %u MTP tensors (%.2f MiB), skipped", m->n_mtp_tensors, mib(m->mtp_bytes));
     printf("\n  %-8s %8s %14s %10s %12s\n", "type", "tensors", "bytes", "MiB", "bits/weight");
     for (uint32_t i = 0; i < m->n_types; i++)
         printf("  %-8s %8u %14llu %10.2f %12.3f\n", m->types[i].name, m->types[i].count,
@@ -45,7 +53,11 @@ static void print_tensors(const mlavk_model_info *m)
     printf("parameters: %llu total (%.3f B), %llu active per token (%.3f B)\n",
            (unsigned long long)m->params_total, m->params_total / 1e9, (unsigned long long)m->params_active,
            m->params_active / 1e9);
-    printf("  active = all weights except token_embd (a row lookup) and the routed experts, + k/E of those\n");
+    if (m->tied_embeddings)
+        printf("  active = all weights except the routed experts, + k/E of those (token_embd, tied, is the output "
+               "projection)\n");
+    else
+        printf("  active = all weights except token_embd (a row lookup) and the routed experts, + k/E of those\n");
 }
 
 static void print_memory(const mlavk_model_info *m)
@@ -98,6 +110,12 @@ int cli_info(int argc, char **argv)
     if (info.file_type[0])
         printf(", file type %s", info.file_type);
     printf("\n");
+    printf("family: %s (%s)\n", info.family, info.family_evidence);
+    if (info.n_notes) {
+        printf("rules applied:\n");
+        for (uint32_t i = 0; i < info.n_notes; i++)
+            printf("  %s\n", info.notes[i]);
+    }
     print_hyperparameters(&info);
     print_tensors(&info);
     print_memory(&info);

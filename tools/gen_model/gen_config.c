@@ -17,6 +17,11 @@ static const char usage[] =
     "  --seed N             weight seed (default 1)\n"
     "  --legacy-kv-b        GGUF attn_kv_b instead of attn_k_b + attn_v_b\n"
     "  --no-yarn            plain RoPE (no rope_scaling)\n"
+    "  --nextn N            append N NextN/MTP blocks (GGUF nextn_predict_layers, HF num_nextn_predict_layers)\n"
+    "  --tied               tied embeddings: no output.weight / lm_head.weight (HF tie_word_embeddings)\n"
+    "  --temperature-scale S --temperature-length N   GGUF attention temperature keys (GGUF only)\n"
+    "  --omit-key K         leave GGUF key deepseek2.K out (repeatable), e.g. attention.q_lora_rank\n"
+    "  --pre NAME           GGUF tokenizer.ggml.pre (default deepseek-v3)\n"
     "  --layers N --dim N --heads N --vocab N --ctx N --experts N --experts-used N\n"
     "  --ffn N --ffn-exp N --dense N --shared N --q-lora N --kv-lora N --d-nope N --d-rope N --d-v N\n"
     "  --groups N --groups-used N\n";
@@ -75,6 +80,35 @@ static uint32_t parse_u32(const char *flag, const char *text)
     return (uint32_t)v;
 }
 
+/* The GGUF keys (without the deepseek2. prefix) the writer may leave out with --omit-key. */
+static const char *const omittable[] = {
+    "attention.q_lora_rank", "expert_gating_func", "expert_weights_scale", "expert_weights_norm",
+    "expert_group_count", "expert_group_used_count", "leading_dense_block_count", "vocab_size",
+    "rope.scaling.yarn_log_multiplier", "attention.head_count_kv", "expert_count", "expert_used_count",
+};
+
+static float parse_float(const char *flag, const char *text)
+{
+    char *end;
+    errno = 0;
+    float v = strtof(text, &end);
+    if (errno || end == text || *end || !(v == v) || v > 1e30f || v < -1e30f)
+        gen_die("%s: '%s' is not a number", flag, text);
+    return v;
+}
+
+static void add_omitted(gen_config *c, const char *key)
+{
+    bool known = false;
+    for (size_t i = 0; i < sizeof omittable / sizeof omittable[0]; i++)
+        known |= strcmp(key, omittable[i]) == 0;
+    if (!known)
+        gen_die("--omit-key: '%s' is not a key the writer can leave out", key);
+    if (c->n_omit == sizeof c->omit / sizeof c->omit[0])
+        gen_die("--omit-key: too many");
+    c->omit[c->n_omit++] = key;
+}
+
 static ggml_type parse_type(const char *text)
 {
     static const struct { const char *name; ggml_type t; } types[] = {
@@ -109,7 +143,8 @@ static bool parse_dim_flag(gen_config *c, const char *flag, const char *value)
         {"--groups", offsetof(gen_config, groups)}, {"--groups-used", offsetof(gen_config, groups_used)},
         {"--shards", offsetof(gen_config, shards)}, {"--shared", offsetof(gen_config, experts_shared)},
         {"--d-nope", offsetof(gen_config, d_nope)}, {"--d-rope", offsetof(gen_config, d_rope)},
-        {"--d-v", offsetof(gen_config, d_v)},
+        {"--d-v", offsetof(gen_config, d_v)}, {"--nextn", offsetof(gen_config, nextn)},
+        {"--temperature-length", offsetof(gen_config, temp_length)},
     };
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
         if (strcmp(flag, dims[i].flag) == 0) {
@@ -122,17 +157,26 @@ static bool parse_dim_flag(gen_config *c, const char *flag, const char *value)
 
 static void validate(const gen_config *c)
 {
+    uint32_t blocks = c->layers + c->nextn;
     if (c->dim == 0 || c->layers == 0 || c->heads == 0 || c->kv_lora == 0 || c->d_nope == 0 || c->d_v == 0 ||
-        c->experts == 0 || c->ffn == 0 || c->ffn_exp == 0 || c->ctx == 0 || c->shards == 0)
+        c->ffn == 0 || c->ffn_exp == 0 || c->ctx == 0 || c->shards == 0)
         gen_die("every dimension must be positive");
     if (c->d_rope == 0 || c->d_rope % 2)
         gen_die("the RoPE dimension must be even and positive");
-    if (c->experts_used == 0 || c->experts_used > c->experts)
+    if (c->n_dense > blocks)
+        gen_die("--dense (%u) exceeds --layers + --nextn (%u)", c->n_dense, blocks);
+    if (c->experts == 0 && c->n_dense < blocks)
+        gen_die("--experts 0 needs every block dense (--dense %u)", blocks);
+    if (c->experts && (c->experts_used == 0 || c->experts_used > c->experts))
         gen_die("--experts-used must be between 1 and --experts (%u)", c->experts);
-    if (c->groups == 0 || c->experts % c->groups || c->groups_used == 0 || c->groups_used > c->groups)
+    if (c->experts && (c->groups == 0 || c->experts % c->groups || c->groups_used == 0 || c->groups_used > c->groups))
         gen_die("--groups must divide --experts and --groups-used must be between 1 and --groups");
-    if (c->n_dense > c->layers)
-        gen_die("--dense (%u) exceeds --layers (%u)", c->n_dense, c->layers);
+    if ((c->temp_scale != 0.0f) != (c->temp_length != 0))
+        gen_die("--temperature-scale and --temperature-length go together");
+    if (c->temp_scale != 0.0f && c->out_hf)
+        gen_die("--temperature-scale: the family's Hugging Face configs carry no attention temperature (GGUF only)");
+    if (c->n_omit && c->out_hf && !c->out_gguf)
+        gen_die("--omit-key applies to the GGUF file only");
     if (c->vocab < 258)
         gen_die("--vocab must be at least 258 (2 special tokens and 256 byte tokens)");
     if (!c->out_gguf && !c->out_hf)
@@ -155,7 +199,7 @@ void gen_parse_args(gen_config *cfg, int argc, char **argv)
     if (!apply_preset(cfg, preset))
         gen_die("--preset: unknown preset '%s' (v2-lite-tiny v2-tiny v3-tiny v2-lite-width)", preset);
     snprintf(cfg->preset, sizeof cfg->preset, "%s", preset);
-    cfg->seed = 1, cfg->shards = 1, cfg->gguf_type = GGML_TYPE_F32, cfg->hf_dtype = HF_F32;
+    cfg->seed = 1, cfg->shards = 1, cfg->gguf_type = GGML_TYPE_F32, cfg->hf_dtype = HF_F32, cfg->pre = "deepseek-v3";
     for (int i = 1; i < argc; i++) {
         const char *flag = argv[i];
         if (strcmp(flag, "--legacy-kv-b") == 0) {
@@ -164,6 +208,10 @@ void gen_parse_args(gen_config *cfg, int argc, char **argv)
         }
         if (strcmp(flag, "--no-yarn") == 0) {
             cfg->yarn = false;
+            continue;
+        }
+        if (strcmp(flag, "--tied") == 0) {
+            cfg->tied = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -181,6 +229,12 @@ void gen_parse_args(gen_config *cfg, int argc, char **argv)
             cfg->hf_dtype = parse_hf_dtype(value);
         else if (strcmp(flag, "--seed") == 0)
             cfg->seed = parse_u64(flag, value);
+        else if (strcmp(flag, "--temperature-scale") == 0)
+            cfg->temp_scale = parse_float(flag, value);
+        else if (strcmp(flag, "--pre") == 0)
+            cfg->pre = value;
+        else if (strcmp(flag, "--omit-key") == 0)
+            add_omitted(cfg, value);
         else if (!parse_dim_flag(cfg, flag, value))
             gen_die("%s: unknown flag", flag);
     }

@@ -39,6 +39,16 @@ static void put_str(buffer *b, const char *s)
     put(b, s, strlen(s));
 }
 
+static const gen_config *omit_cfg; /* the configuration whose --omit-key list applies */
+
+static bool omitted(const char *name)
+{
+    for (uint32_t i = 0; omit_cfg && i < omit_cfg->n_omit; i++)
+        if (strcmp(name, omit_cfg->omit[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Hyperparameter names are given without the architecture prefix. */
 static void key(buffer *b, const char *name, uint32_t type)
 {
@@ -50,13 +60,23 @@ static void key(buffer *b, const char *name, uint32_t type)
     b->count++;
 }
 
-static void kv_u32(buffer *b, const char *name, uint32_t v) { key(b, name, T_U32), put_u32(b, v); }
-static void kv_f32(buffer *b, const char *name, float v) { key(b, name, T_F32), put(b, &v, 4); }
+static void kv_u32(buffer *b, const char *name, uint32_t v)
+{
+    if (!omitted(name))
+        key(b, name, T_U32), put_u32(b, v);
+}
+static void kv_f32(buffer *b, const char *name, float v)
+{
+    if (!omitted(name))
+        key(b, name, T_F32), put(b, &v, 4);
+}
 static void kv_str(buffer *b, const char *name, const char *v) { key(b, name, T_STRING), put_str(b, v); }
 
 static void kv_bool(buffer *b, const char *name, bool v)
 {
     uint8_t byte = v;
+    if (omitted(name))
+        return;
     key(b, name, T_BOOL);
     put(b, &byte, 1);
 }
@@ -88,7 +108,7 @@ static void hyperparameters(buffer *b, const gen_config *c)
 {
     kv_u32(b, "context_length", c->ctx);
     kv_u32(b, "embedding_length", c->dim);
-    kv_u32(b, "block_count", c->layers);
+    kv_u32(b, "block_count", c->layers + c->nextn); /* the MTP blocks counted, as llama.cpp's converter writes */
     kv_u32(b, "feed_forward_length", c->ffn);
     kv_u32(b, "attention.head_count", c->heads);
     kv_u32(b, "attention.head_count_kv", 1);
@@ -113,18 +133,26 @@ static void hyperparameters(buffer *b, const gen_config *c)
     kv_u32(b, "expert_feed_forward_length", c->ffn_exp);
     kv_u32(b, "expert_count", c->experts);
     kv_u32(b, "expert_shared_count", c->experts_shared);
-    kv_u32(b, "expert_used_count", c->experts_used);
+    kv_u32(b, "expert_used_count", c->experts ? c->experts_used : 0);
     kv_f32(b, "expert_weights_scale", c->routed_scale);
     kv_bool(b, "expert_weights_norm", c->norm_topk);
     kv_u32(b, "expert_gating_func", c->sigmoid ? 2 : 1);
-    kv_u32(b, "expert_group_count", c->groups);
-    kv_u32(b, "expert_group_used_count", c->groups_used);
+    if (c->experts) { /* llama.cpp asserts no groups without experts */
+        kv_u32(b, "expert_group_count", c->groups);
+        kv_u32(b, "expert_group_used_count", c->groups_used);
+    }
+    if (c->nextn)
+        kv_u32(b, "nextn_predict_layers", c->nextn);
+    if (c->temp_scale != 0.0f) {
+        kv_f32(b, "attention.temperature_scale", c->temp_scale);
+        kv_u32(b, "attention.temperature_length", c->temp_length);
+    }
 }
 
-static void tokenizer(buffer *b, const gen_vocab *v)
+static void tokenizer(buffer *b, const gen_config *c, const gen_vocab *v)
 {
     kv_str(b, "tokenizer.ggml.model", "gpt2");
-    kv_str(b, "tokenizer.ggml.pre", "deepseek-v3");
+    kv_str(b, "tokenizer.ggml.pre", c->pre);
     kv_strings(b, "tokenizer.ggml.tokens", v->tokens, v->n_tokens);
     key(b, "tokenizer.ggml.token_type", T_ARRAY);
     put_u32(b, T_I32);
@@ -150,7 +178,7 @@ static void metadata(buffer *b, const gen_config *c, const gen_vocab *v)
     if (ggml_type_get(c->gguf_type)->block_elems > 1)
         kv_u32(b, "general.quantization_version", 2);
     hyperparameters(b, c);
-    tokenizer(b, v);
+    tokenizer(b, c, v);
 }
 
 typedef struct worker {
@@ -247,7 +275,9 @@ static void pad(FILE *f, uint64_t *pos, uint64_t target)
 void gen_write_gguf(const gen_config *cfg, gen_model *model, const gen_vocab *vocab, const char *path)
 {
     buffer kv = {0}, info = {0};
+    omit_cfg = cfg;
     metadata(&kv, cfg, vocab);
+    omit_cfg = NULL;
     uint64_t offset = 0;
     for (size_t i = 0; i < model->n_tensors; i++) {
         gen_tensor *t = &model->tensors[i];

@@ -246,11 +246,15 @@ static void write_config(const gen_config *c, const char *dir)
                "  \"moe_intermediate_size\": %u,\n  \"num_hidden_layers\": %u,\n  \"num_attention_heads\": %u,\n"
                "  \"num_key_value_heads\": %u,\n",
             c->vocab, c->dim, c->ffn, c->ffn_exp, c->layers, c->heads, c->heads);
-    fprintf(f, "  \"n_shared_experts\": %u,\n  \"n_routed_experts\": %u,\n  \"num_experts_per_tok\": %u,\n"
+    if (c->experts)
+        fprintf(f, "  \"n_routed_experts\": %u,\n", c->experts);
+    else /* the modeling code's dense-only form: no MoE block anywhere */
+        fputs("  \"n_routed_experts\": null,\n", f);
+    fprintf(f, "  \"n_shared_experts\": %u,\n  \"num_experts_per_tok\": %u,\n"
                "  \"routed_scaling_factor\": %g,\n  \"topk_method\": \"%s\",\n  \"n_group\": %u,\n"
                "  \"topk_group\": %u,\n  \"scoring_func\": \"%s\",\n  \"norm_topk_prob\": %s,\n"
                "  \"first_k_dense_replace\": %u,\n  \"moe_layer_freq\": 1,\n",
-            c->experts_shared, c->experts, c->experts_used, c->routed_scale, topk, c->groups, c->groups_used,
+            c->experts_shared, c->experts_used, c->routed_scale, topk, c->groups, c->groups_used,
             c->sigmoid ? "sigmoid" : "softmax", c->norm_topk ? "true" : "false", c->n_dense);
     if (c->q_lora)
         fprintf(f, "  \"q_lora_rank\": %u,\n", c->q_lora);
@@ -261,14 +265,14 @@ static void write_config(const gen_config *c, const char *dir)
                "  \"rope_theta\": %g,\n",
             c->kv_lora, c->d_nope, c->d_rope, c->d_v, c->ctx, c->eps, c->rope_theta);
     write_rope_scaling(f, c);
-    if (c->v3)
-        fputs("  \"num_nextn_predict_layers\": 0,\n", f);
+    if (c->v3 || c->nextn)
+        fprintf(f, "  \"num_nextn_predict_layers\": %u,\n", c->nextn);
     if (c->hf_dtype == HF_FP8)
         fputs("  \"quantization_config\": {\"activation_scheme\": \"dynamic\", \"fmt\": \"e4m3\", "
               "\"quant_method\": \"fp8\", \"weight_block_size\": [128, 128]},\n", f);
     fprintf(f, "  \"hidden_act\": \"silu\",\n  \"attention_bias\": false,\n  \"attention_dropout\": 0.0,\n"
-               "  \"initializer_range\": 0.02,\n  \"tie_word_embeddings\": false,\n  \"use_cache\": true,\n"
+               "  \"initializer_range\": 0.02,\n  \"tie_word_embeddings\": %s,\n  \"use_cache\": true,\n"
                "  \"bos_token_id\": 0,\n  \"eos_token_id\": 1,\n  \"torch_dtype\": \"%s\"\n}\n",
-            torch_dtype[c->hf_dtype]);
+            c->tied ? "true" : "false", torch_dtype[c->hf_dtype]);
     gen_close(f, path);
 }

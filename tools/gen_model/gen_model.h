@@ -24,6 +24,13 @@ typedef struct gen_config {
     uint32_t yarn_orig_ctx;
     uint64_t seed;
     bool legacy_kv_b;
+    uint32_t nextn;          /* NextN/MTP blocks appended after the `layers` main ones */
+    bool tied;               /* no output.weight / lm_head.weight: tie_word_embeddings */
+    float temp_scale;        /* GGUF attention.temperature_scale (0: not written) */
+    uint32_t temp_length;    /* GGUF attention.temperature_length (0: not written) */
+    const char *pre;         /* GGUF tokenizer.ggml.pre */
+    const char *omit[16];    /* GGUF keys not to write, without the "deepseek2." prefix */
+    uint32_t n_omit;
     ggml_type gguf_type;
     gen_hf_dtype hf_dtype;
     uint32_t shards;

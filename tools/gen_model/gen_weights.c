@@ -32,7 +32,7 @@ void gen_fill(const gen_config *cfg, const gen_weight *w, uint64_t first, uint64
     switch (w->init) {
     case INIT_LINEAR: std = 1.0 / sqrt((double)w->cols); break;
     case INIT_GATE: std = 3.0 / sqrt((double)w->cols); break; /* well separated expert scores */
-    case INIT_EMBED: std = 1.0; break;
+    case INIT_EMBED: std = cfg->tied ? 1.0 / sqrt((double)w->cols) : 1.0; break; /* tied: the output projection too */
     case INIT_NORM: std = 0.05, offset = 1.0; break;
     case INIT_BIAS: std = 0.05; break;
     }
@@ -223,12 +223,25 @@ static void build_moe(builder *b)
     }
 }
 
+/* The NextN/MTP block's own weights, as DeepSeek-V3 and GLM checkpoints name them and llama.cpp's converter maps
+ * them (blk.N.nextn.*). */
+static void build_nextn(builder *b)
+{
+    const gen_config *c = b->cfg;
+    mirror(b, "embed_tokens.weight", "nextn.embed_tokens.weight", c->vocab, c->dim, INIT_EMBED);
+    mirror(b, "enorm.weight", "nextn.enorm.weight", 1, c->dim, INIT_NORM);
+    mirror(b, "hnorm.weight", "nextn.hnorm.weight", 1, c->dim, INIT_NORM);
+    mirror(b, "eh_proj.weight", "nextn.eh_proj.weight", c->dim, 2 * (uint64_t)c->dim, INIT_LINEAR);
+    mirror(b, "shared_head.norm.weight", "nextn.shared_head_norm.weight", 1, c->dim, INIT_NORM);
+    mirror(b, "shared_head.head.weight", "nextn.shared_head_head.weight", c->vocab, c->dim, INIT_LINEAR);
+}
+
 void gen_model_build(const gen_config *cfg, gen_model *model)
 {
     memset(model, 0, sizeof *model);
     builder b = {cfg, model, 0, 0, UINT32_MAX};
     mirror(&b, "model.embed_tokens.weight", "token_embd.weight", cfg->vocab, cfg->dim, INIT_EMBED);
-    for (b.layer = 0; b.layer < cfg->layers; b.layer++) {
+    for (b.layer = 0; b.layer < cfg->layers + cfg->nextn; b.layer++) {
         build_attention(&b);
         if (b.layer < cfg->n_dense) {
             mirror(&b, "mlp.gate_proj.weight", "ffn_gate.weight", cfg->ffn, cfg->dim, INIT_LINEAR);
@@ -237,10 +250,13 @@ void gen_model_build(const gen_config *cfg, gen_model *model)
         } else {
             build_moe(&b);
         }
+        if (b.layer >= cfg->layers)
+            build_nextn(&b);
     }
     b.layer = UINT32_MAX;
     mirror(&b, "model.norm.weight", "output_norm.weight", 1, cfg->dim, INIT_NORM);
-    mirror(&b, "lm_head.weight", "output.weight", cfg->vocab, cfg->dim, INIT_LINEAR);
+    if (!cfg->tied)
+        mirror(&b, "lm_head.weight", "output.weight", cfg->vocab, cfg->dim, INIT_LINEAR);
 }
 
 void gen_model_free(gen_model *model)
