@@ -17,6 +17,23 @@ void ref_block_q4_0(const uint8_t *b, double *out)
     }
 }
 
+/* The 5-bit quant of element e (0..31) of a block whose 4 qh bytes start at qh: the nibble of qs[e % 16] (low half
+ * for e < 16) plus 16 times bit e of the 32-bit little-endian qh. */
+static int ref_q5(const uint8_t *qh, const uint8_t *qs, int e)
+{
+    int nibble = e < 16 ? qs[e] & 15 : qs[e - 16] >> 4;
+    int fifth = (qh[e / 8] >> (e % 8)) & 1;
+    return nibble + 16 * fifth;
+}
+
+/* Q5_0 {f16 d; uint8 qh[4]; uint8 qs[16]}: d (q - 16). */
+void ref_block_q5_0(const uint8_t *b, double *out)
+{
+    for (int e = 0; e < 32; e++)
+        out[e] = ref_f16(ref_le16(b)) * (ref_q5(b + 2, b + 6, e) - 16);
+}
+
 /* One signed scale (a negative d is legal). */
 void ref_random_block_q8_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
 void ref_random_block_q4_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
+void ref_random_block_q5_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }

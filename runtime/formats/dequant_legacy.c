@@ -18,3 +18,15 @@ void dequant_block_q4_0(const uint8_t *b, float *y)
         y[i + 16] = d * ((b[2 + i] >> 4) - 8);
     }
 }
+
+/* {f16 d; uint8 qh[4]; uint8 qs[16]}: nibbles as in Q4_0, element e's 5th bit is bit e of qh (little-endian);
+ * value d * (q - 16). */
+void dequant_block_q5_0(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    uint32_t qh = (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
+    for (int i = 0; i < 16; i++) {
+        y[i] = d * ((int)((b[6 + i] & 0xf) | ((qh >> i) & 1) << 4) - 16);
+        y[i + 16] = d * ((int)((b[6 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) - 16);
+    }
+}
