@@ -30,3 +30,14 @@ void dequant_block_q5_0(const uint8_t *b, float *y)
         y[i + 16] = d * ((int)((b[6 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) - 16);
     }
 }
+
+/* {f16 d; f16 m; uint8 qh[4]; uint8 qs[16]}: q as in Q5_0, value d * q + m. */
+void dequant_block_q5_1(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b), m = dequant_f16_at(b + 2);
+    uint32_t qh = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    for (int i = 0; i < 16; i++) {
+        y[i] = d * (float)((b[8 + i] & 0xf) | ((qh >> i) & 1) << 4) + m;
+        y[i + 16] = d * (float)((b[8 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) + m;
+    }
+}

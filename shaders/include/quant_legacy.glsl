@@ -45,6 +45,19 @@ unit unit_begin(uint row, uint u, uint cols)
 #define WEIGHT_Q5_LAYOUT 1
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q5_1)
+/* {f16 d; f16 m; uint8 qh[4]; uint8 qs[16]}: 24 bytes, so blocks start on 8-byte boundaries; value d * q + m, q as
+ * in Q5_0. */
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint i = (row + u * 24u) >> 2;
+    uvec4 qs = uvec4(weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u), weight_word(i + 5u));
+    return unit(qs, uvec4(0u), uvec4(weight_word(i + 1u)), vec4(unpackHalf2x16(weight_word(i)), 0.0, 0.0));
+}
+#define WEIGHT_Q5_LAYOUT 1
+
+#define WEIGHT_DECODER 1
 #endif
 
 #if defined(WEIGHT_Q5_LAYOUT)
