@@ -40,6 +40,15 @@ void ref_block_q5_1(const uint8_t *b, double *out)
         out[e] = ref_f16(ref_le16(b)) * ref_q5(b + 4, b + 8, e) + ref_f16(ref_le16(b + 2));
 }
 
+/* Q4_1 {f16 d; f16 m; uint8 qs[16]}: the Q4_0 nibble order, d q + m. */
+void ref_block_q4_1(const uint8_t *b, double *out)
+{
+    for (int e = 0; e < 32; e++) {
+        int q = e < 16 ? b[4 + e] & 15 : b[4 + e - 16] >> 4;
+        out[e] = ref_f16(ref_le16(b)) * q + ref_f16(ref_le16(b + 2));
+    }
+}
+
 /* One signed scale (a negative d is legal). */
 void ref_random_block_q8_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
 void ref_random_block_q4_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.05, 0.05)); }
@@ -48,5 +57,10 @@ void ref_random_block_q5_0(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_
 void ref_random_block_q5_1(test_rng *rng, uint8_t *b)
 {
     ref_put16(b, ref_random_f16(rng, 0.0, 0.05));
+    ref_put16(b + 2, ref_random_f16(rng, -0.8, 0.2));
+}
+void ref_random_block_q4_1(test_rng *rng, uint8_t *b)
+{
+    ref_put16(b, ref_random_f16(rng, 0.0, 0.1));
     ref_put16(b + 2, ref_random_f16(rng, -0.8, 0.2));
 }

@@ -41,3 +41,13 @@ void dequant_block_q5_1(const uint8_t *b, float *y)
         y[i + 16] = d * (float)((b[8 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) + m;
     }
 }
+
+/* {f16 d; f16 m; uint8 qs[16]}: nibbles as in Q4_0, value d * q + m. */
+void dequant_block_q4_1(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b), m = dequant_f16_at(b + 2);
+    for (int i = 0; i < 16; i++) {
+        y[i] = d * (float)(b[4 + i] & 0xf) + m;
+        y[i + 16] = d * (float)(b[4 + i] >> 4) + m;
+    }
+}

@@ -58,6 +58,18 @@ unit unit_begin(uint row, uint u, uint cols)
 #define WEIGHT_Q5_LAYOUT 1
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q4_1)
+/* {f16 d; f16 m; uint8 qs[16]}: 20 bytes, so blocks start on word boundaries; value d * q + m, q as in Q4_0. */
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint i = (row + u * 20u) >> 2;
+    uvec4 qs = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
+    return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(weight_word(i)), 0.0, 0.0));
+}
+vec4 unit_group(unit h, uint g) { return h.s.x * nibbles(h.q[g & 3u], g < 4u ? 0u : 4u) + h.s.y; }
+
+#define WEIGHT_DECODER 1
 #endif
 
 #if defined(WEIGHT_Q5_LAYOUT)
