@@ -1,0 +1,35 @@
+/* 4-bit codebook types, whose nibbles index a table of 16 values: included by quant.glsl. */
+#if defined(WEIGHT_IQ4_NL)
+/* ggml's kvalues_iq4nl (ggml-common.h) as signed bytes, value n in byte n % 4 of word n / 4. Looked up by selects
+ * and shifts: a constant array indexed per invocation is much slower on lavapipe. */
+const uvec4 IQ4NL_BYTES = uvec4(0xbfad9881u, 0xf6eaddcfu, 0x26190d01u, 0x71594535u);
+
+/* The codebook values of the nibbles at bit shift of each byte of q. */
+vec4 iq4nl_values(uint q, uint shift)
+{
+    uvec4 n = (uvec4(q) >> (uvec4(0u, 8u, 16u, 24u) + shift)) & 15u;
+    bvec4 second = notEqual(n & 4u, uvec4(0u));
+    uvec4 word = mix(mix(uvec4(IQ4NL_BYTES.x), uvec4(IQ4NL_BYTES.y), second),
+                     mix(uvec4(IQ4NL_BYTES.z), uvec4(IQ4NL_BYTES.w), second), greaterThanEqual(n, uvec4(8u)));
+    return vec4(ivec4(word << (24u - 8u * (n & 3u))) >> 24);
+}
+#endif
+
+#if defined(WEIGHT_IQ4_NL)
+/* {f16 d; uint8 qs[16]}: 18 bytes at any even address, nibbles ordered as in Q4_0; value d * IQ4NL_VALUES[q]. The
+ * block lies in the 5 words from its first byte's word: qs sits 2 bytes past a word boundary when the block starts
+ * on one, on word boundaries otherwise. */
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint b = row + u * 18u, i = b >> 2;
+    uint w0 = weight_word(i);
+    uvec4 next = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
+    bool word_aligned = (b & 2u) == 0u;
+    uvec4 qs = word_aligned ? (uvec4(w0, next.xyz) >> 16) | (next << 16) : next;
+    return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(word_aligned ? w0 : w0 >> 16).x));
+}
+vec4 unit_group(unit h, uint g) { return h.s.x * iq4nl_values(h.q[g & 3u], g < 4u ? 0u : 4u); }
+
+#define WEIGHT_DECODER 1
+#endif
