@@ -14,5 +14,21 @@ void ref_block_iq4_nl(const uint8_t *b, double *out)
         out[e] = ref_f16(ref_le16(b)) * iq4nl[ref_code(b + 2, e)];
 }
 
+/* IQ4_XS {f16 d; uint16 scales_h; uint8 scales_l[4]; uint8 qs[128]}: sub-block s (elements 32s ..) is an IQ4_NL
+ * block's codes at qs + 16 s scaled by d (ls - 32), ls = 6 bits: the low 4 from scales_l, the high 2 from scales_h. */
+void ref_block_iq4_xs(const uint8_t *b, double *out)
+{
+    int scales_h = ref_le16(b + 2);
+    for (int s = 0; s < 8; s++) {
+        int low = s % 2 ? b[4 + s / 2] >> 4 : b[4 + s / 2] & 15;
+        int high = (scales_h >> (2 * s)) & 3;
+        double scale = ref_f16(ref_le16(b)) * (low + 16 * high - 32);
+        for (int e = 0; e < 32; e++)
+            out[32 * s + e] = scale * iq4nl[ref_code(b + 8 + 16 * s, e)];
+    }
+}
+
 /* |d| * 127 about 1. */
 void ref_random_block_iq4_nl(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.008, 0.008)); }
+/* |d| * 32 * 127 about 1. */
+void ref_random_block_iq4_xs(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -2.5e-4, 2.5e-4)); }

@@ -13,3 +13,21 @@ void dequant_block_iq4_nl(const uint8_t *b, float *y)
         y[i + 16] = d * iq4nl_values[b[2 + i] >> 4];
     }
 }
+
+/* {f16 d; uint16 scales_h; uint8 scales_l[4]; uint8 qs[128]}: 8 sub-blocks of 32, each ordered as an IQ4_NL block,
+ * value d * (ls - 32) * iq4nl_values[q] with sub-block j's 6-bit ls: nibble j of scales_l, bits 2j..2j+1 of
+ * scales_h on top. */
+void dequant_block_iq4_xs(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    unsigned scales_h = (unsigned)(b[2] | b[3] << 8);
+    for (int j = 0; j < 8; j++, y += 32) {
+        int ls = ((b[4 + j / 2] >> 4 * (j % 2)) & 0xf) | ((scales_h >> 2 * j) & 3) << 4;
+        float dl = d * (float)(ls - 32);
+        const uint8_t *qs = b + 8 + 16 * j;
+        for (int i = 0; i < 16; i++) {
+            y[i] = dl * iq4nl_values[qs[i] & 0xf];
+            y[i + 16] = dl * iq4nl_values[qs[i] >> 4];
+        }
+    }
+}

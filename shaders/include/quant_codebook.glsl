@@ -1,5 +1,5 @@
 /* 4-bit codebook types, whose nibbles index a table of 16 values: included by quant.glsl. */
-#if defined(WEIGHT_IQ4_NL)
+#if defined(WEIGHT_IQ4_NL) || defined(WEIGHT_IQ4_XS)
 /* ggml's kvalues_iq4nl (ggml-common.h) as signed bytes, value n in byte n % 4 of word n / 4. Looked up by selects
  * and shifts: a constant array indexed per invocation is much slower on lavapipe. */
 const uvec4 IQ4NL_BYTES = uvec4(0xbfad9881u, 0xf6eaddcfu, 0x26190d01u, 0x71594535u);
@@ -16,7 +16,7 @@ vec4 iq4nl_values(uint q, uint shift)
 #endif
 
 #if defined(WEIGHT_IQ4_NL)
-/* {f16 d; uint8 qs[16]}: 18 bytes at any even address, nibbles ordered as in Q4_0; value d * IQ4NL_VALUES[q]. The
+/* {f16 d; uint8 qs[16]}: 18 bytes at any even address, nibbles ordered as in Q4_0; value d * codebook[q]. The
  * block lies in the 5 words from its first byte's word: qs sits 2 bytes past a word boundary when the block starts
  * on one, on word boundaries otherwise. */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
@@ -29,7 +29,26 @@ unit unit_begin(uint row, uint u, uint cols)
     uvec4 qs = word_aligned ? (uvec4(w0, next.xyz) >> 16) | (next << 16) : next;
     return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(word_aligned ? w0 : w0 >> 16).x));
 }
-vec4 unit_group(unit h, uint g) { return h.s.x * iq4nl_values(h.q[g & 3u], g < 4u ? 0u : 4u); }
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_IQ4_XS)
+/* {f16 d; uint16 scales_h; uint8 scales_l[4]; uint8 qs[128]}: 136 bytes, so blocks start on 8-byte boundaries; 8
+ * sub-blocks of 32, IQ4_NL's nibble order in qs[16 ib ..], value d * (ls - 32) * codebook[q] with the 6-bit ls of
+ * sub-block ib: nibble ib of scales_l (little-endian word) topped by bits 2 ib, 2 ib + 1 of scales_h. A unit is a
+ * sub-block. */
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint i = (row + (u >> 3) * 136u) >> 2, ib = u & 7u, q = i + 2u + 4u * ib;
+    uint head = weight_word(i), scales_l = weight_word(i + 1u);
+    uvec4 qs = uvec4(weight_word(q), weight_word(q + 1u), weight_word(q + 2u), weight_word(q + 3u));
+    uint ls = bitfieldExtract(scales_l, int(4u * ib), 4) | bitfieldExtract(head, int(16u + 2u * ib), 2) << 4;
+    return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(head).x * (float(ls) - 32.0)));
+}
+
+#define WEIGHT_DECODER 1
+#endif
+
+#if defined(WEIGHT_IQ4_NL) || defined(WEIGHT_IQ4_XS)
+vec4 unit_group(unit h, uint g) { return h.s.x * iq4nl_values(h.q[g & 3u], g < 4u ? 0u : 4u); }
 #endif
