@@ -1,6 +1,8 @@
 /* Reference decoders of the 4-bit codebook types. */
 #include "ref_dequant_blocks.h"
 
+#include <math.h>
+
 /* The IQ4_NL codebook, ggml's kvalues_iq4nl (ggml-common.h). */
 static const double iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
@@ -32,3 +34,21 @@ void ref_block_iq4_xs(const uint8_t *b, double *out)
 void ref_random_block_iq4_nl(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -0.008, 0.008)); }
 /* |d| * 32 * 127 about 1. */
 void ref_random_block_iq4_xs(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -2.5e-4, 2.5e-4)); }
+
+/* An FP4 E2M1 code: sign bit 3, exponent bits 1-2 (bias 1), mantissa bit 0; exponent 0 is subnormal (m / 2). */
+static double ref_e2m1(int code)
+{
+    int exponent = (code >> 1) & 3, mantissa = code & 1;
+    double magnitude = exponent ? ldexp(1.0 + mantissa / 2.0, exponent - 1) : mantissa / 2.0;
+    return code & 8 ? -magnitude : magnitude;
+}
+
+/* MXFP4 {uint8 e; uint8 qs[16]}: the E8M0 scale 2^(e - 127) times E2M1(code). */
+void ref_block_mxfp4(const uint8_t *b, double *out)
+{
+    for (int e = 0; e < 32; e++)
+        out[e] = ldexp(ref_e2m1(ref_code(b + 1, e)), b[0] - 127);
+}
+
+/* Scales 2^-8 .. 2^-1: values up to 3 (E2M1's largest is 6). */
+void ref_random_block_mxfp4(test_rng *rng, uint8_t *b) { b[0] = (uint8_t)(119 + test_rng_below(rng, 8)); }

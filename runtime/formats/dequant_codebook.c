@@ -1,6 +1,8 @@
 /* Host decoders of the 4-bit codebook types, whose nibbles index a table of 16 values. */
 #include "formats/dequant_blocks.h"
 
+#include <math.h>
+
 /* ggml's kvalues_iq4nl (ggml-common.h). */
 static const int8_t iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
@@ -29,5 +31,18 @@ void dequant_block_iq4_xs(const uint8_t *b, float *y)
             y[i] = dl * iq4nl_values[qs[i] & 0xf];
             y[i + 16] = dl * iq4nl_values[qs[i] >> 4];
         }
+    }
+}
+
+/* ggml's kvalues_mxfp4 (ggml-common.h): the FP4 E2M1 values, doubled. */
+static const int8_t mxfp4_values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
+/* {uint8 e; uint8 qs[16]}: nibbles ordered as in Q4_0, value 2^(e - 127) * E2M1(q) = 2^(e - 128) * mxfp4_values[q]. */
+void dequant_block_mxfp4(const uint8_t *b, float *y)
+{
+    float d = ldexpf(1.0f, b[0] - 128);
+    for (int i = 0; i < 16; i++) {
+        y[i] = d * mxfp4_values[b[1 + i] & 0xf];
+        y[i + 16] = d * mxfp4_values[b[1 + i] >> 4];
     }
 }

@@ -47,6 +47,34 @@ unit unit_begin(uint row, uint u, uint cols)
 }
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_MXFP4)
+/* {uint8 e; uint8 qs[16]}: 17 bytes at any address, nibbles ordered as in Q4_0; each an FP4 E2M1 code (sign, 2-bit
+ * exponent, 1-bit mantissa) scaled by the E8M0 2^(e - 127). The block lies in the 5 words from its first byte's
+ * word; qs starts 8 + sh bits into it (sh = 8 * (b % 4) <= 24, so no shift reaches 32). */
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint b = row + u * 17u, i = b >> 2, sh = (b & 3u) * 8u;
+    uint w0 = weight_word(i);
+    uvec4 next = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
+    uvec4 qs = ((uvec4(w0, next.xyz) >> 8) >> sh) | (next << (24u - sh));
+    /* Half the scale, 2^(e - 128), for the doubled magnitudes of mxfp4_values: the float with exponent field e - 1
+     * (e < 2 would be denormal: 0, off by at most 2^-125 * 6). */
+    uint e = bitfieldExtract(w0, int(sh), 8);
+    return unit(qs, uvec4(0u), uvec4(0u), vec4(uintBitsToFloat((max(e, 1u) - 1u) << 23)));
+}
+
+/* Doubled E2M1 magnitudes 0, 1, 2, 3, 4, 6, 8, 12 (ggml's kvalues_mxfp4) as the nibbles of one word, indexed by the
+ * code's low 3 bits; its bit 3 is the sign. */
+vec4 mxfp4_values(uint q, uint shift)
+{
+    uvec4 n = (uvec4(q) >> (uvec4(0u, 8u, 16u, 24u) + shift)) & 15u;
+    uvec4 magnitude = (uvec4(0xc8643210u) >> ((n & 7u) * 4u)) & 15u;
+    return uintBitsToFloat(floatBitsToUint(vec4(magnitude)) | (n & 8u) << 28);
+}
+vec4 unit_group(unit h, uint g) { return h.s.x * mxfp4_values(h.q[g & 3u], g < 4u ? 0u : 4u); }
+
+#define WEIGHT_DECODER 1
 #endif
 
 #if defined(WEIGHT_IQ4_NL) || defined(WEIGHT_IQ4_XS)
