@@ -3,8 +3,8 @@
 /* The codebook values of the nibbles at bit shift of each byte of q. ggml's kvalues_iq4nl (ggml-common.h: -127,
  * -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113) lie within 0.435 of this quartic in the code
  * (a minimax fit), so rounding it gives them exactly. On lavapipe a lookup is slower: a constant array is read from
- * memory (5x the time of Q4_0's matvec), selects take more operations (3x in the tiled kernel at 3 items, whose
- * loops then stop unrolling, against 1.2x here). */
+ * memory (5x Q4_0's matvec time), and selects take enough operations that the tiled kernel at 3 items passes the
+ * size where it gets 3-4x slower (this passes it at 4 items: IQ4_NL and IQ4_XS take 3, at 1.2x Q4_0's time). */
 vec4 iq4nl_values(uint q, uint shift)
 {
     vec4 n = vec4((uvec4(q) >> (uvec4(0u, 8u, 16u, 24u) + shift)) & 15u);
@@ -56,7 +56,7 @@ unit unit_begin(uint row, uint u, uint cols)
     uvec4 next = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
     uvec4 qs = ((uvec4(w0, next.xyz) >> 8) >> sh) | (next << (24u - sh));
     /* Half the scale, 2^(e - 128), for the doubled magnitudes of mxfp4_values: the float with exponent field e - 1
-     * (e < 2 would be denormal: 0, off by at most 2^-125 * 6). */
+     * (e < 2 would be denormal: 0, off by at most 12 * 2^-127). */
     uint e = bitfieldExtract(w0, int(sh), 8);
     return unit(qs, uvec4(0u), uvec4(0u), vec4(uintBitsToFloat((max(e, 1u) - 1u) << 23)));
 }
