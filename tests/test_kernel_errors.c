@@ -39,7 +39,7 @@ int main(void)
     ops_rope_args rope = {.x = rows, .dims = 7, .heads = 1, .tokens = 1, .positions = b, .freqs = b};
     expect(ops_rope(ops, rec, &rope), MLAVK_ERR_INVALID_ARGUMENT, "rope");
     expect(ops_topk(ops, rec, rows, 8, 1, 9, b, b), MLAVK_ERR_INVALID_ARGUMENT, "topk");
-    ops_weight table = {b, GGML_TYPE_Q5_0, 4, 32};
+    ops_weight table = {b, GGML_TYPE_Q8_1, 4, 32}; /* ggml's activation type: never a weight */
     expect(ops_get_rows(ops, rec, &table, 0, b, 1, rows), MLAVK_ERR_UNSUPPORTED, "get_rows");
     CHECK(ops_row_bytes(GGML_TYPE_Q6_K, 512) == 420 && ops_row_bytes(GGML_TYPE_Q8_0, 33) == 0);
 

@@ -57,7 +57,7 @@ float sbyte(uint word, uint i) { return float(bitfieldExtract(int(word), int(i *
 struct unit {
     uvec4 q;      /* the unit's (first) 16 quant bytes */
     uvec4 q2;     /* Q6_K: the second 16 bytes of low bits */
-    uvec4 qh;     /* Q5_K, Q6_K: the high bits */
+    uvec4 qh;     /* Q5_0, Q5_1 (.x), Q5_K, Q6_K: the high bits */
     vec4 s;       /* per-type scales */
 };
 

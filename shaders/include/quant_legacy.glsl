@@ -28,7 +28,7 @@ vec4 unit_group(unit h, uint g) { return h.s.x * (nibbles(h.q[g & 3u], g < 4u ? 
 #define WEIGHT_DECODER 1
 #elif defined(WEIGHT_Q5_0)
 /* {f16 d; uint8 qh[4]; uint8 qs[16]}: 22 bytes at any even address; value d * (q - 16), q's low 4 bits as in Q4_0
- * and its 5th bit bit e of qh for element e. The block lies in the 6 words from its first byte's word: d, qh and
+ * and, for element e, its 5th bit bit e of qh. The block lies in the 6 words from its first byte's word: d, qh and
  * qs sit 2 bytes past a word boundary when the block starts on one, on word boundaries otherwise. */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
@@ -46,8 +46,8 @@ unit unit_begin(uint row, uint u, uint cols)
 
 #define WEIGHT_DECODER 1
 #elif defined(WEIGHT_Q5_1)
-/* {f16 d; f16 m; uint8 qh[4]; uint8 qs[16]}: 24 bytes, so blocks start on 8-byte boundaries; value d * q + m, q as
- * in Q5_0. */
+/* {f16 d; f16 m; uint8 qh[4]; uint8 qs[16]}: 24 bytes, so blocks start on word boundaries; value d * q + m, q as in
+ * Q5_0. */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
