@@ -142,8 +142,8 @@ mlavk_status ops_weight_pipeline(ops *ops, op_id id, bool aligned, const vk_pipe
                                  .full_subgroups = subgroup ? subgroup_size : 0};
         memcpy(desc.spec, d->spec, sizeof d->spec);
         if (aligned) {
-            desc.spec_count = OPS_SPEC_ALIGNED - 3 + 1;
-            desc.spec[OPS_SPEC_ALIGNED - 3] = 1;
+            desc.spec_count = WEIGHT_SPEC_ALIGNED - 3 + 1;
+            desc.spec[WEIGHT_SPEC_ALIGNED - 3] = 1;
         }
         MLAVK_TRY(vk_pipeline_create(ops->ctx, &desc, p));
     }

@@ -64,9 +64,6 @@ typedef struct op_desc {
     uint32_t spec[OPS_MAX_SPEC];
 } op_desc;
 
-/* Weight kernels come in two pipelines, by the ALIGNED specialization constant (id 5) of quant.glsl. */
-#define OPS_SPEC_ALIGNED 5
-
 struct ops {
     vk_context *ctx;
     ops_reduction reduction;

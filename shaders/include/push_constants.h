@@ -30,6 +30,10 @@ struct push_matmul {
     uint ids_offset;         /* MoE: first expert id of this dispatch in the ids buffer */
 };
 
+/* The specialization constant id of quant.glsl's ALIGNED flag (ids 0-2 are the workgroup size, 3-4 the weight
+ * kernels' rows and batch tile): weight kernels come as two pipelines, aligned or not. */
+#define WEIGHT_SPEC_ALIGNED 5
+
 /* MoE slots grouped by expert: offsets[e] .. offsets[e + 1] index order[], the slots s < slots (ascending) whose
  * id ids[ids_offset + s] is e, for e < experts <= MOE_GROUP_MAX_EXPERTS. */
 #define MOE_GROUP_MAX_EXPERTS 256

@@ -13,7 +13,7 @@
 /* ALIGNED (set by the host): x rows start on 16-byte boundaries and, for plain types, weight rows are whole
  * 16-byte quads. Reads are otherwise branch-free, since a CPU driver (lavapipe) executes both sides of a divergent
  * branch: misaligned reads load the neighbouring words too and select. */
-layout(constant_id = 5) const bool ALIGNED = false;
+layout(constant_id = WEIGHT_SPEC_ALIGNED) const bool ALIGNED = false;
 
 uint weight_byte(uint b) { return (weight_word(b >> 2) >> ((b & 3u) * 8u)) & 0xffu; }
 
