@@ -12,6 +12,9 @@
 #   MLAVK_BUILD     mlavk build directory (default: build, relative to the repository root)
 #   OUT_DIR         where the models and logs go (default: /tmp/perf)
 #   TYPES           weight types to generate and compare (default: "q8_0 q4_k")
+#   MODELS          existing GGUF files to compare instead of generated ones (e.g. llama-quantize outputs:
+#                   `llama-quantize v2lw-f32.gguf v2lw-Q4_K_M.gguf Q4_K_M`, with the F32 file from
+#                   `mlavk-gen-model --preset v2-lite-width --out-gguf v2lw-f32.gguf`)
 #   PRESET          mlavk-gen-model preset (default: v2-lite-width)
 #   GEN_ARGS        extra mlavk-gen-model arguments (default: none; e.g. "--vocab 16000")
 #   PP, TG, REPS    prompt tokens, generated tokens, repetitions (default: 64 16 3)
@@ -81,18 +84,24 @@ if [ -n "$llama_bench" ]; then
 fi
 
 status=0
-for type in $TYPES; do
+for type in ${MODELS:-$TYPES}; do
     model="$OUT_DIR/$PRESET-$type.gguf"
+    if [ -n "${MODELS:-}" ]; then
+        model="$type"
+        type=$(basename "$model" .gguf)
+    fi
     echo
     echo "== $PRESET $type ($(stamp))"
-    if [ "${KEEP_MODELS:-0}" = 1 ] && [ -f "$model" ]; then
+    if [ -n "${MODELS:-}" ]; then
+        [ -f "$model" ] || { echo "error: $model does not exist" >&2; status=1; continue; }
+    elif [ "${KEEP_MODELS:-0}" = 1 ] && [ -f "$model" ]; then
         echo "reusing $model"
     else
         # shellcheck disable=SC2086
         run "$OUT_DIR/gen-$type.log" "$gen" --preset "$PRESET" --type "$type" $GEN_ARGS --out-gguf "$model" >/dev/null ||
             { echo "error: generating $model failed (see $OUT_DIR/gen-$type.log)" >&2; status=1; continue; }
     fi
-    "$mlavk" info "$model" | sed -n '/^parameters/p;/^file size/p;/^device memory/p'
+    "$mlavk" info "$model" | sed -n '1p;/^tensors/,/^parameters/p;/^file size/p;/^device memory/p'
 
     if [ "${SKIP_LLAMA:-0}" != 1 ]; then
         echo "-- llama.cpp Vulkan backend"
