@@ -91,3 +91,21 @@ void ref_block_q3_k(const uint8_t *b, double *out)
 
 /* |scale - 32| <= 32 and |q - 4| <= 4: d up to 8e-3 keeps values within 1. */
 void ref_random_block_q3_k(test_rng *rng, uint8_t *b) { ref_put16(b + 108, ref_random_f16(rng, -8e-3, 8e-3)); }
+
+/* Q2_K {scales[16], qs[64], d, dmin}: element e = 128n + 32j + l is bits 2j of qs[32n + l], scaled and offset by
+ * the nibbles of scales[e / 16] (scale low, min high). */
+void ref_block_q2_k(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b + 80)), dmin = ref_f16(ref_le16(b + 82));
+    for (int e = 0; e < 256; e++) {
+        int n = e / 128, j = e % 128 / 32, l = e % 32, sc = b[e / 16];
+        out[e] = d * (sc & 15) * ((b[16 + 32 * n + l] >> (2 * j)) & 3) - dmin * (sc >> 4);
+    }
+}
+
+/* scale * q <= 45 and min <= 15: d and dmin up to 4e-2 keep values within 2. */
+void ref_random_block_q2_k(test_rng *rng, uint8_t *b)
+{
+    ref_put16(b + 80, ref_random_f16(rng, 1e-2, 4e-2));
+    ref_put16(b + 82, ref_random_f16(rng, 1e-2, 4e-2));
+}

@@ -60,6 +60,13 @@ vec4 nibbles(uint q, uint shift)
                 bitfieldExtract(q, int(shift + 16u), 4), bitfieldExtract(q, int(shift + 24u), 4));
 }
 
+/* The 2-bit fields at bit shift of each byte of a word. */
+vec4 bit_pairs(uint q, uint shift)
+{
+    return vec4(bitfieldExtract(q, int(shift), 2), bitfieldExtract(q, int(shift + 8u), 2),
+                bitfieldExtract(q, int(shift + 16u), 2), bitfieldExtract(q, int(shift + 24u), 2));
+}
+
 /* Signed byte i (0..3) of a word. */
 float sbyte(uint word, uint i) { return float(bitfieldExtract(int(word), int(i * 8u), 8)); }
 

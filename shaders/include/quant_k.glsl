@@ -93,6 +93,37 @@ vec4 unit_group(unit h, uint g)
 }
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q2_K)
+/* {uint8 scales[16]; uint8 qs[64]; f16 d, dmin}: 84 bytes. Element 128n + 32j + l (l < 32) is d * (sc & 15) * q -
+ * dmin * (sc >> 4) with q = bits 2j of qs[32n + l] and sc = scales[8n + 2j + l/16]. A unit is l = 8p .. 8p + 7 of
+ * half n: 32 elements (a group loop lavapipe unrolls), 4 scales; group g = 2j + i is word i of its qs bytes at
+ * shift 2j. Rows are whole blocks of 84 bytes, so every block is 4-byte aligned: whole-word reads. */
+uint unit_col4(uint u, uint g)
+{
+    return (u >> 3) * 256u + ((u >> 2) & 1u) * 128u + (g >> 1) * 32u + (u & 3u) * 8u + (g & 1u) * 4u;
+}
+
+/* s: d * scale for j = 0..3, from the bytes at bit offsets 8 (p/2) + 16 (j & 1) of scale word 2n + j/2; qh: the
+ * float bits of dmin * min. */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint w = (row + (u >> 3) * 84u) >> 2;
+    uint n = (u >> 2) & 1u, p = u & 3u;
+    uint lo = weight_word(w + 2u * n), hi = weight_word(w + 2u * n + 1u);
+    uvec4 sc = (uvec4(lo, lo, hi, hi) >> (uvec4(0u, 16u, 0u, 16u) + 8u * (p >> 1))) & 0xffu;
+    vec2 dm = unpackHalf2x16(weight_word(w + 20u));
+    uint q = w + 4u + 8u * n + 2u * p;
+    return unit(uvec4(weight_word(q), weight_word(q + 1u), 0u, 0u), uvec4(0u), floatBitsToUint(dm.y * vec4(sc >> 4)),
+                dm.x * vec4(sc & 15u));
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint j = g >> 1;
+    return h.s[j] * bit_pairs(h.q[g & 1u], 2u * j) - uintBitsToFloat(h.qh[j]);
+}
+
+#define WEIGHT_DECODER 1
 #elif defined(WEIGHT_Q3_K)
 /* {uint8 hmask[32]; uint8 qs[64]; uint8 scales[12]; f16 d}: 110 bytes. Element 128n + 32j + l (l < 32) is
  * d * (scale[8n + 2j + l/16] - 32) * (q - 4 + 4h): q = bits 2j of qs[32n + l], h = bit 4n + j of hmask[l]. The
