@@ -1,5 +1,6 @@
 /* The host block decoders behind dequantize_to_f32, one per type of weight_types.h, split by family into
- * dequant.c (plain types), dequant_legacy.c (32-element blocks) and dequant_k.c (256-element super-blocks). */
+ * dequant.c (plain types), dequant_legacy.c (32-element blocks), dequant_k.c (256-element super-blocks) and
+ * dequant_ternary.c (256-element ternary blocks). */
 #ifndef MLAVK_FORMATS_DEQUANT_BLOCKS_H
 #define MLAVK_FORMATS_DEQUANT_BLOCKS_H
 
