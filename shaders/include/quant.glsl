@@ -41,14 +41,12 @@ uvec4 weight_u128(uint b)
     return (b & 2u) == 0u ? lo : (lo >> 16) | (hi << 16);
 }
 
-/* The 8 bytes at an even byte address b, all inside the binding (in a block): the third word, needed only when b is
- * not 4-aligned, then holds some of them, so it needs no clamp (whose binding-length query costs more than the rest
- * of the decoding on lavapipe); when b is 4-aligned, word i + 1 is read again instead. */
-uvec2 weight_u64_in(uint b)
+/* The 8 bytes at an even byte address. */
+uvec2 weight_u64(uint b)
 {
-    uint i = b >> 2, odd = (b >> 1) & 1u;
-    uvec3 w = uvec3(weight_word(i), weight_word(i + 1u), weight_word(i + 1u + odd));
-    return odd == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
+    uint i = b >> 2;
+    uvec3 w = uvec3(weight_word(i), weight_word_clamped(i + 1u), weight_word_clamped(i + 2u));
+    return (b & 2u) == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
 }
 
 float weight_f16(uint b) { return unpackHalf2x16(weight_u16(b)).x; }

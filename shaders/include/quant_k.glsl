@@ -143,7 +143,8 @@ unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * 110u;
     uint n = (u >> 2) & 1u, p = u & 3u;
-    /* scales and d (bytes 96-109): the 4 words from byte 96, or from 94 when blk is not 4-aligned */
+    /* scales and d (bytes 96-109): the 4 words from byte 96, or from 94 when blk is not 4-aligned (weight_u128 would
+     * read 5; measured 5-10% faster) */
     uint w = (blk + 96u) >> 2;
     uvec4 sc = uvec4(weight_word(w), weight_word(w + 1u), weight_word(w + 2u), weight_word(w + 3u));
     sc = (blk & 2u) == 0u ? sc : uvec4((sc.xyz >> 16) | (sc.yzw << 16), sc.w >> 16);
@@ -151,8 +152,8 @@ unit unit_begin(uint row, uint u, uint cols)
     uvec4 low = (uvec4(sc.xx, sc.yy) >> shift) & 15u;
     uvec4 high = (uvec4(sc.z) >> (shift + uvec4(0u, 0u, 2u, 2u))) & 3u;
     vec4 s = unpackHalf2x16(sc.w).x * (vec4(low | (high << 4)) - 32.0);
-    uvec2 hmask = (~weight_u64_in(blk + 8u * p) >> (4u * n)) << 2;
-    return unit(uvec4(weight_u64_in(blk + 32u + 32u * n + 8u * p), hmask), uvec4(0u), uvec4(0u), s);
+    uvec2 hmask = (~weight_u64(blk + 8u * p) >> (4u * n)) << 2;
+    return unit(uvec4(weight_u64(blk + 32u + 32u * n + 8u * p), hmask), uvec4(0u), uvec4(0u), s);
 }
 
 /* Each value as the 3-bit two's-complement field [!h q1 q0] (= q - 4 + 4h) of its byte; few operations, so that the
