@@ -67,3 +67,45 @@ void ref_random_block_q4_k(test_rng *rng, uint8_t *b)
 }
 void ref_random_block_q5_k(test_rng *rng, uint8_t *b) { ref_random_block_q4_k(rng, b); }
 void ref_random_block_q6_k(test_rng *rng, uint8_t *b) { ref_put16(b + 208, ref_random_f16(rng, -4e-4, 4e-4)); }
+
+/* The 6-bit scale of Q3_K sub-block i minus 32: low 4 bits from scales[0..7] (low nibbles for i < 8, high ones
+ * after), high 2 bits from the bit pair i / 4 of scales[8 + i % 4]. */
+static int q3_k_scale(const uint8_t *scales, int i)
+{
+    int low = i < 8 ? scales[i] & 15 : scales[i - 8] >> 4;
+    int high = (scales[8 + i % 4] >> (2 * (i / 4))) & 3;
+    return low + 16 * high - 32;
+}
+
+/* Q3_K {hmask[32], qs[64], scales[12], d}: element e = 128n + 32j + l takes bits 2j of qs[32n + l] and, as its
+ * third bit, bit 4n + j of hmask[l]; values are centred by 4 and scaled by sub-block e / 16. */
+void ref_block_q3_k(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b + 108));
+    for (int e = 0; e < 256; e++) {
+        int n = e / 128, j = e % 128 / 32, l = e % 32;
+        int low = (b[32 + 32 * n + l] >> (2 * j)) & 3, high = (b[l] >> (4 * n + j)) & 1;
+        out[e] = d * q3_k_scale(b + 96, e / 16) * (low + 4 * high - 4);
+    }
+}
+
+/* |scale - 32| <= 32 and |q - 4| <= 4: d up to 8e-3 keeps values within 1. */
+void ref_random_block_q3_k(test_rng *rng, uint8_t *b) { ref_put16(b + 108, ref_random_f16(rng, -8e-3, 8e-3)); }
+
+/* Q2_K {scales[16], qs[64], d, dmin}: element e = 128n + 32j + l is bits 2j of qs[32n + l], scaled and offset by
+ * the nibbles of scales[e / 16] (scale low, min high). */
+void ref_block_q2_k(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b + 80)), dmin = ref_f16(ref_le16(b + 82));
+    for (int e = 0; e < 256; e++) {
+        int n = e / 128, j = e % 128 / 32, l = e % 32, sc = b[e / 16];
+        out[e] = d * (sc & 15) * ((b[16 + 32 * n + l] >> (2 * j)) & 3) - dmin * (sc >> 4);
+    }
+}
+
+/* scale * q <= 45 and min <= 15: d and dmin up to 4e-2 keep values within 2. */
+void ref_random_block_q2_k(test_rng *rng, uint8_t *b)
+{
+    ref_put16(b + 80, ref_random_f16(rng, 1e-2, 4e-2));
+    ref_put16(b + 82, ref_random_f16(rng, 1e-2, 4e-2));
+}

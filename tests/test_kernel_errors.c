@@ -21,8 +21,8 @@ int main(void)
     CHECK(vk_recording_create(ctx, &rec) == MLAVK_OK);
     CHECK(vk_recording_begin(rec, false) == MLAVK_OK);
 
-    ops_weight q2k = {b, GGML_TYPE_Q2_K, 4, 256};
-    expect(ops_matvec(ops, rec, &q2k, rows, rows, false), MLAVK_ERR_UNSUPPORTED, "matvec");
+    ops_weight q8k = {b, GGML_TYPE_Q8_K, 4, 256}; /* ggml's activation type: never a GPU weight type */
+    expect(ops_matvec(ops, rec, &q8k, rows, rows, false), MLAVK_ERR_UNSUPPORTED, "matvec");
     ops_weight ragged = {b, GGML_TYPE_Q4_K, 4, 300};
     expect(ops_matmul(ops, rec, &ragged, rows, rows, 3, false), MLAVK_ERR_UNSUPPORTED, "300");
     ops_weight too_big = {b, GGML_TYPE_F32, 64, 64};

@@ -61,3 +61,34 @@ void dequant_block_q6_k(const uint8_t *b, float *y)
         sc += 8;
     }
 }
+
+/* Q3_K {hmask[32], qs[64], scales[12], d}: 16 sub-blocks of 16 (sub-block i = 8 * half + 2 * j + odd 16), value
+ * d * (scale - 32) * q with the 6-bit scale split into a nibble and a bit pair, and q the 2 bits at 2j of
+ * qs[32 * half + l] minus 4 where bit 4 * half + j of hmask[l] is clear. */
+void dequant_block_q3_k(const uint8_t *b, float *y)
+{
+    const uint8_t *hmask = b, *sc = b + 96;
+    float d = dequant_f16_at(b + 108);
+    for (int i = 0; i < 16; i++) {
+        int scale = ((sc[i & 7] >> (4 * (i >> 3))) & 0xf) | ((sc[8 + (i & 3)] >> (2 * (i >> 2))) & 3) << 4;
+        float dl = d * (scale - 32);
+        int half = i >> 3, j = (i >> 1) & 3, l0 = 16 * (i & 1);
+        const uint8_t *qs = b + 32 + 32 * half;
+        for (int l = l0; l < l0 + 16; l++)
+            *y++ = dl * (((qs[l] >> (2 * j)) & 3) - ((hmask[l] >> (4 * half + j)) & 1 ? 0 : 4));
+    }
+}
+
+/* Q2_K {scales[16], qs[64], d, dmin}: 16 sub-blocks of 16 (sub-block i = 8 * half + 2 * j + odd 16), value
+ * d * (sc & 15) * q - dmin * (sc >> 4) with sc = scales[i] and q the 2 bits at 2j of qs[32 * half + l]. */
+void dequant_block_q2_k(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b + 80), dmin = dequant_f16_at(b + 82);
+    for (int i = 0; i < 16; i++) {
+        float dl = d * (b[i] & 0xf), ml = dmin * (b[i] >> 4);
+        int j = (i >> 1) & 3, l0 = 16 * (i & 1);
+        const uint8_t *qs = b + 16 + 32 * (i >> 3);
+        for (int l = l0; l < l0 + 16; l++)
+            *y++ = dl * ((qs[l] >> (2 * j)) & 3) - ml;
+    }
+}

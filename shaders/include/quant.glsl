@@ -41,6 +41,14 @@ uvec4 weight_u128(uint b)
     return (b & 2u) == 0u ? lo : (lo >> 16) | (hi << 16);
 }
 
+/* The 8 bytes at an even byte address. */
+uvec2 weight_u64(uint b)
+{
+    uint i = b >> 2;
+    uvec3 w = uvec3(weight_word(i), weight_word_clamped(i + 1u), weight_word_clamped(i + 2u));
+    return (b & 2u) == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
+}
+
 float weight_f16(uint b) { return unpackHalf2x16(weight_u16(b)).x; }
 
 /* The 4-bit fields at bit shift of each byte of a word. */
@@ -48,6 +56,13 @@ vec4 nibbles(uint q, uint shift)
 {
     return vec4(bitfieldExtract(q, int(shift), 4), bitfieldExtract(q, int(shift + 8u), 4),
                 bitfieldExtract(q, int(shift + 16u), 4), bitfieldExtract(q, int(shift + 24u), 4));
+}
+
+/* The 2-bit fields at bit shift of each byte of a word. */
+vec4 bit_pairs(uint q, uint shift)
+{
+    return vec4(bitfieldExtract(q, int(shift), 2), bitfieldExtract(q, int(shift + 8u), 2),
+                bitfieldExtract(q, int(shift + 16u), 2), bitfieldExtract(q, int(shift + 24u), 2));
 }
 
 /* Signed byte i (0..3) of a word. */
@@ -65,6 +80,7 @@ struct unit {
 #include "quant_legacy.glsl"
 #include "quant_k.glsl"
 #include "quant_codebook.glsl"
+#include "quant_ternary.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"

@@ -93,4 +93,78 @@ vec4 unit_group(unit h, uint g)
 }
 
 #define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q2_K)
+/* {uint8 scales[16]; uint8 qs[64]; f16 d, dmin}: 84 bytes. Element 128n + 32j + l (l < 32) is d * (sc & 15) * q -
+ * dmin * (sc >> 4) with q = bits 2j of qs[32n + l] and sc = scales[8n + 2j + l/16]. A unit is l = 8p .. 8p + 7 of
+ * half n: 32 elements (a group loop lavapipe unrolls), 4 scales; group g = 2j + i is word i of its qs bytes at
+ * shift 2j. Rows are whole blocks of 84 bytes, so every block is 4-byte aligned: whole-word reads. */
+uint unit_col4(uint u, uint g)
+{
+    return (u >> 3) * 256u + ((u >> 2) & 1u) * 128u + (g >> 1) * 32u + (u & 3u) * 8u + (g & 1u) * 4u;
+}
+
+/* s: d * scale for j = 0..3, from the bytes at bit offsets 8 (p/2) + 16 (j & 1) of scale word 2n + j/2; qh: the
+ * float bits of dmin * min. */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint w = (row + (u >> 3) * 84u) >> 2;
+    uint n = (u >> 2) & 1u, p = u & 3u;
+    uint lo = weight_word(w + 2u * n), hi = weight_word(w + 2u * n + 1u);
+    uvec4 sc = (uvec4(lo, lo, hi, hi) >> (uvec4(0u, 16u, 0u, 16u) + 8u * (p >> 1))) & 0xffu;
+    vec2 dm = unpackHalf2x16(weight_word(w + 20u));
+    uint q = w + 4u + 8u * n + 2u * p;
+    return unit(uvec4(weight_word(q), weight_word(q + 1u), 0u, 0u), uvec4(0u), floatBitsToUint(dm.y * vec4(sc >> 4)),
+                dm.x * vec4(sc & 15u));
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint j = g >> 1;
+    return h.s[j] * bit_pairs(h.q[g & 1u], 2u * j) - uintBitsToFloat(h.qh[j]);
+}
+
+#define WEIGHT_DECODER 1
+#elif defined(WEIGHT_Q3_K)
+/* {uint8 hmask[32]; uint8 qs[64]; uint8 scales[12]; f16 d}: 110 bytes. Element 128n + 32j + l (l < 32) is
+ * d * (scale[8n + 2j + l/16] - 32) * (q - 4 + 4h): q = bits 2j of qs[32n + l], h = bit 4n + j of hmask[l]. The
+ * 6-bit scale i is the nibble 4 * (i/8) of scales[i % 8] topped by bits 2 * (i/4) of scales[8 + i % 4]. A unit is
+ * l = 8p .. 8p + 7 of half n: 32 elements, 4 scales; group g = 2j + i is word i of its qs bytes at shift 2j.
+ * 32 elements and no more: lavapipe does not unroll a 16-group loop, and runs it 1.4x (matvec) to 4x (tiled
+ * product) slower (measured on TQ2_0). Blocks are only 2-byte aligned, so all reads are 32-bit words. */
+uint unit_col4(uint u, uint g)
+{
+    return (u >> 3) * 256u + ((u >> 2) & 1u) * 128u + (g >> 1) * 32u + (u & 3u) * 8u + (g & 1u) * 4u;
+}
+
+/* q: the qs words, then the hmask words with bits 4n .. 4n + 3 inverted and moved to bits 2 .. 5; s: d * (scale -
+ * 32) for j = 0..3, whose bytes lie at bit offsets 8 (p/2) + 16 (j & 1) of scale words j / 2 (nibble 4n) and 2
+ * (bit pair 2n + j/2). */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * 110u;
+    uint n = (u >> 2) & 1u, p = u & 3u;
+    /* scales and d (bytes 96-109): the 4 words from byte 96, or from 94 when blk is not 4-aligned (weight_u128 would
+     * read 5; measured 5-10% faster) */
+    uint w = (blk + 96u) >> 2;
+    uvec4 sc = uvec4(weight_word(w), weight_word(w + 1u), weight_word(w + 2u), weight_word(w + 3u));
+    sc = (blk & 2u) == 0u ? sc : uvec4((sc.xyz >> 16) | (sc.yzw << 16), sc.w >> 16);
+    uvec4 shift = uvec4(0u, 16u, 0u, 16u) + (8u * (p >> 1) + 4u * n);
+    uvec4 low = (uvec4(sc.xx, sc.yy) >> shift) & 15u;
+    uvec4 high = (uvec4(sc.z) >> (shift + uvec4(0u, 0u, 2u, 2u))) & 3u;
+    vec4 s = unpackHalf2x16(sc.w).x * (vec4(low | (high << 4)) - 32.0);
+    uvec2 hmask = (~weight_u64(blk + 8u * p) >> (4u * n)) << 2;
+    return unit(uvec4(weight_u64(blk + 32u + 32u * n + 8u * p), hmask), uvec4(0u), uvec4(0u), s);
+}
+
+/* Each value as the 3-bit two's-complement field [!h q1 q0] (= q - 4 + 4h) of its byte; few operations, so that the
+ * group loop stays small enough to be unrolled. */
+vec4 unit_group(unit h, uint g)
+{
+    uint j = g >> 1, i = g & 1u;
+    int v = int(((h.q[i] >> (2u * j)) & 0x03030303u) | ((h.q[2u + i] >> j) & 0x04040404u));
+    return h.s[j] * vec4(bitfieldExtract(v, 0, 3), bitfieldExtract(v, 8, 3), bitfieldExtract(v, 16, 3),
+                         bitfieldExtract(v, 24, 3));
+}
+
+#define WEIGHT_DECODER 1
 #endif
