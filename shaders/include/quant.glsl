@@ -64,6 +64,7 @@ struct unit {
 #include "quant_plain.glsl"
 #include "quant_legacy.glsl"
 #include "quant_k.glsl"
+#include "quant_iq2.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"

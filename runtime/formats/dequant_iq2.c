@@ -1,0 +1,33 @@
+/* Host decoders of the IQ2 types (ggml's 2-bit codebook quants): 256-element super-blocks of 8 sub-blocks of 32,
+ * each 4 runs of 8 values taken from a codebook (formats/iq2_grids.h) with 8 signs, scaled by d * (0.5 + s) / 4
+ * for a 4-bit s. */
+#include "formats/dequant_blocks.h"
+#include "formats/iq2_grids.h"
+
+static uint32_t le32_at(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* A 7-bit sign field completed by its parity as the 8th sign (the count of negatives is even). */
+static unsigned signs_of7(unsigned s7) { return s7 | ((0x6996u >> ((s7 ^ (s7 >> 4)) & 15)) & 1) << 7; }
+
+/* The 8 values of a codebook entry (byte j is value j) times scale, value j negated where bit j of signs is set. */
+static void put_run(uint64_t entry, unsigned signs, float scale, float *y)
+{
+    for (int j = 0; j < 8; j++) {
+        float v = scale * (float)((entry >> (8 * j)) & 0xff);
+        y[j] = (signs >> j) & 1 ? -v : v;
+    }
+}
+
+/* {f16 d; uint16 qs[32]}: sub-block k is 8 bytes at 2 + 8k: 4 grid indices, then a word holding the 4 runs'
+ * 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). */
+void dequant_block_iq2_xxs(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    for (int k = 0; k < 8; k++, y += 32) {
+        const uint8_t *sub = b + 2 + 8 * k;
+        uint32_t aux = le32_at(sub + 4);
+        float scale = d * (0.5f + (float)(aux >> 28)) * 0.25f;
+        for (int l = 0; l < 4; l++)
+            put_run(iq2xxs_grid[sub[l]], signs_of7((aux >> (7 * l)) & 127), scale, y + 8 * l);
+    }
+}
