@@ -40,3 +40,18 @@ void ref_block_iq2_xxs(const uint8_t *b, double *out)
 
 /* |value| <= d * 15.5 / 4 * 43, about 167 d: d up to 6e-3 keeps values within 1 (either sign of d is legal). */
 void ref_random_block_iq2_xxs(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, -6e-3, 6e-3)); }
+
+/* IQ2_XS {f16 d; uint16 qs[32]; uint8 scales[8]}: run r (8 values) has the 16-bit qs[r], a 9-bit grid index below
+ * 7 sign bits; 16 values share a 4-bit scale: nibble (r / 2) % 2 of scales[r / 4]. */
+void ref_block_iq2_xs(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b));
+    for (int i = 0; i < 256; i++) {
+        int run = i / 8;
+        unsigned q = ref_le16(b + 2 + 2 * run);
+        unsigned s = (run / 2) % 2 ? b[66 + run / 4] >> 4 : b[66 + run / 4] & 15;
+        out[i] = sub_scale(d, s) * run_value(iq2xs_grid[q % 512], i % 8, sign_from7(q / 512, i % 8));
+    }
+}
+
+void ref_random_block_iq2_xs(test_rng *rng, uint8_t *b) { ref_random_block_iq2_xxs(rng, b); }

@@ -31,3 +31,17 @@ void dequant_block_iq2_xxs(const uint8_t *b, float *y)
             put_run(iq2xxs_grid[sub[l]], signs_of7((aux >> (7 * l)) & 127), scale, y + 8 * l);
     }
 }
+
+/* {f16 d; uint16 qs[32]; uint8 scales[8]}: qs[4k + l] is run l of sub-block k, a 9-bit grid index under a 7-bit
+ * sign field; scales[k] holds the scales of runs 0-1 (low nibble) and 2-3 (high nibble). */
+void dequant_block_iq2_xs(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    for (int k = 0; k < 8; k++, y += 32) {
+        for (int l = 0; l < 4; l++) {
+            unsigned q = b[2 + 8 * k + 2 * l] | b[3 + 8 * k + 2 * l] << 8;
+            float scale = d * (0.5f + (float)((b[66 + k] >> (4 * (l >> 1))) & 15)) * 0.25f;
+            put_run(iq2xs_grid[q & 511], signs_of7(q >> 9), scale, y + 8 * l);
+        }
+    }
+}
