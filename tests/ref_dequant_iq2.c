@@ -55,3 +55,19 @@ void ref_block_iq2_xs(const uint8_t *b, double *out)
 }
 
 void ref_random_block_iq2_xs(test_rng *rng, uint8_t *b) { ref_random_block_iq2_xxs(rng, b); }
+
+/* IQ2_S {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: run r (8 values) has grid index qs[r] + 256 times
+ * the 2-bit field r % 4 of qh[r / 4], its 8 sign bits in qs[32 + r], and the scale of IQ2_XS. */
+void ref_block_iq2_s(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b));
+    for (int i = 0; i < 256; i++) {
+        int run = i / 8;
+        unsigned index = b[2 + run] + 256 * ((b[66 + run / 4] >> (2 * (run % 4))) & 3);
+        unsigned s = (run / 2) % 2 ? b[74 + run / 4] >> 4 : b[74 + run / 4] & 15;
+        int negative = (b[34 + run] >> (i % 8)) & 1;
+        out[i] = sub_scale(d, s) * run_value(iq2s_grid[index], i % 8, negative);
+    }
+}
+
+void ref_random_block_iq2_s(test_rng *rng, uint8_t *b) { ref_random_block_iq2_xxs(rng, b); }

@@ -45,3 +45,18 @@ void dequant_block_iq2_xs(const uint8_t *b, float *y)
         }
     }
 }
+
+/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: run l of sub-block k has the low 8 bits of its grid index
+ * in qs[4k + l], the high 2 in bits 2l of qh[k] and its 8 signs in qs[32 + 4k + l]; scales as IQ2_XS. */
+void dequant_block_iq2_s(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    const uint8_t *qs = b + 2, *signs = b + 34, *qh = b + 66, *scales = b + 74;
+    for (int k = 0; k < 8; k++, y += 32) {
+        for (int l = 0; l < 4; l++) {
+            unsigned index = qs[4 * k + l] | ((qh[k] >> (2 * l)) & 3) << 8;
+            float scale = d * (0.5f + (float)((scales[k] >> (4 * (l >> 1))) & 15)) * 0.25f;
+            put_run(iq2s_grid[index], signs[4 * k + l], scale, y + 8 * l);
+        }
+    }
+}
