@@ -24,8 +24,8 @@
     X(Q4_K, q4_k, 32, 4) \
     X(Q5_K, q5_k, 32, 2) \
     X(Q6_K, q6_k, 64, 4) \
-    X(IQ2_XXS, iq2_xxs, 64, 4) \
-    X(IQ2_XS, iq2_xs, 64, 4) \
-    X(IQ2_S, iq2_s, 64, 4)
+    X(IQ2_XXS, iq2_xxs, 32, 4) \
+    X(IQ2_XS, iq2_xs, 32, 4) \
+    X(IQ2_S, iq2_s, 32, 4)
 
 #endif

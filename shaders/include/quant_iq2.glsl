@@ -1,14 +1,15 @@
 /* IQ2 types (ggml's 2-bit codebook quants, 256-element super-blocks of 8 sub-blocks of 32): included by quant.glsl.
  * Each run of 8 values is a codebook entry (8 magnitudes, each 8, 25 or 43) with 8 signs, scaled by
- * d * (0.5 + s) / 4 for a 4-bit s. A unit is 2 sub-blocks (64 values): group g is values 4 (g & 1) .. + 3 of run
- * g / 2.
+ * d * (0.5 + s) / 4 for a 4-bit s. A unit is a sub-block (32 values, 4 runs): group g is values 4 (g & 1) .. + 3
+ * of run g / 2.
  *
  * iq2_grid is the type's codebook from ggml (ggml/src/ggml-common.h, MIT; runtime/formats/iq2_grids.h has it as
  * ggml writes it) repacked at 2 bits per value: 0, 1, 2 for 8, 25, 43, value j at bits 2j, entry i in the 16 bits
  * at 16 * (i & 1) of word i / 2. One 32-bit load then serves 8 values: half the loads of 8-byte entries (an indexed
  * load is a per-invocation loop on a CPU driver such as lavapipe) and a quarter of their memory. It is a private
  * array, not a `const` one: glslang copies a `const` array into a function variable wherever it is indexed, which
- * lavapipe fills at each use (matvec 10x slower measured); a private array is filled once per invocation. */
+ * lavapipe fills at each use (2-35x slower kernels measured, the larger the grid the worse); a private array is
+ * filled once per invocation. */
 #if defined(WEIGHT_IQ2_XXS)
 /* ggml's iq2xxs_grid: 256 entries. */
 uint iq2_grid[128] = uint[](
@@ -133,65 +134,11 @@ uint iq2_grid[512] = uint[](
 #endif
 
 #if defined(WEIGHT_IQ2_XXS) || defined(WEIGHT_IQ2_XS) || defined(WEIGHT_IQ2_S)
-uint unit_col4(uint u, uint g) { return u * 64u + g * 4u; }
+uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 
 /* Codebook entry i: its 2-bit codes in the low 16 bits. */
 uint iq2_entry(uint i) { return iq2_grid[i >> 1] >> ((i & 1u) << 4); }
 
-/* A 7-bit sign field completed by its parity as the 8th sign (the count of negatives is even). */
-uint iq2_signs7(uint s7) { return s7 | (((0x6996u >> ((s7 ^ (s7 >> 4)) & 15u)) & 1u) << 7); }
-
-/* Values 4 hi .. 4 hi + 3 of a run: the entry's codes times scale, negated where their bits of signs are set. */
-vec4 iq2_run4(uint entry, uint signs, uint hi, float scale)
-{
-    vec4 k = vec4((uvec4(entry >> (8u * hi)) >> uvec4(0u, 2u, 4u, 6u)) & 3u);
-    vec4 v = scale * fma(fma(vec4(0.5), k, vec4(16.5)), k, vec4(8.0)); /* 8, 25, 43 for k = 0, 1, 2 */
-    uvec4 negative = (uvec4(signs >> (4u * hi)) << uvec4(31u, 30u, 29u, 28u)) & 0x80000000u;
-    return uintBitsToFloat(floatBitsToUint(v) ^ negative);
-}
-#endif
-
-#if defined(WEIGHT_IQ2_XXS)
-/* {f16 d; uint16 qs[32]}: 66 bytes; sub-block k is 8 bytes at 2 + 8k: 4 grid indices, then a word of the 4 runs'
- * 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). s.xy: the unit's two sub-block scales. */
-unit unit_begin(uint row, uint u, uint cols)
-{
-    uint blk = row + (u >> 2) * 66u;
-    uvec4 q = weight_u128(blk + 2u + 16u * (u & 3u));
-    vec2 s = weight_f16(blk) * 0.125 * (2.0 * vec2(q.y >> 28, q.w >> 28) + 1.0);
-    return unit(q, uvec4(0u), uvec4(0u), s.xyxy);
-}
-
-vec4 unit_group(unit h, uint g)
-{
-    uint k = g >> 3, l = (g >> 1) & 3u;
-    uint entry = iq2_entry(bitfieldExtract(h.q[2u * k], int(8u * l), 8));
-    uint signs = iq2_signs7(bitfieldExtract(h.q[2u * k + 1u], int(7u * l), 7));
-    return iq2_run4(entry, signs, g & 1u, h.s[k]);
-}
-
-#define WEIGHT_DECODER 1
-#elif defined(WEIGHT_IQ2_XS)
-/* {f16 d; uint16 qs[32]; uint8 scales[8]}: 74 bytes; qs[4k + l] is run l of sub-block k: grid index in bits 0-8,
- * 7-bit sign field in bits 9-15; scales[k] has sub-block k's scales of runs 0-1 (low nibble) and 2-3 (high).
- * s: the unit's 4 scales, one per 16 values. */
-unit unit_begin(uint row, uint u, uint cols)
-{
-    uint blk = row + (u >> 2) * 74u;
-    uint scales = weight_u16(blk + 66u + 2u * (u & 3u));
-    vec4 nibble = vec4((uvec4(scales) >> uvec4(0u, 4u, 8u, 12u)) & 15u);
-    return unit(weight_u128(blk + 2u + 16u * (u & 3u)), uvec4(0u), uvec4(0u),
-                weight_f16(blk) * 0.125 * (2.0 * nibble + 1.0));
-}
-
-vec4 unit_group(unit h, uint g)
-{
-    uint q = bitfieldExtract(h.q[g >> 2], int(16u * ((g >> 1) & 1u)), 16);
-    return iq2_run4(iq2_entry(q & 511u), iq2_signs7(q >> 9), g & 1u, h.s[g >> 2]);
-}
-
-#define WEIGHT_DECODER 1
-#elif defined(WEIGHT_IQ2_S)
 /* The 8 bytes at an even byte address. */
 uvec2 iq2_u64(uint b)
 {
@@ -200,24 +147,80 @@ uvec2 iq2_u64(uint b)
     return (b & 2u) == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
 }
 
-/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: 82 bytes; run l of sub-block k has the low 8 bits of its
- * grid index in qs[4k + l], the high 2 in bits 2l of qh[k], its 8 signs in qs[32 + 4k + l]; scales as IQ2_XS.
- * q.xy: the unit's index bytes, q.zw: its sign bytes, qh.x: its 2 qh bytes, s: its 4 scales. */
-unit unit_begin(uint row, uint u, uint cols)
+/* d (0.5 + s) / 4 for the two 4-bit fields s of a byte. */
+vec2 iq2_scales(float d, uint s) { return d * 0.125 * (2.0 * vec2(s & 15u, (s >> 4) & 15u) + 1.0); }
+
+/* Four 7-bit sign fields, one per byte, each completed by its parity as bit 7 (a run's count of negatives is even):
+ * after the three folds, bit 8j is the xor of byte j's bits. */
+uint iq2_signs7(uint s)
 {
-    uint blk = row + (u >> 2) * 82u, k = u & 3u;
-    uint scales = weight_u16(blk + 74u + 2u * k);
-    vec4 nibble = vec4((uvec4(scales) >> uvec4(0u, 4u, 8u, 12u)) & 15u);
-    return unit(uvec4(iq2_u64(blk + 2u + 8u * k), iq2_u64(blk + 34u + 8u * k)), uvec4(0u),
-                uvec4(weight_u16(blk + 66u + 2u * k), 0u, 0u, 0u), weight_f16(blk) * 0.125 * (2.0 * nibble + 1.0));
+    uint p = s ^ (s >> 4);
+    p ^= p >> 2;
+    p ^= p >> 1;
+    return s | ((p & 0x01010101u) << 7);
 }
 
+/* A sub-block's unit from its 4 runs' grid indices, their signs (run l's in byte l) and the scales of runs 0-1 and
+ * 2-3. Everything per run is done here, once per unit, so that unit_group stays small: shader compilers unroll the
+ * loop over a unit's groups only below a size, and lavapipe measured 4x slower where they did not. q.xy: the runs'
+ * codes, a group's 4 in byte g; q.z: the signs, a group's 4 in nibble g. */
+unit iq2_unit(uvec4 index, uint signs, vec2 scales)
+{
+    uvec4 e = uvec4(iq2_entry(index.x), iq2_entry(index.y), iq2_entry(index.z), iq2_entry(index.w));
+    return unit(uvec4((e.xz & 0xffffu) | (e.yw << 16), signs, 0u), uvec4(0u), uvec4(0u), scales.xyxy);
+}
+
+/* Code c of value i is taken in place, as k = c 4^i, and its magnitude 8, 25, 43 for c = 0, 1, 2 is
+ * 8 + 16.5 c + 0.5 c^2; a set sign bit flips the float's sign. */
 vec4 unit_group(unit h, uint g)
 {
-    uint run = g >> 1, byte = 8u * (run & 3u);
-    uint index = bitfieldExtract(h.q[run >> 2], int(byte), 8) | (bitfieldExtract(h.qh.x, int(2u * run), 2) << 8);
-    uint signs = bitfieldExtract(h.q[2u + (run >> 2)], int(byte), 8);
-    return iq2_run4(iq2_entry(index), signs, g & 1u, h.s[g >> 2]);
+    const vec4 inv4 = vec4(1.0, 0.25, 0.0625, 0.015625);
+    uint code = (g < 4u ? h.q.x : h.q.y) >> (8u * (g & 3u));
+    vec4 k = vec4(ivec4(uvec4(code) & uvec4(3u, 12u, 48u, 192u)));
+    vec4 v = (g < 4u ? h.s.x : h.s.y) * fma(fma(k, 0.5 * inv4 * inv4, 16.5 * inv4), k, vec4(8.0));
+    uvec4 negative = (uvec4(h.q.z >> (4u * g)) << uvec4(31u, 30u, 29u, 28u)) & 0x80000000u;
+    return uintBitsToFloat(floatBitsToUint(v) ^ negative);
+}
+#endif
+
+#if defined(WEIGHT_IQ2_XXS)
+/* {f16 d; uint16 qs[32]}: 66 bytes; sub-block k is 8 bytes at 2 + 8k: 4 grid indices, then a word of the 4 runs'
+ * 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * 66u;
+    uvec2 q = iq2_u64(blk + 2u + 8u * (u & 7u));
+    uint s = q.y;
+    uint signs = (s & 0x7fu) | ((s << 1) & 0x7f00u) | ((s << 2) & 0x7f0000u) | ((s << 3) & 0x7f000000u);
+    return iq2_unit((uvec4(q.x) >> uvec4(0u, 8u, 16u, 24u)) & 255u, iq2_signs7(signs),
+                    vec2(iq2_scales(weight_f16(blk), s >> 28).x));
+}
+
+#define WEIGHT_DECODER 1
+#elif defined(WEIGHT_IQ2_XS)
+/* {f16 d; uint16 qs[32]; uint8 scales[8]}: 74 bytes; qs[4k + l] is run l of sub-block k: grid index in bits 0-8,
+ * 7-bit sign field in bits 9-15; scales[k] has sub-block k's scales of runs 0-1 (low nibble) and 2-3 (high). */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * 74u, k = u & 7u;
+    uvec2 q = iq2_u64(blk + 2u + 8u * k);
+    uvec4 runs = uvec4(q.x, q.x >> 16, q.y, q.y >> 16) & 0xffffu;
+    uvec4 s = runs >> 9;
+    return iq2_unit(runs & 511u, iq2_signs7(s.x | (s.y << 8) | (s.z << 16) | (s.w << 24)),
+                    iq2_scales(weight_f16(blk), weight_byte(blk + 66u + k)));
+}
+
+#define WEIGHT_DECODER 1
+#elif defined(WEIGHT_IQ2_S)
+/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: 82 bytes; run l of sub-block k has the low 8 bits of its
+ * grid index in qs[4k + l], the high 2 in bits 2l of qh[k], its 8 signs in qs[32 + 4k + l]; scales as IQ2_XS. */
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * 82u, k = u & 7u;
+    uvec4 low = (uvec4(weight_u32(blk + 2u + 4u * k)) >> uvec4(0u, 8u, 16u, 24u)) & 255u;
+    uvec4 high = (uvec4(weight_byte(blk + 66u + k)) >> uvec4(0u, 2u, 4u, 6u)) & 3u;
+    return iq2_unit(low | (high << 8), weight_u32(blk + 34u + 4u * k),
+                    iq2_scales(weight_f16(blk), weight_byte(blk + 74u + k)));
 }
 
 #define WEIGHT_DECODER 1
