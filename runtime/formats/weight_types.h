@@ -33,6 +33,9 @@
     X(IQ4_XS, iq4_xs, 32, 3) \
     X(MXFP4, mxfp4, 32, 4) \
     X(TQ1_0, tq1_0, 32, 4) \
-    X(TQ2_0, tq2_0, 32, 4)
+    X(TQ2_0, tq2_0, 32, 4) \
+    X(IQ2_XXS, iq2_xxs, 32, 4) \
+    X(IQ2_XS, iq2_xs, 32, 4) \
+    X(IQ2_S, iq2_s, 32, 4)
 
 #endif

@@ -81,6 +81,7 @@ struct unit {
 #include "quant_k.glsl"
 #include "quant_codebook.glsl"
 #include "quant_ternary.glsl"
+#include "quant_iq2.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"
