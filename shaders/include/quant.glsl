@@ -65,6 +65,7 @@ struct unit {
 #include "quant_legacy.glsl"
 #include "quant_k.glsl"
 #include "quant_codebook.glsl"
+#include "quant_iq3.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"
