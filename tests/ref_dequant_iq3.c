@@ -31,3 +31,22 @@ void ref_block_iq3_xxs(const uint8_t *b, double *out)
 
 /* Scales that keep d * (2 * 15 + 1) / 4 * 62 near 1; the codebook's magnitudes reach 62. */
 void ref_random_block_iq3_xxs(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, 1e-3, 4e-3)); }
+
+/* IQ3_S {f16 d; qs[64]; qh[8]; signs[32]; scales[4]}: value v of sub-block i = v / 32 (w = v % 32) is byte w % 4
+ * of grid[qs[8i + w / 4] + 256 * (bit w / 4 of qh[i])], times d (1 + 2 * nibble i of scales, low nibble first),
+ * negated by bit w of the little-endian 32-bit signs[4i..4i+3]. */
+void ref_block_iq3_s(const uint8_t *b, double *out)
+{
+    double d = ref_f16(ref_le16(b));
+    for (int v = 0; v < 256; v++) {
+        int i = v / 32, w = v % 32;
+        int index = b[2 + 8 * i + w / 4] + 256 * ((b[66 + i] >> (w / 4)) & 1);
+        int nibble = i % 2 ? b[106 + i / 2] >> 4 : b[106 + i / 2] & 15;
+        int negative = (b[74 + 4 * i + w / 8] >> (w % 8)) & 1;
+        double magnitude = grid_byte(iq3s_grid[index], w % 4);
+        out[v] = d * (1 + 2 * nibble) * (negative ? -magnitude : magnitude);
+    }
+}
+
+/* Scales that keep d * (1 + 2 * 15) * 15 near 1; the codebook's magnitudes reach 15. */
+void ref_random_block_iq3_s(test_rng *rng, uint8_t *b) { ref_put16(b, ref_random_f16(rng, 1e-3, 4e-3)); }

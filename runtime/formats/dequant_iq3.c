@@ -33,3 +33,18 @@ void dequant_block_iq3_xxs(const uint8_t *b, float *y)
         }
     }
 }
+
+/* {f16 d; qs[64]; qh[8]; signs[32]; scales[4]}: sub-block i takes indices qs[8i + g] | bit g of qh[i] << 8, sign
+ * bytes signs[4i..4i+3] and scale d * (2 * nibble i of scales + 1). */
+void dequant_block_iq3_s(const uint8_t *b, float *y)
+{
+    float d = dequant_f16_at(b);
+    for (int i = 0; i < 8; i++) {
+        float scale = d * (float)(2 * ((b[106 + i / 2] >> (4 * (i & 1))) & 15) + 1);
+        const uint8_t *qs = b + 2 + 8 * i, *signs = b + 74 + 4 * i;
+        unsigned qh = b[66 + i];
+        for (int g = 0; g < 8; g++)
+            iq3_group(iq3s_grid[qs[g] | ((qh >> g) & 1) << 8], (signs[g / 2] >> (4 * (g & 1))) & 15, scale,
+                      y + 32 * i + 4 * g);
+    }
+}

@@ -8,7 +8,7 @@
  * is indexed, and lavapipe refills that copy at each use (matvec 25x slower, seconds more to compile); a private
  * array is filled once per invocation. Its compile time on lavapipe grows fast with its size (128 words: +0.3 s
  * per pipeline, 256: +1 s, 1024: +25 s). */
-#if defined(WEIGHT_IQ3_XXS)
+#if defined(WEIGHT_IQ3_XXS) || defined(WEIGHT_IQ3_S)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 
 /* The 8 bytes at an even byte address. */
@@ -87,6 +87,64 @@ vec4 unit_group(unit h, uint g)
     vec4 magnitude = vec4(bitfieldExtract(e, 0, 8), bitfieldExtract(e, 8, 8), bitfieldExtract(e, 16, 8),
                           bitfieldExtract(e, 24, 8));
     return iq3_signed(h.s.x * magnitude, bitfieldExtract(h.q.z, int(4u * g), 4));
+}
+
+#define WEIGHT_DECODER 1
+#elif defined(WEIGHT_IQ3_S)
+/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 signs[32]; uint8 scales[4]}: 110 bytes. Sub-block i: the index of group
+ * g is qs[8i + g] topped by bit g of qh[i] (9 bits); its sign bits are signs[4i..4i+3]; its scale d * (2 * nibble
+ * i of scales + 1) (low nibble for even i). The unit keeps qh[i] in q.w, and s = scale * (2, 1). ggml's iq3s_grid
+ * repacked: its magnitudes are 1, 3, .. 15, so an entry is 4 levels l (value j in bits 4j, magnitude 2l + 1),
+ * entry i in the 16 bits at 16 * (i & 1) of word i / 2: 256 words, not 512. */
+uint iq3s_grid[256] = uint[](
+    0x00010000u, 0x00050002u, 0x00100007u, 0x00120011u, 0x00160014u, 0x00210020u, 0x00330025u, 0x00420040u,
+    0x00470045u, 0x00530051u, 0x00620060u, 0x00740071u, 0x01000077u, 0x01020101u, 0x01100104u, 0x01150111u,
+    0x01230120u, 0x01310127u, 0x01440135u, 0x01650161u, 0x02000172u, 0x02050201u, 0x02100207u, 0x02160213u,
+    0x02250221u, 0x02340230u, 0x02450242u, 0x02510247u, 0x02700253u, 0x03030273u, 0x03150311u, 0x03220320u,
+    0x03330331u, 0x03440336u, 0x03520350u, 0x03710367u, 0x04000375u, 0x04170413u, 0x04240421u, 0x04400432u,
+    0x04510443u, 0x05020470u, 0x05200504u, 0x05260522u, 0x05410533u, 0x05470545u, 0x05730566u, 0x06110606u,
+    0x06310613u, 0x06710652u, 0x07020700u, 0x07200704u, 0x07260722u, 0x07500733u, 0x10000754u, 0x10021001u,
+    0x10101004u, 0x10131011u, 0x10171015u, 0x10221020u, 0x10341031u, 0x10541036u, 0x10611056u, 0x11001072u,
+    0x11031101u, 0x11101106u, 0x11211114u, 0x11331130u, 0x11501141u, 0x11701152u, 0x12001176u, 0x12151212u,
+    0x12201217u, 0x12321224u, 0x12431240u, 0x12601255u, 0x13011272u, 0x13071304u, 0x13131310u, 0x13271321u,
+    0x13341330u, 0x13621341u, 0x14031370u, 0x14121405u, 0x14311414u, 0x14421433u, 0x14501446u, 0x15011454u,
+    0x15131510u, 0x15301521u, 0x15511532u, 0x16241620u, 0x16441627u, 0x17011646u, 0x17101703u, 0x17211712u,
+    0x17411735u, 0x17701762u, 0x20012000u, 0x20052003u, 0x20102007u, 0x20142012u, 0x20212016u, 0x20272023u,
+    0x20322030u, 0x20432041u, 0x20502045u, 0x20672052u, 0x20732070u, 0x21002075u, 0x21102102u, 0x21172113u,
+    0x21252122u, 0x21342131u, 0x21512142u, 0x22042201u, 0x22212207u, 0x22302223u, 0x22412237u, 0x22572253u,
+    0x22742271u, 0x23022300u, 0x23112305u, 0x23242322u, 0x23332331u, 0x23502342u, 0x24012366u, 0x24202407u,
+    0x24322423u, 0x24412435u, 0x24752472u, 0x25112504u, 0x25372522u, 0x25532540u, 0x26002570u, 0x26072602u,
+    0x26552621u, 0x27052661u, 0x27262711u, 0x27432730u, 0x30022750u, 0x30133011u, 0x30173015u, 0x30313022u,
+    0x30353033u, 0x30443042u, 0x30513047u, 0x30713063u, 0x31033101u, 0x31143105u, 0x31233121u, 0x31603140u,
+    0x31763172u, 0x32123200u, 0x32323220u, 0x32503234u, 0x33103301u, 0x33213314u, 0x33273323u, 0x33413330u,
+    0x33473343u, 0x33733355u, 0x34113403u, 0x34223416u, 0x34523431u, 0x34643460u, 0x35103501u, 0x35253512u,
+    0x35443532u, 0x35733556u, 0x36413616u, 0x37033701u, 0x37223720u, 0x40003735u, 0x40124004u, 0x40244020u,
+    0x40324027u, 0x40504041u, 0x41024070u, 0x41114107u, 0x41224113u, 0x41354130u, 0x41514143u, 0x42014155u,
+    0x42104203u, 0x42214215u, 0x42404233u, 0x42624257u, 0x43044270u, 0x43134311u, 0x43224320u, 0x43354331u,
+    0x44024400u, 0x44374424u, 0x44714440u, 0x45074505u, 0x45624521u, 0x46344613u, 0x47104660u, 0x47304715u,
+    0x47514743u, 0x50105002u, 0x50225014u, 0x50445040u, 0x50525047u, 0x50745066u, 0x51035101u, 0x51125105u,
+    0x51325121u, 0x52005172u, 0x52235211u, 0x52365230u, 0x53025253u, 0x53105307u, 0x53445327u, 0x53655351u,
+    0x54015373u, 0x54205404u, 0x54465432u, 0x55265512u, 0x55535551u, 0x57025642u, 0x57225704u, 0x60136011u,
+    0x60316015u, 0x60606033u, 0x61206100u, 0x61646127u, 0x62346212u, 0x62556242u, 0x62706262u, 0x63146300u,
+    0x63406321u, 0x64436425u, 0x65006462u, 0x65346503u, 0x66056560u, 0x67116640u, 0x70006713u, 0x70077004u,
+    0x70227020u, 0x70407036u, 0x70627054u, 0x71117102u, 0x71437124u, 0x72017145u, 0x72107204u, 0x72217216u,
+    0x72517230u, 0x73327302u, 0x73537335u, 0x74057401u, 0x74207413u, 0x75227450u, 0x76027542u, 0x77007631u);
+
+unit unit_begin(uint row, uint u, uint cols)
+{
+    uint blk = row + (u >> 3) * 110u, i = u & 7u;
+    uint nibble = bitfieldExtract(weight_byte(blk + 106u + (i >> 1)), int(4u * (i & 1u)), 4);
+    float scale = weight_f16(blk) * float(2u * nibble + 1u);
+    return unit(uvec4(iq3_u64(blk + 2u + 8u * i), weight_u32(blk + 74u + 4u * i), weight_byte(blk + 66u + i)),
+                uvec4(0u), uvec4(0u), scale * vec4(2.0, 1.0, 0.0, 0.0));
+}
+
+vec4 unit_group(unit h, uint g)
+{
+    uint index = bitfieldExtract(h.q[g >> 2], int(8u * (g & 3u)), 8) | (bitfieldExtract(h.q.w, int(g), 1) << 8);
+    uvec4 entry = uvec4(iq3s_grid[index >> 1] >> ((index & 1u) << 4));
+    vec4 level = vec4((entry >> uvec4(0u, 4u, 8u, 12u)) & 7u);
+    return iq3_signed(fma(level, vec4(h.s.x), vec4(h.s.y)), bitfieldExtract(h.q.z, int(4u * g), 4));
 }
 
 #define WEIGHT_DECODER 1
