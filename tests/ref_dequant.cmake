@@ -5,4 +5,5 @@ set(MLAVK_REF_DEQUANT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_legacy.c
   ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_codebook.c
   ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_iq3.c
+  ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_iq1.c
   ${CMAKE_CURRENT_LIST_DIR}/ref_dequant_k.c)

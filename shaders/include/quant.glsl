@@ -66,6 +66,7 @@ struct unit {
 #include "quant_k.glsl"
 #include "quant_codebook.glsl"
 #include "quant_iq3.glsl"
+#include "quant_iq1.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"
@@ -75,3 +76,9 @@ struct unit {
 #endif
 
 #define UNIT_GROUPS (UNIT_ELEMS / 4u)
+
+/* A decoder may fill workgroup tables first: then it defines WEIGHT_DECODER_INIT and weight_decoder_init(), which
+ * the kernels call before decoding, from every invocation in uniform control flow. */
+#if !defined(WEIGHT_DECODER_INIT)
+void weight_decoder_init() {}
+#endif
