@@ -30,6 +30,7 @@
     X(IQ3_XXS, iq3_xxs, 32, 4) \
     X(IQ3_S, iq3_s, 32, 4) \
     X(IQ1_S, iq1_s, 32, 4) \
+    X(IQ1_M, iq1_m, 32, 4) \
     X(Q4_K, q4_k, 32, 4) \
     X(Q5_K, q5_k, 32, 2) \
     X(Q6_K, q6_k, 64, 4)
