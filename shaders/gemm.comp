@@ -57,6 +57,7 @@ const uint TAIL_TILE = (BATCH_TILE + 1u) / 2u;
 
 void main()
 {
+    weight_decoder_init();
     uint row0 = ((gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x +
                  gl_LocalInvocationID.x) * ROWS;
 #ifdef MOE

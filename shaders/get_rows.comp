@@ -17,6 +17,7 @@ uint weight_word_count() { return uint(w0.length()); }
 
 void main()
 {
+    weight_decoder_init();
     uint t = gl_WorkGroupID.y;
     uint u = gl_GlobalInvocationID.x;
     uint id = ids[t];

@@ -24,6 +24,7 @@ layout(std430, binding = 1) readonly buffer Ids { uint ids[]; };
 
 void main()
 {
+    weight_decoder_init();
     uint row0 = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS;
     if (row0 >= p.rows)
         return;

@@ -36,6 +36,10 @@
     X(TQ2_0, tq2_0, 32, 4) \
     X(IQ2_XXS, iq2_xxs, 32, 4) \
     X(IQ2_XS, iq2_xs, 32, 4) \
-    X(IQ2_S, iq2_s, 32, 4)
+    X(IQ2_S, iq2_s, 32, 4) \
+    X(IQ3_XXS, iq3_xxs, 32, 4) \
+    X(IQ3_S, iq3_s, 32, 4) \
+    X(IQ1_S, iq1_s, 32, 4) \
+    X(IQ1_M, iq1_m, 32, 4)
 
 #endif

@@ -82,6 +82,8 @@ struct unit {
 #include "quant_codebook.glsl"
 #include "quant_ternary.glsl"
 #include "quant_iq2.glsl"
+#include "quant_iq3.glsl"
+#include "quant_iq1.glsl"
 
 #if !defined(WEIGHT_DECODER)
 #error "quant.glsl: define one WEIGHT_* type of runtime/formats/weight_types.h"
@@ -91,3 +93,9 @@ struct unit {
 #endif
 
 #define UNIT_GROUPS (UNIT_ELEMS / 4u)
+
+/* A decoder may fill workgroup tables first: then it defines WEIGHT_DECODER_INIT and weight_decoder_init(), which
+ * the kernels call before decoding, from every invocation in uniform control flow. */
+#if !defined(WEIGHT_DECODER_INIT)
+void weight_decoder_init() {}
+#endif
