@@ -179,14 +179,6 @@ uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 /* Codebook entry i: its 2-bit codes in the low 16 bits. */
 uint iq2_entry(uint i) { return iq2_grid[i >> 2][(i >> 1) & 1u] >> ((i & 1u) << 4); }
 
-/* The 8 bytes at an even byte address. */
-uvec2 iq2_u64(uint b)
-{
-    uint i = b >> 2;
-    uvec3 w = uvec3(weight_word(i), weight_word_clamped(i + 1u), weight_word_clamped(i + 2u));
-    return (b & 2u) == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
-}
-
 /* d (0.5 + s) / 4 for the two 4-bit fields s of a byte. */
 vec2 iq2_scales(float d, uint s) { return d * 0.125 * (2.0 * vec2(s & 15u, (s >> 4) & 15u) + 1.0); }
 
@@ -229,7 +221,7 @@ vec4 unit_group(unit h, uint g)
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * 66u;
-    uvec2 q = iq2_u64(blk + 2u + 8u * (u & 7u));
+    uvec2 q = weight_u64(blk + 2u + 8u * (u & 7u));
     uint s = q.y;
     uint signs = (s & 0x7fu) | ((s << 1) & 0x7f00u) | ((s << 2) & 0x7f0000u) | ((s << 3) & 0x7f000000u);
     return iq2_unit((uvec4(q.x) >> uvec4(0u, 8u, 16u, 24u)) & 255u, iq2_signs7(signs),
@@ -243,7 +235,7 @@ unit unit_begin(uint row, uint u, uint cols)
 unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * 74u, k = u & 7u;
-    uvec2 q = iq2_u64(blk + 2u + 8u * k);
+    uvec2 q = weight_u64(blk + 2u + 8u * k);
     uvec4 runs = uvec4(q.x, q.x >> 16, q.y, q.y >> 16) & 0xffffu;
     uvec4 s = runs >> 9;
     return iq2_unit(runs & 511u, iq2_signs7(s.x | (s.y << 8) | (s.z << 16) | (s.w << 24)),
