@@ -1,7 +1,9 @@
 /* The per-type pieces of the CPU reference (ref_dequant.h), one pair per type of formats/weight_types.h, split by
  * family into ref_dequant.c (plain types), ref_dequant_legacy.c (32-element blocks), ref_dequant_k.c (256-element
- * super-blocks), ref_dequant_codebook.c (4-bit codebooks) and ref_dequant_ternary.c (256-element ternary blocks).
- * Written from the GGUF block definitions; no code is shared with runtime/. */
+ * super-blocks), ref_dequant_codebook.c (4-bit codebooks), ref_dequant_ternary.c (256-element ternary blocks) and
+ * ref_dequant_iq2.c / ref_dequant_iq3.c / ref_dequant_iq1.c (grid types; the grids are format data shared with the
+ * host decoders, the decoding logic is not). Written from the GGUF block definitions; no code is shared with
+ * runtime/. */
 #ifndef MLAVK_REF_DEQUANT_BLOCKS_H
 #define MLAVK_REF_DEQUANT_BLOCKS_H
 

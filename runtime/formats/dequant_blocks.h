@@ -1,6 +1,7 @@
 /* The host block decoders behind dequantize_to_f32, one per type of weight_types.h, split by family into
  * dequant.c (plain types), dequant_legacy.c (32-element blocks), dequant_k.c (256-element super-blocks),
- * dequant_codebook.c (4-bit codes indexing a table of 16 values) and dequant_ternary.c (256-element ternary blocks). */
+ * dequant_codebook.c (4-bit codes indexing a table of 16 values), dequant_ternary.c (256-element ternary blocks)
+ * and dequant_iq2.c / dequant_iq3.c / dequant_iq1.c (256-element blocks indexing ggml's grids). */
 #ifndef MLAVK_FORMATS_DEQUANT_BLOCKS_H
 #define MLAVK_FORMATS_DEQUANT_BLOCKS_H
 
