@@ -6,21 +6,25 @@
  * The codebook is ggml's iq1s_grid (ggml/src/ggml-common.h, MIT; runtime/formats/iq1_grid.h has it as ggml writes
  * it) repacked at 2 bits per value, v + 1 (0, 1, 2), value j at bits 2j, entry i in the 16 bits at 16 * (i & 1) of
  * word i / 2: 1024 words. That is too large for a private array (lavapipe takes 25 s to compile each pipeline with
- * one), so it lives in shared memory, filled by each workgroup (weight_decoder_init) from straight-line code:
- * an indexed `const` array would be slow on lavapipe (see quant_iq3.glsl). */
+ * one), so it lives in shared memory, filled by each workgroup (weight_decoder_init) from straight-line code, as an
+ * indexed `const` array would be slow on lavapipe (see quant_iq3.glsl). The fill and its barrier cost about 15% of
+ * a 2048x2048 matvec on lavapipe. */
 #if defined(WEIGHT_IQ1_S) || defined(WEIGHT_IQ1_M)
 /* The codebook, then one slot per invocation for the stores of invocations past the first 8. */
 shared uint iq1_grid[1024u + gl_WorkGroupSize.x];
 
-/* Words 8 row .. 8 row + 7 of the codebook: invocation i < 8 stores word 8 row + i, the others store into their own
- * spare slot, so each location has one writer (a data race otherwise) and no store is conditional (lavapipe
- * compiles 1024 conditional stores very slowly). */
+/* Invocation i stores words i, i + W, .. (W the workgroup size) of words 8 row .. 8 row + 7 of the codebook, so each
+ * location has one writer (a data race otherwise); past the 8 words it stores into its own spare slot instead, so
+ * no store is conditional: lavapipe compiles conditional stores very slowly (1024 of them: 25 s). */
+const uint IQ1_FILL_STEPS = (8u + gl_WorkGroupSize.x - 1u) / gl_WorkGroupSize.x;
 void iq1_fill(uint row, uvec4 lo, uvec4 hi)
 {
-    uint i = gl_LocalInvocationIndex;
-    uvec4 half_words = (i & 4u) != 0u ? hi : lo;
-    uvec2 pair = (i & 2u) != 0u ? half_words.zw : half_words.xy;
-    iq1_grid[i < 8u ? 8u * row + i : 1024u + i] = (i & 1u) != 0u ? pair.y : pair.x;
+    for (uint k = 0u; k < IQ1_FILL_STEPS; k++) {
+        uint i = gl_LocalInvocationIndex + k * gl_WorkGroupSize.x;
+        uvec4 half_words = (i & 4u) != 0u ? hi : lo;
+        uvec2 pair = (i & 2u) != 0u ? half_words.zw : half_words.xy;
+        iq1_grid[i < 8u ? 8u * row + i : 1024u + gl_LocalInvocationIndex] = (i & 1u) != 0u ? pair.y : pair.x;
+    }
 }
 
 /* Called by every invocation of the workgroup, in uniform control flow, before any decoding. */

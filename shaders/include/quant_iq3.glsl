@@ -6,8 +6,8 @@
  * The codebooks are ggml's (ggml/src/ggml-common.h, MIT; runtime/formats/iq3_grids.h has them as ggml writes them).
  * They are private arrays, not `const` ones: glslang copies a `const` array into a function variable wherever it
  * is indexed, and lavapipe refills that copy at each use (matvec 25x slower, seconds more to compile); a private
- * array is filled once per invocation. Its compile time on lavapipe grows fast with its size (128 words: +0.3 s
- * per pipeline, 256: +1 s, 1024: +25 s). */
+ * array is filled once per invocation. Its compile time on lavapipe grows fast with its size (per pipeline, 128
+ * words: +0.3 s; 256, as here: +1 to +2.5 s; 1024: +25 s, see quant_iq1.glsl). */
 #if defined(WEIGHT_IQ3_XXS) || defined(WEIGHT_IQ3_S)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 
