@@ -11,14 +11,6 @@
 #if defined(WEIGHT_IQ3_XXS) || defined(WEIGHT_IQ3_S)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 
-/* The 8 bytes at an even byte address. */
-uvec2 iq3_u64(uint b)
-{
-    uint i = b >> 2;
-    uvec3 w = uvec3(weight_word(i), weight_word_clamped(i + 1u), weight_word_clamped(i + 2u));
-    return (b & 2u) == 0u ? w.xy : (w.xy >> 16) | (w.yz << 16);
-}
-
 /* v with the sign of value j flipped where bit j of signs is set. */
 vec4 iq3_signed(vec4 v, uint signs)
 {
@@ -78,7 +70,7 @@ unit unit_begin(uint row, uint u, uint cols)
     p ^= p >> 1;
     signs |= (p & 0x01010101u) << 7;
     float scale = weight_f16(blk) * float(2u * (aux >> 28) + 1u) * 0.25;
-    return unit(uvec4(iq3_u64(blk + 2u + 8u * i), signs, 0u), uvec4(0u), uvec4(0u), vec4(scale));
+    return unit(uvec4(weight_u64(blk + 2u + 8u * i), signs, 0u), uvec4(0u), uvec4(0u), vec4(scale));
 }
 
 vec4 unit_group(unit h, uint g)
@@ -135,7 +127,7 @@ unit unit_begin(uint row, uint u, uint cols)
     uint blk = row + (u >> 3) * 110u, i = u & 7u;
     uint nibble = bitfieldExtract(weight_byte(blk + 106u + (i >> 1)), int(4u * (i & 1u)), 4);
     float scale = weight_f16(blk) * float(2u * nibble + 1u);
-    return unit(uvec4(iq3_u64(blk + 2u + 8u * i), weight_u32(blk + 74u + 4u * i), weight_byte(blk + 66u + i)),
+    return unit(uvec4(weight_u64(blk + 2u + 8u * i), weight_u32(blk + 74u + 4u * i), weight_byte(blk + 66u + i)),
                 uvec4(0u), uvec4(0u), scale * vec4(2.0, 1.0, 0.0, 0.0));
 }
 
