@@ -6,7 +6,7 @@ set(LLAMA_QUANTIZE_PRESETS
   iq4_xs iq4_nl iq3_m iq3_s iq3_xxs iq2_m iq2_s iq2_xs iq2_xxs iq1_m iq1_s tq1_0 mxfp4_moe)
 set(preset_args ${CMAKE_CURRENT_SOURCE_DIR}/golden/presets/manifest.json ${CMAKE_CURRENT_SOURCE_DIR}/data/presets)
 set(preset_program quantized_v2_lite_q8_0_matches_llama_cpp_logits)
-mlavk_test(${preset_program} GPU SOURCES test_llama_quantize_presets.c ARGS ${preset_args} v2-lite-q8_0)
+mlavk_test(${preset_program} GPU SOURCES test_llama_quantize_presets.c llama_golden.c ARGS ${preset_args} v2-lite-q8_0)
 set_tests_properties(${preset_program} PROPERTIES LABELS presets)
 foreach(model v2-lite v3)
   string(REPLACE "-" "_" model_id ${model})

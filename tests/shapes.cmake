@@ -27,7 +27,7 @@ endforeach()
 
 # One program; the test named after each shape, the form of the prompt's attention where it matters.
 set(shape_program gguf_with_an_mtp_block_matches_llama_cpp_logits)
-mlavk_test(${shape_program} GPU SOURCES test_family_shapes.c
+mlavk_test(${shape_program} GPU SOURCES test_family_shapes.c llama_golden.c
   ARGS ${SHAPES}/manifest.json ${SHAPE_MODELS}/mtp.gguf mtp)
 set_tests_properties(${shape_program} PROPERTIES FIXTURES_REQUIRED shape_models)
 function(shape_test name model entry)

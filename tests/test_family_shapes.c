@@ -16,54 +16,18 @@
 #include <sys/stat.h>
 
 #include "mlavk.h"
+#include "llama_golden.h"
 #include "test_util.h"
-
-static uint32_t argmax(const float *v, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < n; i++)
-        best = v[i] > v[best] ? i : best;
-    return best;
-}
 
 static double number(const cJSON *object, const char *key)
 {
     return cJSON_GetNumberValue(cJSON_GetObjectItem(object, key));
 }
 
-static const cJSON *find_model(const cJSON *models, const char *name)
-{
-    const cJSON *m;
-    cJSON_ArrayForEach(m, models)
-    {
-        const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(m, "name"));
-        if (n && strcmp(n, name) == 0)
-            return m;
-    }
-    return NULL;
-}
-
 static bool is_directory(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The file must be the one the goldens were made from (the generator is deterministic; a change to it shows
- * here first). */
-static void check_sha256(const cJSON *entry, const char *path)
-{
-    size_t size;
-    unsigned char *bytes = test_read_file(path, &size);
-    CHECK_MSG(bytes, "%s: cannot read the file", path);
-    if (!bytes)
-        return;
-    char hex[65];
-    test_sha256_hex(bytes, size, hex);
-    free(bytes);
-    const char *want = cJSON_GetStringValue(cJSON_GetObjectItem(entry, "sha256"));
-    CHECK_MSG(want && strcmp(hex, want) == 0, "%s: sha256 %s is not the golden file's %s: the generator's output "
-              "changed, make the goldens again (tests/golden/shapes/README.md)", path, hex, want ? want : "(none)");
 }
 
 static void compare(const char *label, const float *got, const float *golden, const cJSON *entry, int first,
@@ -81,7 +45,7 @@ static void compare(const char *label, const float *got, const float *golden, co
     for (int r = 0; r < count; r++) {
         if (cJSON_GetNumberValue(cJSON_GetArrayItem(gaps, first + r)) <= 1e-3)
             continue;
-        uint32_t a = argmax(got + (size_t)r * n_vocab, n_vocab);
+        uint32_t a = llama_golden_argmax(got + (size_t)r * n_vocab, n_vocab);
         uint32_t b = (uint32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(argmaxes, first + r));
         CHECK_MSG(a == b, "%s: row %d: greedy token %u, llama.cpp's %u", label, first + r, a, b);
         (*clear)++;
@@ -145,20 +109,10 @@ int main(int argc, char **argv)
     size_t json_size, blob_size = 0;
     char *json = test_read_file(argv[1], &json_size);
     cJSON *root = json ? cJSON_ParseWithLength(json, json_size) : NULL;
-    const cJSON *entry = root ? find_model(cJSON_GetObjectItem(root, "models"), argv[3]) : NULL;
+    const cJSON *entry = root ? llama_golden_entry(cJSON_GetObjectItem(root, "models"), argv[3]) : NULL;
     CHECK_MSG(entry, "%s: no golden entry named %s", argv[1], argv[3]);
 
-    char blob_path[1100], dir[1024];
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf(dir, sizeof dir, ".");
-    const char *blob_name = root ? cJSON_GetStringValue(cJSON_GetObjectItem(root, "logits")) : NULL;
-    snprintf(blob_path, sizeof blob_path, "%s/%s", dir, blob_name ? blob_name : "");
-    char *blob = entry && blob_name ? test_read_file(blob_path, &blob_size) : NULL;
-    CHECK_MSG(!entry || blob, "%s: cannot read the golden logits", blob_path);
+    char *blob = entry ? llama_golden_logits(argv[1], root, &blob_size) : NULL;
     if (!test_failures) {
         double offset = number(entry, "offset"), rows = number(entry, "rows"), stored = number(entry, "stored_vocab");
         int n_rows = (int)(number(root, "n_prompt") + number(root, "n_decode"));
@@ -167,10 +121,12 @@ int main(int argc, char **argv)
                       cJSON_GetArraySize(cJSON_GetObjectItem(entry, "top_gap")) == n_rows &&
                       cJSON_GetArraySize(cJSON_GetObjectItem(entry, "argmax")) == n_rows &&
                       cJSON_GetArraySize(cJSON_GetObjectItem(entry, "greedy")) == n_rows - number(root, "n_prompt") + 1,
-                  "%s: the entry %s is malformed or its logits lie outside %s", argv[1], argv[3], blob_path);
+                  "%s: the entry %s is malformed or its logits lie outside the logits file", argv[1], argv[3]);
     }
     if (!test_failures && !is_directory(argv[2]))
-        check_sha256(entry, argv[2]);
+        /* The generator is deterministic: a change to it shows here first. */
+        llama_golden_check_sha256(entry, argv[2], ": the generator's output changed, make the goldens again "
+                                  "(tests/golden/shapes/README.md)");
     if (!test_failures)
         run(root, entry, argv[2], (const float *)(blob + (size_t)number(entry, "offset")), prefill);
     cJSON_Delete(root);

@@ -16,15 +16,8 @@
 #include <string.h>
 
 #include "mlavk.h"
+#include "llama_golden.h"
 #include "test_util.h"
-
-static uint32_t argmax(const float *v, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < n; i++)
-        best = v[i] > v[best] ? i : best;
-    return best;
-}
 
 /* Compares rows [first, first + count) of the golden with got; returns how many rows had a clear argmax. */
 static int compare_rows(const char *label, const float *got, const float *golden, const cJSON *gaps, int first,
@@ -41,23 +34,11 @@ static int compare_rows(const char *label, const float *got, const float *golden
         if (cJSON_GetNumberValue(cJSON_GetArrayItem(gaps, first + r)) <= 1e-3)
             continue;
         clear++;
-        uint32_t a = argmax(got + (size_t)r * n_vocab, n_vocab);
-        uint32_t b = argmax(golden + (size_t)(first + r) * n_vocab, n_vocab);
+        uint32_t a = llama_golden_argmax(got + (size_t)r * n_vocab, n_vocab);
+        uint32_t b = llama_golden_argmax(golden + (size_t)(first + r) * n_vocab, n_vocab);
         CHECK_MSG(a == b, "%s: row %d: greedy token %u, llama.cpp's %u", label, first + r, a, b);
     }
     return clear;
-}
-
-static const cJSON *find_file(const cJSON *files, const char *name)
-{
-    const cJSON *f;
-    cJSON_ArrayForEach(f, files)
-    {
-        const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(f, "name"));
-        if (n && strcmp(n, name) == 0)
-            return f;
-    }
-    return NULL;
 }
 
 static void check_file(const cJSON *root, const cJSON *entry, const char *path, const float *golden,
@@ -75,17 +56,7 @@ static void check_file(const cJSON *root, const cJSON *entry, const char *path, 
     if (test_failures)
         return;
 
-    size_t size;
-    unsigned char *bytes = test_read_file(path, &size);
-    CHECK_MSG(bytes, "%s: cannot read the file", path);
-    if (!bytes)
-        return;
-    char hex[65];
-    test_sha256_hex(bytes, size, hex);
-    free(bytes);
-    const char *want_hex = cJSON_GetStringValue(cJSON_GetObjectItem(entry, "sha256"));
-    CHECK_MSG(want_hex && strcmp(hex, want_hex) == 0, "%s: sha256 %s is not the golden file's %s", path, hex,
-              want_hex ? want_hex : "(none)");
+    llama_golden_check_sha256(entry, path, "");
     if (test_failures)
         return;
 
@@ -142,20 +113,11 @@ int main(int argc, char **argv)
     size_t json_size, blob_size;
     char *json = test_read_file(argv[1], &json_size);
     cJSON *root = json ? cJSON_Parse(json) : NULL;
-    const cJSON *entry = root ? find_file(cJSON_GetObjectItem(root, "files"), argv[3]) : NULL;
+    const cJSON *entry = root ? llama_golden_entry(cJSON_GetObjectItem(root, "files"), argv[3]) : NULL;
     CHECK_MSG(entry, "%s: no golden entry named %s", argv[1], argv[3]);
 
-    char dir[1024], path[1100], blob_path[1100];
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf(dir, sizeof dir, ".");
-    const char *blob_name = root ? cJSON_GetStringValue(cJSON_GetObjectItem(root, "logits")) : NULL;
-    snprintf(blob_path, sizeof blob_path, "%s/%s", dir, blob_name ? blob_name : "");
-    char *blob = entry && blob_name ? test_read_file(blob_path, &blob_size) : NULL;
-    CHECK_MSG(!entry || blob, "%s: cannot read the golden logits", blob_path);
+    char path[1100];
+    char *blob = entry ? llama_golden_logits(argv[1], root, &blob_size) : NULL;
 
     if (!test_failures) {
         double offset = cJSON_GetNumberValue(cJSON_GetObjectItem(entry, "offset"));
@@ -163,7 +125,7 @@ int main(int argc, char **argv)
         double n_vocab = cJSON_GetNumberValue(cJSON_GetObjectItem(root, "n_vocab"));
         CHECK_MSG(offset >= 0 && rows > 0 && n_vocab > 0 && offset + rows * n_vocab * 4 <= (double)blob_size &&
                       (size_t)offset % sizeof(float) == 0,
-                  "%s: the logits of %s lie outside %s", argv[1], argv[3], blob_path);
+                  "%s: the logits of %s lie outside the logits file", argv[1], argv[3]);
         snprintf(path, sizeof path, "%s/%s.gguf", argv[2], argv[3]);
         if (!test_failures)
             check_file(root, entry, path, (const float *)(blob + (size_t)offset), (size_t)rows);
