@@ -7,6 +7,9 @@ mlavk_test(safetensors_reads_and_rejects_headers SOURCES test_safetensors_parse.
 mlavk_test(deepseek_config_reads_gguf_and_config_json SOURCES test_hf_config.c ${MODEL_WRITER})
 mlavk_test(hf_checkpoint_maps_stacks_and_dequantizes SOURCES test_hf_checkpoint.c ${MODEL_WRITER})
 mlavk_test(host_decoders_match_the_reference_for_every_weight_type SOURCES test_host_dequant.c ${MLAVK_REF_DEQUANT_SOURCES})
+mlavk_test(block_layouts_match_ggml_type_sizes_for_every_weight_type SOURCES test_block_layouts.c)
+target_include_directories(test_block_layouts_match_ggml_type_sizes_for_every_weight_type
+  PRIVATE ${PROJECT_SOURCE_DIR}/shaders/include)
 mlavk_test(hf_loader_rejects_broken_checkpoints SOURCES test_hf_rejects.c ${MODEL_WRITER})
 mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.c ${MODEL_WRITER} LIBS mlavk)
 mlavk_test(model_info_matches_the_reference_for_v2_lite_shapes SOURCES test_gguf_model_info_reference.c ${MODEL_WRITER} LIBS mlavk)

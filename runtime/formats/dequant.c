@@ -6,9 +6,13 @@
 #include "formats/ggml_type.h"
 #include "util/status.h"
 
-void dequant_block_f32(const uint8_t *b, float *y) { memcpy(y, b, 4); }
-void dequant_block_f16(const uint8_t *b, float *y) { *y = dequant_f16_at(b); }
-void dequant_block_bf16(const uint8_t *b, float *y) { *y = mlavk_bf16_to_f32((uint16_t)(b[0] | b[1] << 8)); }
+void dequant_block_f32(const uint8_t *b, float *y) { memcpy(y, b + BLOCK_F32_VALUE, sizeof *y); }
+void dequant_block_f16(const uint8_t *b, float *y) { *y = dequant_f16_at(b + BLOCK_F16_VALUE); }
+void dequant_block_bf16(const uint8_t *b, float *y)
+{
+    const uint8_t *v = b + BLOCK_BF16_VALUE;
+    *y = mlavk_bf16_to_f32((uint16_t)(v[0] | v[1] << 8));
+}
 
 typedef void (*block_decoder)(const uint8_t *block, float *out);
 

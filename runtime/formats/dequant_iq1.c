@@ -15,12 +15,14 @@ static void iq1_run(unsigned index, float delta, float scale, float *y)
  * 12-14 give the scale d * (2 s + 1), bit 15 the delta's sign. */
 void dequant_block_iq1_s(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_IQ1_S_D);
+    const uint8_t *qs = b + BLOCK_IQ1_S_QS;
     for (int i = 0; i < 8; i++) {
-        unsigned qh = b[34 + 2 * i] | b[35 + 2 * i] << 8;
+        const uint8_t *qh_bytes = b + BLOCK_IQ1_S_QH + 2 * i;
+        unsigned qh = qh_bytes[0] | qh_bytes[1] << 8;
         float scale = d * (float)(2 * ((qh >> 12) & 7) + 1), delta = qh & 0x8000 ? -IQ1_DELTA : IQ1_DELTA;
         for (int l = 0; l < 4; l++)
-            iq1_run(b[2 + 4 * i + l] | ((qh >> (3 * l)) & 7) << 8, delta, scale, y + 32 * i + 8 * l);
+            iq1_run(qs[4 * i + l] | ((qh >> (3 * l)) & 7) << 8, delta, scale, y + 32 * i + 8 * l);
     }
 }
 
@@ -29,16 +31,17 @@ void dequant_block_iq1_s(const uint8_t *b, float *y)
  * set; runs 0-1 and 2-3 take the 3-bit scales at bits 6 (i & 1) and 6 (i & 1) + 3 of scales[i / 2]. */
 void dequant_block_iq1_m(const uint8_t *b, float *y)
 {
+    const uint8_t *qs = b + BLOCK_IQ1_M_QS, *qh_bytes = b + BLOCK_IQ1_M_QH, *scales = b + BLOCK_IQ1_M_SCALES;
     uint16_t sc[4];
     for (int k = 0; k < 4; k++)
-        sc[k] = (uint16_t)(b[48 + 2 * k] | b[49 + 2 * k] << 8);
+        sc[k] = (uint16_t)(scales[2 * k] | scales[2 * k + 1] << 8);
     float d = mlavk_f16_to_f32((uint16_t)(sc[0] >> 12 | (sc[1] >> 8 & 0xf0) | (sc[2] >> 4 & 0xf00) | (sc[3] & 0xf000)));
     for (int i = 0; i < 8; i++) {
-        unsigned qh = b[32 + 2 * i] | b[33 + 2 * i] << 8, bits = sc[i / 2] >> (6 * (i & 1));
+        unsigned qh = qh_bytes[2 * i] | qh_bytes[2 * i + 1] << 8, bits = sc[i / 2] >> (6 * (i & 1));
         for (int l = 0; l < 4; l++) {
             unsigned nibble = qh >> (4 * l);
             float scale = d * (float)(2 * ((bits >> (3 * (l / 2))) & 7) + 1);
-            iq1_run(b[4 * i + l] | (nibble & 7) << 8, nibble & 8 ? -IQ1_DELTA : IQ1_DELTA, scale, y + 32 * i + 8 * l);
+            iq1_run(qs[4 * i + l] | (nibble & 7) << 8, nibble & 8 ? -IQ1_DELTA : IQ1_DELTA, scale, y + 32 * i + 8 * l);
         }
     }
 }

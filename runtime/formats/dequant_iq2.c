@@ -4,8 +4,6 @@
 #include "formats/dequant_blocks.h"
 #include "formats/iq2_grids.h"
 
-static uint32_t le32_at(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-
 /* A 7-bit sign field completed by its parity as the 8th sign (the count of negatives is even). */
 static unsigned signs_of7(unsigned s7) { return s7 | ((0x6996u >> ((s7 ^ (s7 >> 4)) & 15)) & 1) << 7; }
 
@@ -18,14 +16,14 @@ static void put_run(uint64_t entry, unsigned signs, float scale, float *y)
     }
 }
 
-/* {f16 d; uint16 qs[32]}: sub-block k is 8 bytes at 2 + 8k: 4 grid indices, then a word holding the 4 runs'
+/* {f16 d; uint16 qs[32]}: sub-block k is the 8 bytes at qs + 8k: 4 grid indices, then a word holding the 4 runs'
  * 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). */
 void dequant_block_iq2_xxs(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_IQ2_XXS_D);
     for (int k = 0; k < 8; k++, y += 32) {
-        const uint8_t *sub = b + 2 + 8 * k;
-        uint32_t aux = le32_at(sub + 4);
+        const uint8_t *sub = b + BLOCK_IQ2_XXS_QS + 8 * k;
+        uint32_t aux = dequant_le32_at(sub + 4);
         float scale = d * (0.5f + (float)(aux >> 28)) * 0.25f;
         for (int l = 0; l < 4; l++)
             put_run(iq2xxs_grid[sub[l]], signs_of7((aux >> (7 * l)) & 127), scale, y + 8 * l);
@@ -36,22 +34,24 @@ void dequant_block_iq2_xxs(const uint8_t *b, float *y)
  * sign field; scales[k] holds the scales of runs 0-1 (low nibble) and 2-3 (high nibble). */
 void dequant_block_iq2_xs(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_IQ2_XS_D);
+    const uint8_t *qs = b + BLOCK_IQ2_XS_QS, *scales = b + BLOCK_IQ2_XS_SCALES;
     for (int k = 0; k < 8; k++, y += 32) {
         for (int l = 0; l < 4; l++) {
-            unsigned q = b[2 + 8 * k + 2 * l] | b[3 + 8 * k + 2 * l] << 8;
-            float scale = d * (0.5f + (float)((b[66 + k] >> (4 * (l >> 1))) & 15)) * 0.25f;
+            unsigned q = qs[8 * k + 2 * l] | qs[8 * k + 2 * l + 1] << 8;
+            float scale = d * (0.5f + (float)((scales[k] >> (4 * (l >> 1))) & 15)) * 0.25f;
             put_run(iq2xs_grid[q & 511], signs_of7(q >> 9), scale, y + 8 * l);
         }
     }
 }
 
-/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: run l of sub-block k has the low 8 bits of its grid index
- * in qs[4k + l], the high 2 in bits 2l of qh[k] and its 8 signs in qs[32 + 4k + l]; scales as IQ2_XS. */
+/* {f16 d; uint8 qs[32]; uint8 signs[32]; uint8 qh[8]; uint8 scales[8]}: run l of sub-block k has the low 8 bits of
+ * its grid index in qs[4k + l], the high 2 in bits 2l of qh[k] and its 8 signs in signs[4k + l]; scales as IQ2_XS. */
 void dequant_block_iq2_s(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
-    const uint8_t *qs = b + 2, *signs = b + 34, *qh = b + 66, *scales = b + 74;
+    float d = dequant_f16_at(b + BLOCK_IQ2_S_D);
+    const uint8_t *qs = b + BLOCK_IQ2_S_QS, *signs = b + BLOCK_IQ2_S_SIGNS, *qh = b + BLOCK_IQ2_S_QH,
+                  *scales = b + BLOCK_IQ2_S_SCALES;
     for (int k = 0; k < 8; k++, y += 32) {
         for (int l = 0; l < 4; l++) {
             unsigned index = qs[4 * k + l] | ((qh[k] >> (2 * l)) & 3) << 8;

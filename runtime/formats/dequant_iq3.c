@@ -3,8 +3,6 @@
 #include "formats/dequant_blocks.h"
 #include "formats/iq3_grids.h"
 
-static uint32_t le32_at(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-
 /* The 4 values of entry, signs bit j negating value j, times scale. */
 static void iq3_group(uint32_t entry, unsigned signs, float scale, float *y)
 {
@@ -18,9 +16,10 @@ static void iq3_group(uint32_t entry, unsigned signs, float scale, float *y)
  * sign bytes from the 7-bit fields of aux[i], each completed by an 8th bit to an even count of set bits. */
 void dequant_block_iq3_xxs(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_IQ3_XXS_D);
+    const uint8_t *qs = b + BLOCK_IQ3_XXS_QS;
     for (int i = 0; i < 8; i++) {
-        uint32_t aux = le32_at(b + 66 + 4 * i);
+        uint32_t aux = dequant_le32_at(b + BLOCK_IQ3_XXS_AUX + 4 * i);
         float scale = d * (float)(2 * (aux >> 28) + 1) * 0.25f;
         for (int l = 0; l < 4; l++) {
             unsigned signs = (aux >> (7 * l)) & 127, parity = signs;
@@ -28,8 +27,8 @@ void dequant_block_iq3_xxs(const uint8_t *b, float *y)
             parity ^= parity >> 2;
             parity ^= parity >> 1;
             signs |= (parity & 1) << 7;
-            iq3_group(iq3xxs_grid[b[2 + 8 * i + 2 * l]], signs & 15, scale, y + 32 * i + 8 * l);
-            iq3_group(iq3xxs_grid[b[2 + 8 * i + 2 * l + 1]], signs >> 4, scale, y + 32 * i + 8 * l + 4);
+            iq3_group(iq3xxs_grid[qs[8 * i + 2 * l]], signs & 15, scale, y + 32 * i + 8 * l);
+            iq3_group(iq3xxs_grid[qs[8 * i + 2 * l + 1]], signs >> 4, scale, y + 32 * i + 8 * l + 4);
         }
     }
 }
@@ -38,11 +37,11 @@ void dequant_block_iq3_xxs(const uint8_t *b, float *y)
  * bytes signs[4i..4i+3] and scale d * (2 * nibble i of scales + 1). */
 void dequant_block_iq3_s(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_IQ3_S_D);
     for (int i = 0; i < 8; i++) {
-        float scale = d * (float)(2 * ((b[106 + i / 2] >> (4 * (i & 1))) & 15) + 1);
-        const uint8_t *qs = b + 2 + 8 * i, *signs = b + 74 + 4 * i;
-        unsigned qh = b[66 + i];
+        float scale = d * (float)(2 * ((b[BLOCK_IQ3_S_SCALES + i / 2] >> (4 * (i & 1))) & 15) + 1);
+        const uint8_t *qs = b + BLOCK_IQ3_S_QS + 8 * i, *signs = b + BLOCK_IQ3_S_SIGNS + 4 * i;
+        unsigned qh = b[BLOCK_IQ3_S_QH + i];
         for (int g = 0; g < 8; g++)
             iq3_group(iq3s_grid[qs[g] | ((qh >> g) & 1) << 8], (signs[g / 2] >> (4 * (g & 1))) & 15, scale,
                       y + 32 * i + 4 * g);

@@ -13,11 +13,9 @@ static void k_scale_min(const uint8_t *s, int j, int *scale, int *min)
     }
 }
 
-/* Q4_K (five_bits 0) and Q5_K: 8 sub-blocks of 32, value = d * scale * q - dmin * min. */
-static void q45_k(const uint8_t *b, float *y, int five_bits)
+/* Q4_K (qh NULL) and Q5_K: 8 sub-blocks of 32, value = d * scale * q - dmin * min. */
+static void q45_k(float d, float dmin, const uint8_t *scales, const uint8_t *qh, const uint8_t *qs, float *y)
 {
-    float d = dequant_f16_at(b), dmin = dequant_f16_at(b + 2);
-    const uint8_t *scales = b + 4, *qh = five_bits ? b + 16 : NULL, *qs = b + (five_bits ? 48 : 16);
     for (int chunk = 0; chunk < 4; chunk++) {
         int sc0, m0, sc1, m1;
         k_scale_min(scales, 2 * chunk, &sc0, &m0);
@@ -34,15 +32,27 @@ static void q45_k(const uint8_t *b, float *y, int five_bits)
     }
 }
 
-void dequant_block_q4_k(const uint8_t *b, float *y) { q45_k(b, y, 0); }
-void dequant_block_q5_k(const uint8_t *b, float *y) { q45_k(b, y, 1); }
+/* {f16 d; f16 dmin; uint8 scales[12]; uint8 qs[128]} */
+void dequant_block_q4_k(const uint8_t *b, float *y)
+{
+    q45_k(dequant_f16_at(b + BLOCK_Q4_K_D), dequant_f16_at(b + BLOCK_Q4_K_DMIN), b + BLOCK_Q4_K_SCALES, NULL,
+          b + BLOCK_Q4_K_QS, y);
+}
 
-/* Q6_K: 16 sub-blocks of 16, value = d * scale * (q - 32), q from 4 low bits (ql) and 2 high bits (qh). */
+/* {f16 d; f16 dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]} */
+void dequant_block_q5_k(const uint8_t *b, float *y)
+{
+    q45_k(dequant_f16_at(b + BLOCK_Q5_K_D), dequant_f16_at(b + BLOCK_Q5_K_DMIN), b + BLOCK_Q5_K_SCALES,
+          b + BLOCK_Q5_K_QH, b + BLOCK_Q5_K_QS, y);
+}
+
+/* Q6_K {ql[128], qh[64], int8 scales[16], d}: 16 sub-blocks of 16, value = d * scale * (q - 32), q from 4 low bits
+ * (ql) and 2 high bits (qh). */
 void dequant_block_q6_k(const uint8_t *b, float *y)
 {
-    const uint8_t *ql = b, *qh = b + 128;
-    const int8_t *sc = (const int8_t *)(b + 192);
-    float d = dequant_f16_at(b + 208);
+    const uint8_t *ql = b + BLOCK_Q6_K_QL, *qh = b + BLOCK_Q6_K_QH;
+    const int8_t *sc = (const int8_t *)(b + BLOCK_Q6_K_SCALES);
+    float d = dequant_f16_at(b + BLOCK_Q6_K_D);
     for (int half = 0; half < 2; half++) {
         for (int l = 0; l < 32; l++) {
             int is = l / 16;
@@ -67,13 +77,13 @@ void dequant_block_q6_k(const uint8_t *b, float *y)
  * qs[32 * half + l] minus 4 where bit 4 * half + j of hmask[l] is clear. */
 void dequant_block_q3_k(const uint8_t *b, float *y)
 {
-    const uint8_t *hmask = b, *sc = b + 96;
-    float d = dequant_f16_at(b + 108);
+    const uint8_t *hmask = b + BLOCK_Q3_K_HMASK, *sc = b + BLOCK_Q3_K_SCALES;
+    float d = dequant_f16_at(b + BLOCK_Q3_K_D);
     for (int i = 0; i < 16; i++) {
         int scale = ((sc[i & 7] >> (4 * (i >> 3))) & 0xf) | ((sc[8 + (i & 3)] >> (2 * (i >> 2))) & 3) << 4;
         float dl = d * (scale - 32);
         int half = i >> 3, j = (i >> 1) & 3, l0 = 16 * (i & 1);
-        const uint8_t *qs = b + 32 + 32 * half;
+        const uint8_t *qs = b + BLOCK_Q3_K_QS + 32 * half;
         for (int l = l0; l < l0 + 16; l++)
             *y++ = dl * (((qs[l] >> (2 * j)) & 3) - ((hmask[l] >> (4 * half + j)) & 1 ? 0 : 4));
     }
@@ -83,11 +93,12 @@ void dequant_block_q3_k(const uint8_t *b, float *y)
  * d * (sc & 15) * q - dmin * (sc >> 4) with sc = scales[i] and q the 2 bits at 2j of qs[32 * half + l]. */
 void dequant_block_q2_k(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b + 80), dmin = dequant_f16_at(b + 82);
+    float d = dequant_f16_at(b + BLOCK_Q2_K_D), dmin = dequant_f16_at(b + BLOCK_Q2_K_DMIN);
+    const uint8_t *scales = b + BLOCK_Q2_K_SCALES;
     for (int i = 0; i < 16; i++) {
-        float dl = d * (b[i] & 0xf), ml = dmin * (b[i] >> 4);
+        float dl = d * (scales[i] & 0xf), ml = dmin * (scales[i] >> 4);
         int j = (i >> 1) & 3, l0 = 16 * (i & 1);
-        const uint8_t *qs = b + 16 + 32 * (i >> 3);
+        const uint8_t *qs = b + BLOCK_Q2_K_QS + 32 * (i >> 3);
         for (int l = l0; l < l0 + 16; l++)
             *y++ = dl * ((qs[l] >> (2 * j)) & 3) - ml;
     }

@@ -4,18 +4,20 @@
 /* {f16 d; int8 qs[32]}: value d * q. */
 void dequant_block_q8_0(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_Q8_0_D);
+    const int8_t *qs = (const int8_t *)(b + BLOCK_Q8_0_QS);
     for (int i = 0; i < 32; i++)
-        y[i] = d * (int8_t)b[2 + i];
+        y[i] = d * qs[i];
 }
 
 /* {f16 d; uint8 qs[16]}: low nibbles are elements 0-15, high nibbles 16-31, value d * (q - 8). */
 void dequant_block_q4_0(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
+    float d = dequant_f16_at(b + BLOCK_Q4_0_D);
+    const uint8_t *qs = b + BLOCK_Q4_0_QS;
     for (int i = 0; i < 16; i++) {
-        y[i] = d * ((b[2 + i] & 0xf) - 8);
-        y[i + 16] = d * ((b[2 + i] >> 4) - 8);
+        y[i] = d * ((qs[i] & 0xf) - 8);
+        y[i + 16] = d * ((qs[i] >> 4) - 8);
     }
 }
 
@@ -23,31 +25,34 @@ void dequant_block_q4_0(const uint8_t *b, float *y)
  * value d * (q - 16). */
 void dequant_block_q5_0(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b);
-    uint32_t qh = (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
+    float d = dequant_f16_at(b + BLOCK_Q5_0_D);
+    uint32_t qh = dequant_le32_at(b + BLOCK_Q5_0_QH);
+    const uint8_t *qs = b + BLOCK_Q5_0_QS;
     for (int i = 0; i < 16; i++) {
-        y[i] = d * ((int)((b[6 + i] & 0xf) | ((qh >> i) & 1) << 4) - 16);
-        y[i + 16] = d * ((int)((b[6 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) - 16);
+        y[i] = d * ((int)((qs[i] & 0xf) | ((qh >> i) & 1) << 4) - 16);
+        y[i + 16] = d * ((int)((qs[i] >> 4) | ((qh >> (i + 16)) & 1) << 4) - 16);
     }
 }
 
 /* {f16 d; f16 m; uint8 qh[4]; uint8 qs[16]}: q as in Q5_0, value d * q + m. */
 void dequant_block_q5_1(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b), m = dequant_f16_at(b + 2);
-    uint32_t qh = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    float d = dequant_f16_at(b + BLOCK_Q5_1_D), m = dequant_f16_at(b + BLOCK_Q5_1_M);
+    uint32_t qh = dequant_le32_at(b + BLOCK_Q5_1_QH);
+    const uint8_t *qs = b + BLOCK_Q5_1_QS;
     for (int i = 0; i < 16; i++) {
-        y[i] = d * (float)((b[8 + i] & 0xf) | ((qh >> i) & 1) << 4) + m;
-        y[i + 16] = d * (float)((b[8 + i] >> 4) | ((qh >> (i + 16)) & 1) << 4) + m;
+        y[i] = d * (float)((qs[i] & 0xf) | ((qh >> i) & 1) << 4) + m;
+        y[i + 16] = d * (float)((qs[i] >> 4) | ((qh >> (i + 16)) & 1) << 4) + m;
     }
 }
 
 /* {f16 d; f16 m; uint8 qs[16]}: nibbles as in Q4_0, value d * q + m. */
 void dequant_block_q4_1(const uint8_t *b, float *y)
 {
-    float d = dequant_f16_at(b), m = dequant_f16_at(b + 2);
+    float d = dequant_f16_at(b + BLOCK_Q4_1_D), m = dequant_f16_at(b + BLOCK_Q4_1_M);
+    const uint8_t *qs = b + BLOCK_Q4_1_QS;
     for (int i = 0; i < 16; i++) {
-        y[i] = d * (float)(b[4 + i] & 0xf) + m;
-        y[i + 16] = d * (float)(b[4 + i] >> 4) + m;
+        y[i] = d * (float)(qs[i] & 0xf) + m;
+        y[i + 16] = d * (float)(qs[i] >> 4) + m;
     }
 }

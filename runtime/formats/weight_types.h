@@ -1,9 +1,10 @@
 /* The weight types the GPU kernels read. This list is the one place a type is named: the shader variants
  * (shaders/CMakeLists.txt parses the X lines below), the op table and decode-unit sizes (runtime/ops), the loader's
  * checks (ggml_type_runnable), the host decoders (runtime/formats/dequant*.c), the tests' references and the
- * benchmark's cases are all made from it. Adding a type is one line here plus its decoders: the block layout in
- * shaders/include/quant_<family>.glsl, the host decoder in runtime/formats/dequant_<family>.c and the
- * double-precision test reference in tests/ref_dequant_<family>.c.
+ * benchmark's cases are all made from it. Adding a type is one line here, its block layout in
+ * shaders/include/block_layouts.h, and its decoders: the shaders' in shaders/include/quant_<family>.glsl, the host
+ * decoder in runtime/formats/dequant_<family>.c and the double-precision test reference in
+ * tests/ref_dequant_<family>.c.
  *
  * X(TYPE, name, unit_elems, gemm_items)
  *   TYPE        the GGML_TYPE_<TYPE> id (formats/ggml_type.h, which gives the block layout's size)

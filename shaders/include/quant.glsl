@@ -1,8 +1,9 @@
 /* Decoding of GGUF weight blocks read as raw bytes from 32-bit words, so no 8/16-bit storage feature is needed.
  * The includer defines `uint weight_word(uint index)`, `uvec4 weight_quad(uint index)` (the index-th 32-bit word
  * and 16-byte quad of the weight binding), `uint weight_word_count()`; the build defines WEIGHT_<TYPE> and
- * UNIT_ELEMS for one type of runtime/formats/weight_types.h. Each family's layouts are in quant_<family>.glsl; a
- * decoder defines WEIGHT_DECODER, and may widen `struct unit` with fields of its own.
+ * UNIT_ELEMS for one type of runtime/formats/weight_types.h. Each family's decoders are in quant_<family>.glsl, reading
+ * the fields named in block_layouts.h; a decoder defines WEIGHT_DECODER, and may widen `struct unit` with fields of
+ * its own.
  *
  * A row is decoded in "units" of UNIT_ELEMS values that one invocation decodes together (a contiguous run of bytes),
  * in UNIT_GROUPS groups of 4 values at consecutive columns, so no per-thread arrays are needed:
@@ -76,6 +77,7 @@ struct unit {
     vec4 s;       /* per-type scales */
 };
 
+#include "block_layouts.h"
 #include "quant_plain.glsl"
 #include "quant_legacy.glsl"
 #include "quant_k.glsl"

@@ -14,12 +14,13 @@ vec4 iq4nl_values(uint q, uint shift)
 
 #if defined(WEIGHT_IQ4_NL)
 /* {f16 d; uint8 qs[16]}: 18 bytes at any even address, nibbles ordered as in Q4_0; value d * codebook[q]. The
- * block lies in the 5 words from its first byte's word: qs sits 2 bytes past a word boundary when the block starts
- * on one, on word boundaries otherwise. */
+ * block lies in the 5 words from its first byte's word: d in the first, qs (2 bytes past a word boundary of the
+ * block: dequant_blocks.h checks what this decoder assumes) straddling words when the block starts on a word
+ * boundary, on word boundaries otherwise. */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint b = row + u * 18u, i = b >> 2;
+    uint b = row + u * BLOCK_IQ4_NL_BYTES, i = b >> 2;
     uint w0 = weight_word(i);
     uvec4 next = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
     bool word_aligned = (b & 2u) == 0u;
@@ -36,8 +37,8 @@ unit unit_begin(uint row, uint u, uint cols)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint i = (row + (u >> 3) * 136u) >> 2, ib = u & 7u, q = i + 2u + 4u * ib;
-    uint head = weight_word(i), scales_l = weight_word(i + 1u);
+    uint i = (row + (u >> 3) * BLOCK_IQ4_XS_BYTES) >> 2, ib = u & 7u, q = i + BLOCK_IQ4_XS_QS_WORD + 4u * ib;
+    uint head = weight_word(i + BLOCK_IQ4_XS_D_WORD), scales_l = weight_word(i + BLOCK_IQ4_XS_SCALES_L_WORD);
     uvec4 qs = uvec4(weight_word(q), weight_word(q + 1u), weight_word(q + 2u), weight_word(q + 3u));
     uint ls = bitfieldExtract(scales_l, int(4u * ib), 4) | bitfieldExtract(head, int(16u + 2u * ib), 2) << 4;
     return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(head).x * (float(ls) - 32.0)));
@@ -47,11 +48,12 @@ unit unit_begin(uint row, uint u, uint cols)
 #elif defined(WEIGHT_MXFP4)
 /* {uint8 e; uint8 qs[16]}: 17 bytes at any address, nibbles ordered as in Q4_0; each an FP4 E2M1 code (sign, 2-bit
  * exponent, 1-bit mantissa) scaled by the E8M0 2^(e - 127). The block lies in the 5 words from its first byte's
- * word; qs starts 8 + sh bits into it (sh = 8 * (b % 4) <= 24, so no shift reaches 32). */
+ * word; e is its first byte, and qs, which follows, starts 8 + sh bits into it (sh = 8 * (b % 4) <= 24, so no shift
+ * reaches 32; dequant_blocks.h checks what this decoder assumes). */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint b = row + u * 17u, i = b >> 2, sh = (b & 3u) * 8u;
+    uint b = row + u * BLOCK_MXFP4_BYTES, i = b >> 2, sh = (b & 3u) * 8u;
     uint w0 = weight_word(i);
     uvec4 next = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
     uvec4 qs = ((uvec4(w0, next.xyz) >> 8) >> sh) | (next << (24u - sh));

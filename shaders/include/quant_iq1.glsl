@@ -180,11 +180,11 @@ vec4 iq1_codes(uint index, uint upper)
  * delta): s = (scale, scale * (delta - 1)). */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 50u, i = u & 7u;
-    uint qh = weight_u16(blk + 34u + 2u * i);
-    float scale = weight_f16(blk) * float(2u * bitfieldExtract(qh, 12, 3) + 1u);
+    uint blk = row + (u >> 3) * BLOCK_IQ1_S_BYTES, i = u & 7u;
+    uint qh = weight_u16(blk + BLOCK_IQ1_S_QH + 2u * i);
+    float scale = weight_f16(blk + BLOCK_IQ1_S_D) * float(2u * bitfieldExtract(qh, 12, 3) + 1u);
     float delta = (qh & 0x8000u) != 0u ? -1.125 : -0.875;
-    return unit(uvec4(weight_u32(blk + 2u + 4u * i), qh, 0u, 0u), uvec4(0u), uvec4(0u),
+    return unit(uvec4(weight_u32(blk + BLOCK_IQ1_S_QS + 4u * i), qh, 0u, 0u), uvec4(0u), uvec4(0u),
                 vec4(scale, scale * delta, 0.0, 0.0));
 }
 
@@ -204,14 +204,14 @@ vec4 unit_group(unit h, uint g)
  * the 16 qh bits in q.y and s = (scale of runs 0-1, scale of runs 2-3). */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint w = (row >> 2) + (u >> 3) * 14u, i = u & 7u; /* the block's first word */
-    uvec2 scales = uvec2(weight_word(w + 12u), weight_word(w + 13u));
+    uint w = (row >> 2) + (u >> 3) * BLOCK_WORD(BLOCK_IQ1_M_BYTES), i = u & 7u; /* the block's first word */
+    uvec2 scales = uvec2(weight_word(w + BLOCK_IQ1_M_SCALES_WORD), weight_word(w + (BLOCK_IQ1_M_SCALES_WORD + 1u)));
     uint d_bits = bitfieldExtract(scales.x, 12, 4) | (bitfieldExtract(scales.x, 28, 4) << 4) |
                   (bitfieldExtract(scales.y, 12, 4) << 8) | (bitfieldExtract(scales.y, 28, 4) << 12);
     uint sc = bitfieldExtract(i < 4u ? scales.x : scales.y, int(16u * ((i >> 1) & 1u) + 6u * (i & 1u)), 6);
     vec2 scale = unpackHalf2x16(d_bits).x * vec2(2u * (uvec2(sc) >> uvec2(0u, 3u) & 7u) + 1u);
-    uint qh = bitfieldExtract(weight_word(w + 8u + (i >> 1)), int(16u * (i & 1u)), 16);
-    return unit(uvec4(weight_word(w + i), qh, 0u, 0u), uvec4(0u), uvec4(0u), scale.xyxy);
+    uint qh = bitfieldExtract(weight_word(w + BLOCK_IQ1_M_QH_WORD + (i >> 1)), int(16u * (i & 1u)), 16);
+    return unit(uvec4(weight_word(w + BLOCK_IQ1_M_QS_WORD + i), qh, 0u, 0u), uvec4(0u), uvec4(0u), scale.xyxy);
 }
 
 vec4 unit_group(unit h, uint g)

@@ -216,16 +216,16 @@ vec4 unit_group(unit h, uint g)
 #endif
 
 #if defined(WEIGHT_IQ2_XXS)
-/* {f16 d; uint16 qs[32]}: 66 bytes; sub-block k is 8 bytes at 2 + 8k: 4 grid indices, then a word of the 4 runs'
- * 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). */
+/* {f16 d; uint16 qs[32]}: 66 bytes; sub-block k is the 8 bytes at qs + 8k: 4 grid indices, then a word of the 4
+ * runs' 7-bit sign fields (bits 7l) and the sub-block's scale (bits 28-31). */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 66u;
-    uvec2 q = weight_u64(blk + 2u + 8u * (u & 7u));
+    uint blk = row + (u >> 3) * BLOCK_IQ2_XXS_BYTES;
+    uvec2 q = weight_u64(blk + BLOCK_IQ2_XXS_QS + 8u * (u & 7u));
     uint s = q.y;
     uint signs = (s & 0x7fu) | ((s << 1) & 0x7f00u) | ((s << 2) & 0x7f0000u) | ((s << 3) & 0x7f000000u);
     return iq2_unit((uvec4(q.x) >> uvec4(0u, 8u, 16u, 24u)) & 255u, iq2_signs7(signs),
-                    vec2(iq2_scales(weight_f16(blk), s >> 28).x));
+                    vec2(iq2_scales(weight_f16(blk + BLOCK_IQ2_XXS_D), s >> 28).x));
 }
 
 #define WEIGHT_DECODER 1
@@ -234,25 +234,26 @@ unit unit_begin(uint row, uint u, uint cols)
  * 7-bit sign field in bits 9-15; scales[k] has sub-block k's scales of runs 0-1 (low nibble) and 2-3 (high). */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 74u, k = u & 7u;
-    uvec2 q = weight_u64(blk + 2u + 8u * k);
+    uint blk = row + (u >> 3) * BLOCK_IQ2_XS_BYTES, k = u & 7u;
+    uvec2 q = weight_u64(blk + BLOCK_IQ2_XS_QS + 8u * k);
     uvec4 runs = uvec4(q.x, q.x >> 16, q.y, q.y >> 16) & 0xffffu;
     uvec4 s = runs >> 9;
     return iq2_unit(runs & 511u, iq2_signs7(s.x | (s.y << 8) | (s.z << 16) | (s.w << 24)),
-                    iq2_scales(weight_f16(blk), weight_byte(blk + 66u + k)));
+                    iq2_scales(weight_f16(blk + BLOCK_IQ2_XS_D), weight_byte(blk + BLOCK_IQ2_XS_SCALES + k)));
 }
 
 #define WEIGHT_DECODER 1
 #elif defined(WEIGHT_IQ2_S)
-/* {f16 d; uint8 qs[64]; uint8 qh[8]; uint8 scales[8]}: 82 bytes; run l of sub-block k has the low 8 bits of its
- * grid index in qs[4k + l], the high 2 in bits 2l of qh[k], its 8 signs in qs[32 + 4k + l]; scales as IQ2_XS. */
+/* {f16 d; uint8 qs[32]; uint8 signs[32]; uint8 qh[8]; uint8 scales[8]}: 82 bytes; run l of sub-block k has the low
+ * 8 bits of its grid index in qs[4k + l], the high 2 in bits 2l of qh[k], its 8 signs in signs[4k + l]; scales as
+ * IQ2_XS. */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 82u, k = u & 7u;
-    uvec4 low = (uvec4(weight_u32(blk + 2u + 4u * k)) >> uvec4(0u, 8u, 16u, 24u)) & 255u;
-    uvec4 high = (uvec4(weight_byte(blk + 66u + k)) >> uvec4(0u, 2u, 4u, 6u)) & 3u;
-    return iq2_unit(low | (high << 8), weight_u32(blk + 34u + 4u * k),
-                    iq2_scales(weight_f16(blk), weight_byte(blk + 74u + k)));
+    uint blk = row + (u >> 3) * BLOCK_IQ2_S_BYTES, k = u & 7u;
+    uvec4 low = (uvec4(weight_u32(blk + BLOCK_IQ2_S_QS + 4u * k)) >> uvec4(0u, 8u, 16u, 24u)) & 255u;
+    uvec4 high = (uvec4(weight_byte(blk + BLOCK_IQ2_S_QH + k)) >> uvec4(0u, 2u, 4u, 6u)) & 3u;
+    return iq2_unit(low | (high << 8), weight_u32(blk + BLOCK_IQ2_S_SIGNS + 4u * k),
+                    iq2_scales(weight_f16(blk + BLOCK_IQ2_S_D), weight_byte(blk + BLOCK_IQ2_S_SCALES + k)));
 }
 
 #define WEIGHT_DECODER 1

@@ -61,16 +61,16 @@ uint iq3xxs_grid[256] = uint[](
 
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 98u, i = u & 7u;
-    uint aux = weight_u32(blk + 66u + 4u * i);
+    uint blk = row + (u >> 3) * BLOCK_IQ3_XXS_BYTES, i = u & 7u;
+    uint aux = weight_u32(blk + BLOCK_IQ3_XXS_AUX + 4u * i);
     /* The four 7-bit fields to bytes, then each byte's parity (folded into its bit 0) as its bit 7. */
     uint signs = (aux & 0x7fu) | ((aux << 1) & 0x7f00u) | ((aux << 2) & 0x7f0000u) | ((aux << 3) & 0x7f000000u);
     uint p = signs ^ (signs >> 4);
     p ^= p >> 2;
     p ^= p >> 1;
     signs |= (p & 0x01010101u) << 7;
-    float scale = weight_f16(blk) * float(2u * (aux >> 28) + 1u) * 0.25;
-    return unit(uvec4(weight_u64(blk + 2u + 8u * i), signs, 0u), uvec4(0u), uvec4(0u), vec4(scale));
+    float scale = weight_f16(blk + BLOCK_IQ3_XXS_D) * float(2u * (aux >> 28) + 1u) * 0.25;
+    return unit(uvec4(weight_u64(blk + BLOCK_IQ3_XXS_QS + 8u * i), signs, 0u), uvec4(0u), uvec4(0u), vec4(scale));
 }
 
 vec4 unit_group(unit h, uint g)
@@ -124,10 +124,11 @@ uint iq3s_grid[256] = uint[](
 
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 110u, i = u & 7u;
-    uint nibble = bitfieldExtract(weight_byte(blk + 106u + (i >> 1)), int(4u * (i & 1u)), 4);
-    float scale = weight_f16(blk) * float(2u * nibble + 1u);
-    return unit(uvec4(weight_u64(blk + 2u + 8u * i), weight_u32(blk + 74u + 4u * i), weight_byte(blk + 66u + i)),
+    uint blk = row + (u >> 3) * BLOCK_IQ3_S_BYTES, i = u & 7u;
+    uint nibble = bitfieldExtract(weight_byte(blk + BLOCK_IQ3_S_SCALES + (i >> 1)), int(4u * (i & 1u)), 4);
+    float scale = weight_f16(blk + BLOCK_IQ3_S_D) * float(2u * nibble + 1u);
+    return unit(uvec4(weight_u64(blk + BLOCK_IQ3_S_QS + 8u * i), weight_u32(blk + BLOCK_IQ3_S_SIGNS + 4u * i),
+                      weight_byte(blk + BLOCK_IQ3_S_QH + i)),
                 uvec4(0u), uvec4(0u), scale * vec4(2.0, 1.0, 0.0, 0.0));
 }
 

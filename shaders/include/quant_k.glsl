@@ -5,12 +5,12 @@
  * groups 0-3 are low nibbles of its words 0-3, groups 4-7 the high ones. Q5_K's 5th bits: qh[l] for the unit's
  * l = 16 * (u & 1) + byte, bit 2j for low nibbles and 2j+1 for high ones. */
 #if defined(WEIGHT_Q4_K)
-#define KBLOCK_BYTES 144u
-#define KQS 16u
+#define KBLOCK_BYTES BLOCK_Q4_K_BYTES
+#define KQS BLOCK_Q4_K_QS
 #else
-#define KBLOCK_BYTES 176u
-#define KQH 16u
-#define KQS 48u
+#define KBLOCK_BYTES BLOCK_Q5_K_BYTES
+#define KQH BLOCK_Q5_K_QH
+#define KQS BLOCK_Q5_K_QS
 #endif
 uint unit_col4(uint u, uint g)
 {
@@ -35,7 +35,8 @@ unit unit_begin(uint row, uint u, uint cols)
 {
     uint blk = row + (u >> 3) * KBLOCK_BYTES;
     uint j = (u & 7u) >> 1;
-    uvec4 head = weight_quad(blk >> 4); /* blocks are 16-byte multiples: d, dmin, then the packed scales */
+    /* blocks are 16-byte multiples: the first quad is d, dmin, then the packed scales (dequant_blocks.h checks) */
+    uvec4 head = weight_quad(blk >> 4);
     vec2 dm = unpackHalf2x16(head.x);
     vec2 lo = kscale_min(head.yzw, 2u * j), hi = kscale_min(head.yzw, 2u * j + 1u);
 #if defined(WEIGHT_Q5_K)
@@ -72,14 +73,14 @@ uint unit_col4(uint u, uint g)
 
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 2) * 210u;
+    uint blk = row + (u >> 2) * BLOCK_Q6_K_BYTES;
     uint n = (u & 3u) >> 1, m = u & 1u;
-    float d = weight_f16(blk + 208u);
-    uint sc = blk + 192u + 8u * n + m;
+    float d = weight_f16(blk + BLOCK_Q6_K_D);
+    uint sc = blk + BLOCK_Q6_K_SCALES + 8u * n + m;
     vec4 s = vec4(sbyte(weight_byte(sc), 0u), sbyte(weight_byte(sc + 2u), 0u), sbyte(weight_byte(sc + 4u), 0u),
                   sbyte(weight_byte(sc + 6u), 0u));
-    uint ql = blk + 64u * n + 16u * m;
-    return unit(weight_u128(ql), weight_u128(ql + 32u), weight_u128(blk + 128u + 32u * n + 16u * m), d * s);
+    uint ql = blk + BLOCK_Q6_K_QL + 64u * n + 16u * m;
+    return unit(weight_u128(ql), weight_u128(ql + 32u), weight_u128(blk + BLOCK_Q6_K_QH + 32u * n + 16u * m), d * s);
 }
 
 vec4 unit_group(unit h, uint g)
@@ -107,12 +108,13 @@ uint unit_col4(uint u, uint g)
  * float bits of dmin * min. */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint w = (row + (u >> 3) * 84u) >> 2;
+    uint w = (row + (u >> 3) * BLOCK_Q2_K_BYTES) >> 2;
     uint n = (u >> 2) & 1u, p = u & 3u;
-    uint lo = weight_word(w + 2u * n), hi = weight_word(w + 2u * n + 1u);
+    uint lo = weight_word(w + BLOCK_Q2_K_SCALES_WORD + 2u * n);
+    uint hi = weight_word(w + BLOCK_Q2_K_SCALES_WORD + 2u * n + 1u);
     uvec4 sc = (uvec4(lo, lo, hi, hi) >> (uvec4(0u, 16u, 0u, 16u) + 8u * (p >> 1))) & 0xffu;
-    vec2 dm = unpackHalf2x16(weight_word(w + 20u));
-    uint q = w + 4u + 8u * n + 2u * p;
+    vec2 dm = unpackHalf2x16(weight_word(w + BLOCK_Q2_K_DM_WORD));
+    uint q = w + BLOCK_Q2_K_QS_WORD + 8u * n + 2u * p;
     return unit(uvec4(weight_word(q), weight_word(q + 1u), 0u, 0u), uvec4(0u), floatBitsToUint(dm.y * vec4(sc >> 4)),
                 dm.x * vec4(sc & 15u));
 }
@@ -141,19 +143,19 @@ uint unit_col4(uint u, uint g)
  * (bit pair 2n + j/2). */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 110u;
+    uint blk = row + (u >> 3) * BLOCK_Q3_K_BYTES;
     uint n = (u >> 2) & 1u, p = u & 3u;
-    /* scales and d (bytes 96-109): the 4 words from byte 96, or from 94 when blk is not 4-aligned (weight_u128 would
-     * read 5; measured 5-10% faster) */
-    uint w = (blk + 96u) >> 2;
+    /* scales and d, which follows them: the 4 words from the scales' first byte, or from 2 bytes before when blk is
+     * not 4-aligned (weight_u128 would read 5; measured 5-10% faster) */
+    uint w = (blk + BLOCK_Q3_K_SCALES) >> 2;
     uvec4 sc = uvec4(weight_word(w), weight_word(w + 1u), weight_word(w + 2u), weight_word(w + 3u));
     sc = (blk & 2u) == 0u ? sc : uvec4((sc.xyz >> 16) | (sc.yzw << 16), sc.w >> 16);
     uvec4 shift = uvec4(0u, 16u, 0u, 16u) + (8u * (p >> 1) + 4u * n);
     uvec4 low = (uvec4(sc.xx, sc.yy) >> shift) & 15u;
     uvec4 high = (uvec4(sc.z) >> (shift + uvec4(0u, 0u, 2u, 2u))) & 3u;
     vec4 s = unpackHalf2x16(sc.w).x * (vec4(low | (high << 4)) - 32.0);
-    uvec2 hmask = (~weight_u64(blk + 8u * p) >> (4u * n)) << 2;
-    return unit(uvec4(weight_u64(blk + 32u + 32u * n + 8u * p), hmask), uvec4(0u), uvec4(0u), s);
+    uvec2 hmask = (~weight_u64(blk + BLOCK_Q3_K_HMASK + 8u * p) >> (4u * n)) << 2;
+    return unit(uvec4(weight_u64(blk + BLOCK_Q3_K_QS + 32u * n + 8u * p), hmask), uvec4(0u), uvec4(0u), s);
 }
 
 /* Each value as the 3-bit two's-complement field [!h q1 q0] (= q - 4 + 4h) of its byte; few operations, so that the

@@ -4,8 +4,9 @@
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint b = row + u * 34u;
-    return unit(weight_u128(b + 2u), weight_u128(b + 18u), uvec4(0u), vec4(weight_f16(b)));
+    uint b = row + u * BLOCK_Q8_0_BYTES;
+    return unit(weight_u128(b + BLOCK_Q8_0_QS), weight_u128(b + (BLOCK_Q8_0_QS + 16u)), uvec4(0u),
+                vec4(weight_f16(b + BLOCK_Q8_0_D)));
 }
 vec4 unit_group(unit h, uint g)
 {
@@ -20,20 +21,21 @@ vec4 unit_group(unit h, uint g)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint b = row + u * 18u;
-    return unit(weight_u128(b + 2u), uvec4(0u), uvec4(0u), vec4(weight_f16(b)));
+    uint b = row + u * BLOCK_Q4_0_BYTES;
+    return unit(weight_u128(b + BLOCK_Q4_0_QS), uvec4(0u), uvec4(0u), vec4(weight_f16(b + BLOCK_Q4_0_D)));
 }
 vec4 unit_group(unit h, uint g) { return h.s.x * (nibbles(h.q[g & 3u], g < 4u ? 0u : 4u) - 8.0); }
 
 #define WEIGHT_DECODER 1
 #elif defined(WEIGHT_Q5_0)
 /* {f16 d; uint8 qh[4]; uint8 qs[16]}: 22 bytes at any even address; value d * (q - 16), q's low 4 bits as in Q4_0
- * and, for element e, its 5th bit bit e of qh. The block lies in the 6 words from its first byte's word: d, qh and
- * qs sit 2 bytes past a word boundary when the block starts on one, on word boundaries otherwise. */
+ * and, for element e, its 5th bit bit e of qh. The block lies in the 6 words from its first byte's word: d in the
+ * first, qh and qs (2 bytes past word boundaries of the block, one after the other: dequant_blocks.h checks what
+ * this decoder assumes) straddle words when the block starts on a word boundary, and start on one otherwise. */
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint b = row + u * 22u, i = b >> 2;
+    uint b = row + u * BLOCK_Q5_0_BYTES, i = b >> 2;
     uint w0 = weight_word(i), w1 = weight_word(i + 1u);
     uvec4 next = uvec4(weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u), weight_word(i + 5u));
     bool word_aligned = (b & 2u) == 0u;
@@ -51,9 +53,11 @@ unit unit_begin(uint row, uint u, uint cols)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint i = (row + u * 24u) >> 2;
-    uvec4 qs = uvec4(weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u), weight_word(i + 5u));
-    return unit(qs, uvec4(0u), uvec4(weight_word(i + 1u)), vec4(unpackHalf2x16(weight_word(i)), 0.0, 0.0));
+    uint i = (row + u * BLOCK_Q5_1_BYTES) >> 2;
+    uvec4 qs = uvec4(weight_word(i + BLOCK_Q5_1_QS_WORD), weight_word(i + (BLOCK_Q5_1_QS_WORD + 1u)),
+                     weight_word(i + (BLOCK_Q5_1_QS_WORD + 2u)), weight_word(i + (BLOCK_Q5_1_QS_WORD + 3u)));
+    return unit(qs, uvec4(0u), uvec4(weight_word(i + BLOCK_Q5_1_QH_WORD)),
+                vec4(unpackHalf2x16(weight_word(i + BLOCK_Q5_1_DM_WORD)), 0.0, 0.0));
 }
 #define WEIGHT_Q5_LAYOUT 1
 
@@ -63,9 +67,10 @@ unit unit_begin(uint row, uint u, uint cols)
 uint unit_col4(uint u, uint g) { return u * 32u + g * 4u; }
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint i = (row + u * 20u) >> 2;
-    uvec4 qs = uvec4(weight_word(i + 1u), weight_word(i + 2u), weight_word(i + 3u), weight_word(i + 4u));
-    return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(weight_word(i)), 0.0, 0.0));
+    uint i = (row + u * BLOCK_Q4_1_BYTES) >> 2;
+    uvec4 qs = uvec4(weight_word(i + BLOCK_Q4_1_QS_WORD), weight_word(i + (BLOCK_Q4_1_QS_WORD + 1u)),
+                     weight_word(i + (BLOCK_Q4_1_QS_WORD + 2u)), weight_word(i + (BLOCK_Q4_1_QS_WORD + 3u)));
+    return unit(qs, uvec4(0u), uvec4(0u), vec4(unpackHalf2x16(weight_word(i + BLOCK_Q4_1_DM_WORD)), 0.0, 0.0));
 }
 vec4 unit_group(unit h, uint g) { return h.s.x * nibbles(h.q[g & 3u], g < 4u ? 0u : 4u) + h.s.y; }
 

@@ -10,9 +10,10 @@ uint unit_col4(uint u, uint g)
 
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 66u;
-    float d = weight_f16(blk + 64u);
-    return unit(uvec4(weight_u64(blk + 8u * (u & 7u)), 0u, 0u), uvec4(0u), uvec4(0u), vec4(d, -d, 0.0, 0.0));
+    uint blk = row + (u >> 3) * BLOCK_TQ2_0_BYTES;
+    float d = weight_f16(blk + BLOCK_TQ2_0_D);
+    return unit(uvec4(weight_u64(blk + BLOCK_TQ2_0_QS + 8u * (u & 7u)), 0u, 0u), uvec4(0u), uvec4(0u),
+                vec4(d, -d, 0.0, 0.0));
 }
 
 vec4 unit_group(unit h, uint g) { return h.s.x * bit_pairs(h.q[g & 1u], 2u * (g >> 1)) + h.s.y; }
@@ -39,12 +40,13 @@ uint unit_col4(uint u, uint g)
  * multipliers 3^k of groups 5 and 7; s: d, -d. */
 unit unit_begin(uint row, uint u, uint cols)
 {
-    uint blk = row + (u >> 3) * 54u;
+    uint blk = row + (u >> 3) * BLOCK_TQ1_0_BYTES;
     uint a = (u >> 1) & 3u, e = u & 1u;
-    uvec2 pq = weight_u64(blk + 12u * a + 4u * e);
+    uvec2 pq = weight_u64(blk + BLOCK_TQ1_0_QS + 12u * a + 4u * e);
     pq = e == 0u ? pq : pq.yx;
-    /* qh and d (bytes 48-53): the 2 words from byte 48, or from 46 when blk is not 4-aligned (weight_u64 reads 3) */
-    uint i = (blk + 48u) >> 2, w0 = weight_word(i), w1 = weight_word(i + 1u);
+    /* qh and d, which follows it: the 2 words from qh's first byte, or from 2 bytes before when blk is not 4-aligned
+     * (weight_u64 reads 3) */
+    uint i = (blk + BLOCK_TQ1_0_QH) >> 2, w0 = weight_word(i), w1 = weight_word(i + 1u);
     bool odd = (blk & 2u) != 0u;
     uint qh = odd ? (w0 >> 16) | (w1 << 16) : w0;
     float d = unpackHalf2x16(odd ? w1 >> 16 : w1).x;
