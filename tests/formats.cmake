@@ -15,7 +15,7 @@ mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.
 mlavk_test(model_info_matches_the_reference_for_v2_lite_shapes SOURCES test_gguf_model_info_reference.c ${MODEL_WRITER} LIBS mlavk)
 
 # Bad inputs are written at test time by make_bad_models into the build directory.
-add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} test_util.c)
+add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} model_writer_gqa.c test_util.c)
 target_include_directories(make_bad_models PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_bad_models PRIVATE mlavk_base)
 add_dependencies(base_tests make_bad_models mlavk_cli)
@@ -91,3 +91,10 @@ foreach(model tiny.gguf tiny_split_v3.gguf hf_ok hf_v3_fp8)
     PASS_REGULAR_EXPRESSION "latent KV cache \\(f16\\): 160 bytes per token.*160000 bytes")
 endforeach()
 include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)
+
+# GQA models (runtime/formats/gqa_model*.c), read for `mlavk transmla`.
+set(GQA_WRITER model_writer.c model_writer_gqa.c)
+mlavk_test(gqa_reader_reads_llama_and_qwen2_ggufs_and_hf_directories_to_the_written_values
+  SOURCES test_gqa_model_read.c ${GQA_WRITER})
+mlavk_test(gqa_reader_refuses_bad_models_with_one_line_errors
+  SOURCES test_gqa_model_rejects.c ${GQA_WRITER} model_writer_hf.c)
