@@ -204,8 +204,26 @@ static void lossy_steps(void)
     ref_gqa_free(m);
 }
 
+/* The plan refuses what the options cannot fit, naming the numbers. */
+static void plans(void)
+{
+    gqa_config c = {.n_embd = 64, .n_layer = 2, .n_head = 8, .n_head_kv = 2, .head_dim = 16, .n_ctx_train = 256};
+    transmla_plan plan;
+    int32_t tokens[300] = {0};
+    transmla_options o = {.rope_dim = 8, .kv_rank = 32, .calib = tokens, .n_calib = 255};
+    CHECK(transmla_plan_for(&c, &o, &plan) == MLAVK_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(mlavk_last_error(), "calibration text of 255 tokens is shorter than one window of 256") != NULL);
+    o.n_calib = 300;
+    CHECK(transmla_plan_for(&c, &o, &plan) == MLAVK_OK);
+    CHECK(plan.freqfold == 2 && plan.calib_windows == 1 && plan.calib_window == 256);
+    o = (transmla_options){.exact = true};
+    CHECK(transmla_plan_for(&c, &o, &plan) == MLAVK_OK);
+    CHECK(plan.rope_dim == 32 && plan.kv_rank == 32 && plan.freqfold == 1);
+}
+
 int main(void)
 {
+    plans();
     exact_steps(false, true, 5);
     exact_steps(true, true, 6);
     exact_steps(true, false, 7);

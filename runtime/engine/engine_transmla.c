@@ -53,15 +53,14 @@ static mlavk_status calibration_tokens(const gqa_model *m, const char *model_pat
 {
     if (!m->gguf)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: calibration needs the model's GGUF tokenizer", model_path);
-    mlavk_tokenizer *tok;
-    MLAVK_TRY(tok_load_gguf_metadata(m->gguf, model_path, &tok));
     char *text = NULL;
     size_t len = 0;
-    mlavk_status status = read_text(calib_path, &text, &len);
-    if (status == MLAVK_OK) {
+    MLAVK_TRY(read_text(calib_path, &text, &len));
+    mlavk_tokenizer *tok = NULL;
+    mlavk_status status = tok_load_gguf_metadata(m->gguf, model_path, &tok);
+    if (status == MLAVK_OK)
         status = mlavk_tokenize(tok, text, len, mlavk_tokenizer_adds_bos(tok), tokens, count);
-        free(text);
-    }
+    free(text);
     mlavk_tokenizer_free(tok);
     return status;
 }
