@@ -266,7 +266,8 @@ static void read_tied(const gguf_file *g, deepseek_config *c)
  * of every block, so a file holds them in all blocks or none). */
 static mlavk_status read_transmla_parts(const gguf_file *g, deepseek_config *c)
 {
-    c->no_latent_norm = gguf_find_tensor(g, "blk.0.attn_kv_a_norm.weight") == NULL;
+    c->no_latent_norm = gguf_find_tensor(g, "blk.0.attn_kv_a_mqa.weight") != NULL &&
+                        gguf_find_tensor(g, "blk.0.attn_kv_a_norm.weight") == NULL;
     c->q_bias = gguf_find_tensor(g, "blk.0.attn_q.bias") != NULL;
     c->latent_bias = gguf_find_tensor(g, "blk.0.attn_kv_a_mqa.bias") != NULL;
     c->rope_freq_factors = gguf_find_tensor(g, "rope_freqs.weight") != NULL;
