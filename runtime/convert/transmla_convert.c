@@ -46,6 +46,9 @@ mlavk_status transmla_plan_for(const gqa_config *c, const transmla_options *o, t
     if (plan->kv_rank == 0 || plan->kv_rank > 2 * L - dr)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: kv rank %u is larger than 2 x %u x %u - rope dim "
                           "%u = %u", plan->kv_rank, c->n_head_kv, d, dr, 2 * L - dr);
+    if (o->freqfold_auto && !o->calib)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: --freqfold auto compares perplexities on the "
+                          "calibration text: give --calib");
     if (o->calib) {
         plan->calib_window = c->n_ctx_train && c->n_ctx_train < CALIB_WINDOW ? c->n_ctx_train : CALIB_WINDOW;
         size_t windows = o->n_calib / plan->calib_window;
@@ -263,7 +266,36 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
     return m->output ? put_f32(o, "output.weight", 2, c->n_embd, c->n_vocab, 1, m->output) : MLAVK_OK;
 }
 
-mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path)
+#define AUTO_WINDOWS 8 /* windows the perplexities of --freqfold auto are taken over */
+
+/* From the plan's (smallest) freqfold, doubled while it divides d/2 and the partial-RoPE perplexity improves. */
+static mlavk_status choose_freqfold(const gqa_model *m, const transmla_options *o, const double *moments,
+                                    transmla_plan *plan)
+{
+    const uint32_t half = m->config.head_dim / 2;
+    const uint32_t windows = plan->calib_windows < AUTO_WINDOWS ? plan->calib_windows : AUTO_WINDOWS;
+    double best = INFINITY;
+    uint32_t best_ff = plan->freqfold;
+    for (uint32_t ff = plan->freqfold; ff <= half && half % ff == 0; ff *= 2) {
+        transmla_plan trial = *plan;
+        trial.freqfold = ff;
+        double ppl;
+        MLAVK_TRY(transmla_partial_rope_perplexity(m, &trial, o, moments, windows, &ppl));
+        if (plan->n_auto < TRANSMLA_MAX_AUTO) {
+            plan->auto_freqfold[plan->n_auto] = ff;
+            plan->auto_perplexity[plan->n_auto++] = ppl;
+        }
+        if (!(ppl < best))
+            break;
+        best = ppl;
+        best_ff = ff;
+    }
+    plan->freqfold = best_ff;
+    return MLAVK_OK;
+}
+
+mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path,
+                              transmla_plan *plan_out)
 {
     if (!m->gguf)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "transmla: %s model without GGUF tokenizer metadata: convert it to "
@@ -273,8 +305,10 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
     double *moments = NULL;
     if (options->calib)
         MLAVK_TRY(transmla_calibrate(m, &plan, options, &moments));
+    mlavk_status status = options->freqfold_auto ? choose_freqfold(m, options, moments, &plan) : MLAVK_OK;
     output o = {0};
-    mlavk_status status = gguf_writer_create(&o.w);
+    if (status == MLAVK_OK)
+        status = gguf_writer_create(&o.w);
     if (status == MLAVK_OK)
         status = convert_all(m, options, &plan, moments, &o);
     if (status == MLAVK_OK)
@@ -282,5 +316,7 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
     gguf_writer_free(o.w);
     free(o.scratch);
     free(moments);
+    if (status == MLAVK_OK && plan_out)
+        *plan_out = plan;
     return status;
 }
