@@ -1,5 +1,5 @@
 /* Writes, into the directory given as argv[1], the inputs of the `mlavk transmla` failure tests: a llama GQA GGUF
- * (4 query heads over 2 KV heads of 24) and a DeepSeek GGUF (not GQA). */
+ * (4 query heads over 2 KV heads of 24), the same model as an HF directory, and a DeepSeek GGUF (not GQA). */
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -18,6 +18,8 @@ int main(int argc, char **argv)
     gqa_tiny_default(&g, false);
     snprintf(path, sizeof path, "%s/llama.gguf", argv[1]);
     int ok = gqa_tiny_write_gguf(&g, path);
+    snprintf(path, sizeof path, "%s/llama_hf", argv[1]);
+    ok = ok && gqa_tiny_write_hf(&g, path);
     tiny_model d;
     tiny_model_default(&d);
     snprintf(path, sizeof path, "%s/deepseek.gguf", argv[1]);

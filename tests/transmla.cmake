@@ -4,7 +4,8 @@ mlavk_test(transmla_exact_conversion_gives_the_gqa_logits GPU
   SOURCES test_transmla_exact.c ref/ref_gqa.c model_writer.c model_writer_gqa.c)
 
 # Bad input to `mlavk transmla`: one line, a non-zero exit, and neither the output nor its temporary file left.
-add_executable(make_transmla_inputs make_transmla_inputs.c model_writer.c model_writer_gqa.c test_util.c)
+add_executable(make_transmla_inputs make_transmla_inputs.c model_writer.c model_writer_gqa.c model_writer_hf.c
+  test_util.c)
 target_include_directories(make_transmla_inputs PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_transmla_inputs PRIVATE mlavk_base)
 add_dependencies(base_tests make_transmla_inputs mlavk_cli)
@@ -39,3 +40,9 @@ transmla_failure(transmla_refuses_an_output_path_it_cannot_write ${TRANSMLA_IN}/
 transmla_failure(transmla_refuses_a_missing_calibration_file ${TM_OUT}
   "^mlavk: ${TRANSMLA_IN}/no_such_text: cannot open the calibration text$"
   -m ${TRANSMLA_IN}/llama.gguf --exact --calib ${TRANSMLA_IN}/no_such_text)
+transmla_failure(transmla_refuses_freqfold_auto_without_calibration_text ${TM_OUT}
+  "^mlavk: transmla: --freqfold auto compares perplexities on the calibration text: give --calib$"
+  -m ${TRANSMLA_IN}/llama.gguf --rope-dim 8 --kv-rank 40 --freqfold auto)
+transmla_failure(transmla_refuses_an_hf_directory_without_a_gguf_tokenizer ${TM_OUT}
+  "^mlavk: ${TRANSMLA_IN}/llama_hf: an HF directory carries no GGUF tokenizer for the output" -m ${TRANSMLA_IN}/llama_hf
+  --exact)
