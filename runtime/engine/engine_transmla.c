@@ -76,7 +76,10 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
     transmla_plan plan;
     int32_t *tokens = NULL;
     size_t n_tokens = 0;
-    mlavk_status status = transmla_plan_for(&m->config, &o, &plan); /* sizes first: no tokenizing for nothing */
+    /* sizes first, no tokenizing for nothing (the calibration itself is checked with the tokens, below) */
+    transmla_options sizes = o;
+    sizes.freqfold_auto = false;
+    mlavk_status status = transmla_plan_for(&m->config, &sizes, &plan);
     if (status == MLAVK_OK && !m->gguf)
         status = mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: an HF directory carries no GGUF tokenizer for the output: "
                             "convert it to GGUF with llama.cpp first", p->model_path);

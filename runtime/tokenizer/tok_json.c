@@ -153,6 +153,8 @@ static mlavk_status read_model(json_vocab *v, const cJSON *root)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: the model is not BPE (only byte-level BPE is supported)",
                           v->name);
     uint32_t max_added_id = 0;
+    const cJSON *ignore_merges = cJSON_GetObjectItemCaseSensitive(model, "ignore_merges");
+    v->desc.ignore_merges = cJSON_IsTrue(ignore_merges); /* Llama 3's: a word that is a token stays whole */
     MLAVK_TRY(read_added(v, root, &max_added_id));
     MLAVK_TRY(read_vocab(v, cJSON_GetObjectItemCaseSensitive(model, "vocab"), max_added_id));
     return read_merges(v, cJSON_GetObjectItemCaseSensitive(model, "merges"));
@@ -235,9 +237,13 @@ static mlavk_status check_normalizer(json_vocab *v, const cJSON *root)
         return MLAVK_OK;
     const char *type = type_of(normalizer);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(normalizer, "normalizers");
+    if (type && strcmp(type, "NFC") == 0) {
+        v->desc.nfc = true;
+        return MLAVK_OK;
+    }
     if (type && strcmp(type, "Sequence") == 0 && cJSON_IsArray(list) && cJSON_GetArraySize(list) == 0)
         return MLAVK_OK;
-    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: normalizers are not supported", v->name);
+    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: normalizers other than NFC are not supported", v->name);
 }
 
 /* bos_token / eos_token: a string or an AddedToken object; its id is that of the added token (or vocabulary
