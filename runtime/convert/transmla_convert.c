@@ -6,7 +6,7 @@
 
 #include "convert/transmla.h"
 #include "formats/ggml_type.h"
-#include "formats/gguf_writer.h"
+#include "formats/gguf_out.h"
 #include "util/status.h"
 
 #define DEFAULT_ROPE_DIM 64
@@ -61,7 +61,7 @@ mlavk_status transmla_plan_for(const gqa_config *c, const transmla_options *o, t
 }
 
 typedef struct output {
-    gguf_writer *w;
+    gguf_out *w;
     float *scratch;
     size_t scratch_floats;
 } output;
@@ -70,7 +70,7 @@ static mlavk_status put_f32(output *o, const char *name, uint32_t n_dims, uint64
                             const float *data)
 {
     uint64_t dims[3] = {d0, d1, d2};
-    return gguf_writer_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, (size_t)(d0 * d1 * d2) * sizeof *data);
+    return gguf_out_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, (size_t)(d0 * d1 * d2) * sizeof *data);
 }
 
 static mlavk_status put_layer_f32(output *o, uint32_t layer, const char *suffix, uint32_t n_dims, uint64_t d0,
@@ -186,15 +186,15 @@ static mlavk_status write_layer(output *o, const gqa_model *m, uint32_t l, const
 }
 
 /* deepseek2 keys as llama.cpp's converter writes an MLA model without q-LoRA, every block dense. */
-static mlavk_status write_metadata(gguf_writer *w, const gqa_model *m, const transmla_plan *plan)
+static mlavk_status write_metadata(gguf_out *w, const gqa_model *m, const transmla_plan *plan)
 {
     const gqa_config *c = &m->config;
     const uint32_t d = c->head_dim, dr = plan->rope_dim;
     char name[160];
     snprintf(name, sizeof name, "TransMLA of a %s model (rope dim %u, kv rank %u, freqfold %u)",
              c->arch == GQA_ARCH_QWEN2 ? "qwen2" : "llama", dr, plan->kv_rank, plan->freqfold);
-    MLAVK_TRY(gguf_writer_string(w, "general.architecture", "deepseek2"));
-    MLAVK_TRY(gguf_writer_string(w, "general.name", name));
+    MLAVK_TRY(gguf_out_string(w, "general.architecture", "deepseek2"));
+    MLAVK_TRY(gguf_out_string(w, "general.name", name));
     const struct {
         const char *key;
         uint32_t value;
@@ -211,14 +211,14 @@ static mlavk_status write_metadata(gguf_writer *w, const gqa_model *m, const tra
         {"deepseek2.expert_shared_count", 0}, {"deepseek2.expert_feed_forward_length", 0},
     };
     for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; i++)
-        MLAVK_TRY(gguf_writer_u32(w, u32s[i].key, u32s[i].value));
-    MLAVK_TRY(gguf_writer_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", c->rms_norm_eps));
-    MLAVK_TRY(gguf_writer_f32(w, "deepseek2.rope.freq_base", c->rope_freq_base));
+        MLAVK_TRY(gguf_out_u32(w, u32s[i].key, u32s[i].value));
+    MLAVK_TRY(gguf_out_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", c->rms_norm_eps));
+    MLAVK_TRY(gguf_out_f32(w, "deepseek2.rope.freq_base", c->rope_freq_base));
     /* the tokenizer and chat template travel as they are */
     for (uint64_t i = 0; i < gguf_kv_count(m->gguf); i++) {
         const gguf_kv *kv = gguf_kv_at(m->gguf, i);
         if (strncmp(kv->key, "tokenizer.", 10) == 0)
-            MLAVK_TRY(gguf_writer_copy(w, kv));
+            MLAVK_TRY(gguf_out_copy(w, kv));
     }
     return MLAVK_OK;
 }
@@ -308,12 +308,12 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
     mlavk_status status = options->freqfold_auto ? choose_freqfold(m, options, moments, &plan) : MLAVK_OK;
     output o = {0};
     if (status == MLAVK_OK)
-        status = gguf_writer_create(&o.w);
+        status = gguf_out_create(&o.w);
     if (status == MLAVK_OK)
         status = convert_all(m, options, &plan, moments, &o);
     if (status == MLAVK_OK)
-        status = gguf_writer_save(o.w, path);
-    gguf_writer_free(o.w);
+        status = gguf_out_save(o.w, path);
+    gguf_out_free(o.w);
     free(o.scratch);
     free(moments);
     if (status == MLAVK_OK && plan_out)

@@ -72,7 +72,8 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
     gqa_model *m;
     MLAVK_TRY(gqa_model_open(p->model_path, &m));
     transmla_options o = {.rope_dim = p->rope_dim, .kv_rank = p->kv_rank, .freqfold = p->freqfold,
-                          .freqfold_auto = p->freqfold_auto != 0, .exact = p->exact, .progress = p->progress, .progress_user = p->progress_user};
+                          .freqfold_auto = p->freqfold_auto != 0, .exact = p->exact, .progress = p->progress,
+                          .progress_user = p->progress_user};
     transmla_plan plan;
     int32_t *tokens = NULL;
     size_t n_tokens = 0;
