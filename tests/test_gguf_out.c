@@ -1,6 +1,6 @@
 /* The GGUF writer (runtime/formats/gguf_out.c): every metadata value type copied from a file built by the test
  * writer (scalars of each width and sign, a string, arrays of strings, of i16, nested arrays), new keys, and tensors
- * of odd sizes read back by the reader equal to what was written, data aligned; a file that cannot be created fails
+ * of odd sizes (copied or borrowed) read back by the reader equal to what was written, data aligned; a file that cannot be created fails
  * in one line and leaves no temporary file; saving over an existing file replaces it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +97,11 @@ int main(void)
     uint64_t dims2[2] = {7, 3}, dims1[1] = {5};
     CHECK(gguf_out_tensor(w, "m", GGML_TYPE_F32, 2, dims2, matrix, sizeof matrix) == MLAVK_OK);
     CHECK(gguf_out_tensor(w, "h", GGML_TYPE_F16, 1, dims1, halves, sizeof halves) == MLAVK_OK);
+    static const float borrowed[3] = {1.5f, -2.0f, 7.25f};
+    uint64_t dims3[1] = {3};
+    CHECK(gguf_out_tensor_borrowed(w, "b", GGML_TYPE_F32, 1, dims3, borrowed, sizeof borrowed) == MLAVK_OK);
+    for (int i = 0; i < 21; i++) /* a copied tensor does not see later changes */
+        matrix[i] = -matrix[i];
     const char *path = "gguf_out_round_trip.gguf";
     FILE *old = fopen(path, "wb"); /* an existing file is replaced */
     if (old)
@@ -123,7 +128,11 @@ int main(void)
     CHECK(gguf_get_string(back, "n.string", &s) == MLAVK_OK && gguf_string_equals(s, "new"));
     const gguf_tensor *m = gguf_find_tensor(back, "m"), *h = gguf_find_tensor(back, "h");
     CHECK(m && m->type == GGML_TYPE_F32 && m->n_dims == 2 && m->dims[0] == 7 && m->dims[1] == 3);
+    for (int i = 0; i < 21; i++)
+        matrix[i] = -matrix[i];
     CHECK(m && memcmp(m->data, matrix, sizeof matrix) == 0 && m->offset % GGUF_DEFAULT_ALIGNMENT == 0);
+    const gguf_tensor *b = gguf_find_tensor(back, "b");
+    CHECK(b && b->dims[0] == 3 && memcmp(b->data, borrowed, sizeof borrowed) == 0);
     CHECK(h && h->type == GGML_TYPE_F16 && h->n_dims == 1 && h->dims[0] == 5);
     CHECK(h && memcmp(h->data, halves, sizeof halves) == 0 && h->offset % GGUF_DEFAULT_ALIGNMENT == 0);
     gguf_close(back);

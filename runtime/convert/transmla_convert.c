@@ -66,11 +66,27 @@ typedef struct output {
     size_t scratch_floats;
 } output;
 
+/* Converted tensors are copied (they come from scratch); the model's own (borrowed) stay where they are until the
+ * file is written. */
+static mlavk_status put_tensor(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1, uint64_t d2,
+                               const float *data, bool borrowed)
+{
+    uint64_t dims[3] = {d0, d1, d2};
+    size_t bytes = (size_t)(d0 * d1 * d2) * sizeof *data;
+    return borrowed ? gguf_out_tensor_borrowed(o->w, name, GGML_TYPE_F32, n_dims, dims, data, bytes)
+                    : gguf_out_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, bytes);
+}
+
 static mlavk_status put_f32(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1, uint64_t d2,
                             const float *data)
 {
-    uint64_t dims[3] = {d0, d1, d2};
-    return gguf_out_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, (size_t)(d0 * d1 * d2) * sizeof *data);
+    return put_tensor(o, name, n_dims, d0, d1, d2, data, false);
+}
+
+static mlavk_status put_model_f32(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1,
+                                  const float *data)
+{
+    return put_tensor(o, name, n_dims, d0, d1, 1, data, true);
 }
 
 static mlavk_status put_layer_f32(output *o, uint32_t layer, const char *suffix, uint32_t n_dims, uint64_t d0,
@@ -79,6 +95,14 @@ static mlavk_status put_layer_f32(output *o, uint32_t layer, const char *suffix,
     char name[96];
     snprintf(name, sizeof name, "blk.%u.%s", layer, suffix);
     return put_f32(o, name, n_dims, d0, d1, d2, data);
+}
+
+static mlavk_status put_layer_model_f32(output *o, uint32_t layer, const char *suffix, uint32_t n_dims, uint64_t d0,
+                                        uint64_t d1, const float *data)
+{
+    char name[96];
+    snprintf(name, sizeof name, "blk.%u.%s", layer, suffix);
+    return put_model_f32(o, name, n_dims, d0, d1, data);
 }
 
 static float *scratch(output *o, size_t floats)
@@ -175,14 +199,14 @@ static mlavk_status write_layer(output *o, const gqa_model *m, uint32_t l, const
     const gqa_config *c = &m->config;
     const gqa_layer *g = &m->layers[l];
     const uint32_t D = c->n_embd, F = c->n_ff;
-    MLAVK_TRY(put_layer_f32(o, l, "attn_norm.weight", 1, D, 1, 1, g->attn_norm));
+    MLAVK_TRY(put_layer_model_f32(o, l, "attn_norm.weight", 1, D, 1, g->attn_norm));
     MLAVK_TRY(write_query(o, l, a, plan->kv_rank, plan->rope_dim));
     MLAVK_TRY(write_latent(o, l, a, plan->kv_rank));
-    MLAVK_TRY(put_layer_f32(o, l, "attn_output.weight", 2, (uint64_t)c->n_head * c->head_dim, D, 1, g->wo));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_norm.weight", 1, D, 1, 1, g->ffn_norm));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_gate.weight", 2, D, F, 1, g->ffn_gate));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_up.weight", 2, D, F, 1, g->ffn_up));
-    return put_layer_f32(o, l, "ffn_down.weight", 2, F, D, 1, g->ffn_down);
+    MLAVK_TRY(put_layer_model_f32(o, l, "attn_output.weight", 2, (uint64_t)c->n_head * c->head_dim, D, g->wo));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_norm.weight", 1, D, 1, g->ffn_norm));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_gate.weight", 2, D, F, g->ffn_gate));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_up.weight", 2, D, F, g->ffn_up));
+    return put_layer_model_f32(o, l, "ffn_down.weight", 2, F, D, g->ffn_down);
 }
 
 /* deepseek2 keys as llama.cpp's converter writes an MLA model without q-LoRA, every block dense. */
@@ -250,7 +274,7 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
     const gqa_config *c = &m->config;
     const size_t moment_size = (size_t)4 * c->n_head_kv * c->head_dim * c->n_head_kv * c->head_dim;
     MLAVK_TRY(write_metadata(o->w, m, plan));
-    MLAVK_TRY(put_f32(o, "token_embd.weight", 2, c->n_embd, c->n_vocab, 1, m->token_embd));
+    MLAVK_TRY(put_model_f32(o, "token_embd.weight", 2, c->n_embd, c->n_vocab, m->token_embd));
     progress(opt, "converting", 0, c->n_layer);
     for (uint32_t l = 0; l < c->n_layer; l++) {
         transmla_attention a;
@@ -262,8 +286,8 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
         MLAVK_TRY(status);
         progress(opt, "converting", l + 1, c->n_layer);
     }
-    MLAVK_TRY(put_f32(o, "output_norm.weight", 1, c->n_embd, 1, 1, m->output_norm));
-    return m->output ? put_f32(o, "output.weight", 2, c->n_embd, c->n_vocab, 1, m->output) : MLAVK_OK;
+    MLAVK_TRY(put_model_f32(o, "output_norm.weight", 1, c->n_embd, 1, m->output_norm));
+    return m->output ? put_model_f32(o, "output.weight", 2, c->n_embd, c->n_vocab, m->output) : MLAVK_OK;
 }
 
 #define AUTO_WINDOWS 8 /* windows the perplexities of --freqfold auto are taken over */

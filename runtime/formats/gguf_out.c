@@ -12,7 +12,8 @@ typedef struct bytes {
 } bytes;
 
 typedef struct pending_tensor {
-    void *data;
+    const void *data;
+    void *owned;              /* the copy gguf_out_tensor made; NULL for a borrowed tensor */
     size_t n_bytes;
 } pending_tensor;
 
@@ -63,7 +64,7 @@ void gguf_out_free(gguf_out *w)
     if (!w)
         return;
     for (uint64_t i = 0; i < w->n_tensors; i++)
-        free(w->tensors[i].data);
+        free(w->tensors[i].owned);
     free(w->tensors);
     free(w->kv.data);
     free(w->info.data);
@@ -149,8 +150,8 @@ static uint64_t padded(uint64_t n)
     return (n + GGUF_DEFAULT_ALIGNMENT - 1) / GGUF_DEFAULT_ALIGNMENT * GGUF_DEFAULT_ALIGNMENT;
 }
 
-mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
-                                const uint64_t *dims, const void *data, size_t n_bytes)
+static mlavk_status add_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                               const uint64_t *dims, const void *data, size_t n_bytes, bool copy)
 {
     if (w->n_tensors == w->cap_tensors) {
         uint64_t cap = w->cap_tensors ? 2 * w->cap_tensors : 64;
@@ -160,11 +161,12 @@ mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, 
         w->tensors = grown;
         w->cap_tensors = cap;
     }
-    void *copy = malloc(n_bytes ? n_bytes : 1);
-    if (!copy)
+    void *owned = copy ? malloc(n_bytes ? n_bytes : 1) : NULL;
+    if (copy && !owned)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "gguf writer: out of memory for %s", name);
-    memcpy(copy, data, n_bytes);
-    w->tensors[w->n_tensors++] = (pending_tensor){copy, n_bytes};
+    if (copy)
+        memcpy(owned, data, n_bytes);
+    w->tensors[w->n_tensors++] = (pending_tensor){owned ? owned : data, owned, n_bytes};
     MLAVK_TRY(put_string(&w->info, name, strlen(name)));
     MLAVK_TRY(put_u32(&w->info, n_dims));
     for (uint32_t d = 0; d < n_dims; d++)
@@ -173,6 +175,18 @@ mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, 
     MLAVK_TRY(put_u64(&w->info, w->data_size));
     w->data_size += padded(n_bytes);
     return MLAVK_OK;
+}
+
+mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                             const uint64_t *dims, const void *data, size_t n_bytes)
+{
+    return add_tensor(w, name, ggml_type, n_dims, dims, data, n_bytes, true);
+}
+
+mlavk_status gguf_out_tensor_borrowed(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                                      const uint64_t *dims, const void *data, size_t n_bytes)
+{
+    return add_tensor(w, name, ggml_type, n_dims, dims, data, n_bytes, false);
 }
 
 static bool write_all(FILE *f, const void *p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }

@@ -25,6 +25,11 @@ mlavk_status gguf_out_copy(gguf_out *w, const gguf_kv *kv);
 mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
                                 const uint64_t *dims, const void *data, size_t n_bytes);
 
+/* The same without a copy: data must stay valid and unchanged until gguf_out_save (a model's own weights written
+ * as they are, so the output does not hold a second copy of them). */
+mlavk_status gguf_out_tensor_borrowed(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                                      const uint64_t *dims, const void *data, size_t n_bytes);
+
 /* Writes path (through path + ".tmp", renamed at the end; removed on failure). */
 mlavk_status gguf_out_save(gguf_out *w, const char *path);
 
