@@ -1,8 +1,9 @@
 /* Llama 3's and Qwen2's tokenizers give, on every string of llama.cpp's own tokenizer test for them
  * (models/ggml-vocab-{llama-bpe,qwen2}.gguf.inp/.out, its test-tokenizer-0 format), exactly llama.cpp's ids: read
  * from GGUF metadata (the vocabulary written into a GGUF file as llama.cpp's converter writes it, with
- * tokenizer.ggml.pre "llama-bpe" / "qwen2") and from the HF tokenizer.json. BOS as llama.cpp adds it: llama-bpe
- * prepends it unless tokenizer.ggml.add_bos_token says otherwise, qwen2 does not.
+ * tokenizer.ggml.pre "llama-bpe" / "qwen2") and from the HF tokenizer.json (Qwen2's NFC normalizer applied). BOS as
+ * llama.cpp adds it: llama-bpe prepends it unless tokenizer.ggml.add_bos_token says otherwise, qwen2 does not; from
+ * tokenizer.json, when the post-processor's template starts with it (as llama.cpp's converter reads it).
  *
  *   test LLAMA3_TOKENIZER_JSON LLAMA_BPE_INP LLAMA_BPE_OUT QWEN_TOKENIZER_JSON QWEN2_INP QWEN2_OUT DIR */
 #include <stdio.h>
@@ -180,6 +181,28 @@ static void check_nfc(mlavk_tokenizer *t)
     free(b);
 }
 
+/* Llama 3's HF tokenizer.json adds BOS through its TemplateProcessing post-processor (this copy has none, so one is
+ * put in); tokenizer_config.json's add_bos_token false turns it off. */
+static void check_template_bos(const cJSON *root, const char *json_path)
+{
+    cJSON *copy = cJSON_Duplicate(root, true);
+    cJSON_ReplaceItemInObjectCaseSensitive(copy, "post_processor", cJSON_Parse(
+        "{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<|begin_of_text|>\", "
+        "\"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}"));
+    char *text = cJSON_PrintUnformatted(copy);
+    static const char no_bos[] = "{\"add_bos_token\": false}";
+    for (int config = 0; text && config < 2; config++) {
+        mlavk_tokenizer *t = NULL;
+        CHECK(tok_load_json_text(text, strlen(text), json_path, config ? no_bos : NULL, config ? strlen(no_bos) : 0,
+                                 "tokenizer_config.json", &t) == MLAVK_OK);
+        if (t)
+            check_bos(t, 128000, config == 0, config ? "template BOS, add_bos_token false" : "template BOS");
+        mlavk_tokenizer_free(t);
+    }
+    free(text);
+    cJSON_Delete(copy);
+}
+
 static void check_family(const char *json_path, const char *inp, const char *out, const char *arch, const char *pre,
                          int64_t bos, const char *dir)
 {
@@ -221,6 +244,10 @@ static void check_family(const char *json_path, const char *inp, const char *out
         check_ids(t, &c, what);
     if (t && strcmp(pre, "qwen2") == 0)
         check_nfc(t);
+    if (t && strcmp(pre, "llama-bpe") == 0) {
+        check_bos(t, (int32_t)bos, false, "tokenizer.json for llama-bpe without a BOS template");
+        check_template_bos(root, json_path);
+    }
     mlavk_tokenizer_free(t);
     golden_gguf_arrays_free(&arrays);
     cJSON_Delete(root);

@@ -163,9 +163,11 @@ static mlavk_status read_config_json(const json_reader *j, gqa_model *m)
 {
     gqa_config *c = &m->config;
     const char *name = first_architecture(j->root);
+    if (!name)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: no 'architectures' list naming the model class", j->name);
     if (!class_arch(name, &c->arch)) {
         char shown[65] = "";
-        for (size_t n = 0; name && name[n] && n < 64; n++)
+        for (size_t n = 0; name[n] && n < 64; n++)
             shown[n] = (uint8_t)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n], shown[n + 1] = '\0';
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: architecture '%s' is not a GQA model the reader takes "
                           "(LlamaForCausalLM, Qwen2ForCausalLM)", j->name, shown);
