@@ -47,3 +47,13 @@ transmla_failure(transmla_refuses_freqfold_auto_without_calibration_text ${TM_OU
 transmla_failure(transmla_refuses_an_hf_directory_without_a_gguf_tokenizer ${TM_OUT}
   "^mlavk: ${TRANSMLA_IN}/llama_hf: an HF directory carries no GGUF tokenizer for the output" -m ${TRANSMLA_IN}/llama_hf
   --exact)
+transmla_failure(transmla_refuses_calibration_text_shorter_than_a_window ${TM_OUT}
+  "^mlavk: transmla: calibration text of [0-9]+ tokens is shorter than one window of 64 tokens$"
+  -m ${TRANSMLA_IN}/llama_bytes.gguf --rope-dim 8 --kv-rank 16 --calib ${TRANSMLA_IN}/calib_short.txt)
+
+# The command end to end: a calibrated conversion with --freqfold auto that mlavk info then reads.
+add_test(NAME transmla_command_converts_with_calibration_text COMMAND bash -c
+  "\"$0\" transmla -m \"$1\" -o \"$2\" --rope-dim 8 --kv-rank 16 --freqfold auto --calib \"$3\" && \"$0\" info \"$2\""
+  $<TARGET_FILE:mlavk_cli> ${TRANSMLA_IN}/llama_bytes.gguf ${TRANSMLA_IN}/calibrated.gguf ${TRANSMLA_IN}/calib.txt)
+set_tests_properties(transmla_command_converts_with_calibration_text PROPERTIES FIXTURES_REQUIRED transmla_inputs
+  LABELS base PASS_REGULAR_EXPRESSION "calibration [0-9]+ tokens.*freqfold [0-9]+: partial-RoPE perplexity.*TransMLA")
