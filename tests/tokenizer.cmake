@@ -32,7 +32,7 @@ mlavk_test(gguf_pre_tokenizers_match_llama_cpp_for_every_family
   ARGS ${TOKENIZER_JSON} ${CMAKE_CURRENT_SOURCE_DIR}/golden/tokenizer_families.json ${TOKENIZER_FAMILIES_DIR})
 mlavk_test(gguf_unknown_pre_tokenizer_is_a_one_line_error
   SOURCES test_tokenizer_families.c test_tokenizer_common.c model_writer.c model_writer_hf.c
-  ARGS --unknown ${TOKENIZER_FAMILIES_DIR}/unknown)
+  ARGS --unknown ${CMAKE_CURRENT_BINARY_DIR}/tokenizer_families_unknown)
 
 # CLI
 add_test(NAME cli_tokenize_prints_the_ids_with_bos
