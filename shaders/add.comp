@@ -11,5 +11,5 @@ void main()
 {
     uint i = gl_GlobalInvocationID.x;
     if (i < p.n)
-        result[i] = a[i] + b[i];
+        result[i] = a[i] + b[i % p.period];
 }

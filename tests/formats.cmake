@@ -88,3 +88,10 @@ foreach(model tiny.gguf tiny_split_v3.gguf hf_ok hf_v3_fp8)
     PASS_REGULAR_EXPRESSION "latent KV cache \\(f16\\): 160 bytes per token.*160000 bytes")
 endforeach()
 include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)
+
+# GQA models (runtime/formats/gqa_model*.c), read for `mlavk transmla`.
+set(GQA_WRITER model_writer.c model_writer_gqa.c)
+mlavk_test(gqa_reader_reads_llama_and_qwen2_ggufs_and_hf_directories_to_the_written_values
+  SOURCES test_gqa_model_read.c ${GQA_WRITER})
+mlavk_test(gqa_reader_refuses_bad_models_with_one_line_errors
+  SOURCES test_gqa_model_rejects.c ${GQA_WRITER} model_writer_hf.c)

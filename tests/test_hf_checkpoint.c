@@ -71,9 +71,9 @@ static void check_fp8_expert(const hf_model *hf)
     uint16_t *out = malloc(src->n_bytes);
     CHECK(tensor_source_read(src, out, src->n_bytes) == MLAVK_OK);
     const st_tensor *w = NULL, *scale = NULL;
-    for (uint32_t i = 0; i < hf->n_shards; i++) {
-        w = w ? w : st_find(hf->shards[i], "model.layers.1.mlp.experts.3.up_proj.weight");
-        scale = scale ? scale : st_find(hf->shards[i], "model.layers.1.mlp.experts.3.up_proj.weight_scale_inv");
+    for (uint32_t i = 0; i < hf->shards.count; i++) {
+        w = w ? w : st_find(hf->shards.files[i], "model.layers.1.mlp.experts.3.up_proj.weight");
+        scale = scale ? scale : st_find(hf->shards.files[i], "model.layers.1.mlp.experts.3.up_proj.weight_scale_inv");
     }
     CHECK(w && scale && w->shape[0] == 24 && w->shape[1] == 136 && scale->shape[1] == 2);
     if (w && scale) {
@@ -101,7 +101,7 @@ static void check_v3_fp8_sharded(const char *dir)
     CHECK_MSG(hf_model_open(dir, &hf) == MLAVK_OK, "%s", mlavk_last_error());
     if (!hf)
         return;
-    CHECK(hf->n_shards == 2 && hf->config.n_nextn_layers == 1 && hf->config.gating == DEEPSEEK_GATING_SIGMOID);
+    CHECK(hf->shards.count == 2 && hf->config.n_nextn_layers == 1 && hf->config.gating == DEEPSEEK_GATING_SIGMOID);
     CHECK(tensor_sources_find(hf->sources, "blk.2.attn_q_a.weight") == NULL);
     CHECK(tensor_sources_find(hf->sources, "blk.1.exp_probs_b.bias") != NULL);
     const tensor_source *kv_b = tensor_sources_find(hf->sources, "blk.0.attn_kv_b.weight");

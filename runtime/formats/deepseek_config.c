@@ -262,6 +262,30 @@ static void read_tied(const gguf_file *g, deepseek_config *c)
         deepseek_note(c, "tied embeddings: no output.weight, the output projection reads token_embd");
 }
 
+/* The optional parts of the MLA form that mlavk transmla writes, each told by blk.0 (the manifest then requires it
+ * of every block, so a file holds them in all blocks or none). */
+static mlavk_status read_transmla_parts(const gguf_file *g, deepseek_config *c)
+{
+    c->no_latent_norm = gguf_find_tensor(g, "blk.0.attn_kv_a_mqa.weight") != NULL &&
+                        gguf_find_tensor(g, "blk.0.attn_kv_a_norm.weight") == NULL;
+    c->q_bias = gguf_find_tensor(g, "blk.0.attn_q.bias") != NULL;
+    c->latent_bias = gguf_find_tensor(g, "blk.0.attn_kv_a_mqa.bias") != NULL;
+    c->rope_freq_factors = gguf_find_tensor(g, "rope_freqs.weight") != NULL;
+    if (c->q_bias && c->q_lora_rank)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: attn_q.bias with q-LoRA (no such form is known)", gguf_name(g));
+    if (c->rope_freq_factors && c->rope_yarn)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: rope_freqs.weight together with YaRN scaling is not "
+                          "implemented", gguf_name(g));
+    if (c->no_latent_norm)
+        deepseek_note(c, "no latent RMSNorm (attn_kv_a_norm absent: the MLA form of a GQA model)");
+    if (c->q_bias || c->latent_bias)
+        deepseek_note(c, "attention biases:%s%s", c->q_bias ? " attn_q.bias" : "",
+                      c->latent_bias ? " attn_kv_a_mqa.bias" : "");
+    if (c->rope_freq_factors)
+        deepseek_note(c, "RoPE frequency factors: rope_freqs.weight");
+    return MLAVK_OK;
+}
+
 mlavk_status deepseek_config_from_gguf(const gguf_file *g, deepseek_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -281,6 +305,7 @@ mlavk_status deepseek_config_from_gguf(const gguf_file *g, deepseek_config *c)
     MLAVK_TRY(read_rope(g, c));
     MLAVK_TRY(read_vocab(g, c));
     read_tied(g, c);
+    MLAVK_TRY(read_transmla_parts(g, c));
     deepseek_family_from_gguf(g, c);
     return deepseek_config_validate(c, gguf_name(g));
 }
@@ -401,9 +426,14 @@ static void add_attention(manifest_builder *b, const deepseek_config *c, int i, 
         add(b, i, "attn_q_b.weight", 2, c->q_lora_rank, H * (d_n + d_r), 1);
     } else {
         add(b, i, "attn_q.weight", 2, D, H * (d_n + d_r), 1);
+        if (c->q_bias)
+            add(b, i, "attn_q.bias", 1, H * (d_n + d_r), 1, 1);
     }
     add(b, i, "attn_kv_a_mqa.weight", 2, D, r_kv + d_r, 1);
-    add(b, i, "attn_kv_a_norm.weight", 1, r_kv, 1, 1);
+    if (c->latent_bias)
+        add(b, i, "attn_kv_a_mqa.bias", 1, r_kv + d_r, 1, 1);
+    if (!c->no_latent_norm)
+        add(b, i, "attn_kv_a_norm.weight", 1, r_kv, 1, 1);
     if (form == DEEPSEEK_KV_B_LEGACY) {
         add(b, i, "attn_kv_b.weight", 2, r_kv, H * (d_n + d_v), 1);
     } else {
@@ -455,17 +485,19 @@ static void add_nextn(manifest_builder *b, const deepseek_config *c, int i)
     b->specs[b->count - 1].optional = true;
 }
 
-/* At most 10 attention, 9 FFN and 6 NextN tensors per block, plus 3 global ones. */
-#define MAX_SPECS_PER_LAYER 25
+/* At most 12 attention, 9 FFN and 6 NextN tensors per block, plus 4 global ones. */
+#define MAX_SPECS_PER_LAYER 27
 
 mlavk_status deepseek_manifest(const deepseek_config *c, deepseek_kv_b_form form, deepseek_tensor_spec **specs,
                                uint32_t *count)
 {
     uint32_t blocks = c->n_layer + c->n_nextn_layers;
-    manifest_builder b = {calloc((size_t)blocks * MAX_SPECS_PER_LAYER + 3, sizeof *b.specs), 0};
+    manifest_builder b = {calloc((size_t)blocks * MAX_SPECS_PER_LAYER + 4, sizeof *b.specs), 0};
     if (!b.specs)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "deepseek manifest: out of memory for %u layers", blocks);
     add(&b, -1, "token_embd.weight", 2, c->n_embd, c->n_vocab, 1);
+    if (c->rope_freq_factors)
+        add(&b, -1, "rope_freqs.weight", 1, c->qk_rope_head_dim / 2, 1, 1);
     for (uint32_t i = 0; i < blocks; i++) {
         uint32_t first = b.count;
         add_attention(&b, c, (int)i, form);

@@ -50,6 +50,11 @@ typedef struct deepseek_config {
     uint32_t n_ctx_train;
     uint32_t n_nextn_layers;     /* multi-token-prediction (NextN) blocks after the L main ones: skipped */
     bool tied_embeddings;        /* no output.weight / tie_word_embeddings: the output projection reads token_embd */
+    /* The MLA form of a GQA model (mlavk transmla), GGUF only, told by blk.0's tensors and held by every block: */
+    bool no_latent_norm;         /* no attn_kv_a_norm: the latent is used as projected (TransMLA's MLA has none) */
+    bool q_bias;                 /* attn_q.bias [H*(d_n+d_r)] added to the query (no q-LoRA only) */
+    bool latent_bias;            /* attn_kv_a_mqa.bias [r_kv+d_r] added to the latent and rope key */
+    bool rope_freq_factors;      /* rope_freqs.weight [d_r/2]: pair i turns at theta_i / factor_i, as in llama.cpp */
     float attn_temp_scale;       /* s of attention.temperature_scale; 0: no attention temperature */
     uint32_t attn_temp_length;   /* n: the query at position p is scaled by log(floor(p / n) + 1) * s + 1 */
     float rope_freq_base;

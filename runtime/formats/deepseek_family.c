@@ -101,7 +101,8 @@ void deepseek_family_from_gguf(const gguf_file *g, deepseek_config *c)
     }
     static const struct {
         const char *needle, *family;
-    } names[] = {{"GLM-4.7-Flash", "GLM-4.7-Flash"}, {"Mistral-Large-3", "Mistral Large 3"},
+    } names[] = {{"TransMLA", "TransMLA (MLA form of a GQA model)"},
+                 {"GLM-4.7-Flash", "GLM-4.7-Flash"}, {"Mistral-Large-3", "Mistral Large 3"},
                  {"Mistral Large 3", "Mistral Large 3"}, {"Kimi-K2", "Kimi K2"}, {"Moonlight", "Moonlight"},
                  {"GigaChat3", "GigaChat3"}, {"Kanana-2", "Kanana-2"}, {"Youtu-LLM", "Youtu-LLM"},
                  {"DeepSeek-V2-Lite", "DeepSeek V2-Lite"}, {"DeepSeek-V3", "DeepSeek V3"},

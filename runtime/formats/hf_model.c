@@ -1,7 +1,6 @@
 #include "formats/hf_model.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +8,10 @@
 
 #include "formats/file_map.h"
 #include "formats/ggml_type.h"
+#include "formats/st_shards.h"
 #include "util/status.h"
 
 #define MAX_CONFIG_BYTES (1u << 20)
-#define MAX_INDEX_BYTES (64u << 20)
 #define FP8_BLOCK 128
 
 typedef struct expert_group {
@@ -27,109 +26,9 @@ typedef struct builder {
     uint32_t n_groups, cap_groups;
 } builder;
 
-static char *join_path(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *path = malloc(n);
-    if (path)
-        snprintf(path, n, "%s/%s", dir, file);
-    return path;
-}
-
-static bool is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Shard names come from an untrusted index: plain file names only, so nothing outside the directory is read. */
-static bool plain_shard_name(const char *name)
-{
-    size_t n = strlen(name);
-    const char *suffix = ".safetensors";
-    return n > strlen(suffix) && name[0] != '.' && !strchr(name, '/') && !strchr(name, '\\') &&
-           strcmp(name + n - strlen(suffix), suffix) == 0;
-}
-
-static mlavk_status open_shard(hf_model *m, const char *file)
-{
-    for (uint32_t i = 0; i < m->n_shards; i++) {
-        const char *open_name = strrchr(st_name(m->shards[i]), '/') + 1;
-        if (strcmp(open_name, file) == 0)
-            return MLAVK_OK;
-    }
-    st_file **shards = realloc(m->shards, (m->n_shards + 1) * sizeof *shards);
-    char *path = join_path(m->dir, file);
-    if (shards)
-        m->shards = shards;
-    if (!shards || !path) {
-        free(path);
-        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", m->dir);
-    }
-    mlavk_status status = st_open(path, &m->shards[m->n_shards]);
-    free(path);
-    if (status == MLAVK_OK)
-        m->file_bytes += st_file_size(m->shards[m->n_shards++]);
-    return status;
-}
-
-static mlavk_status open_indexed_shards(hf_model *m, const char *index_path)
-{
-    char *text;
-    size_t size;
-    MLAVK_TRY(file_read_text(index_path, MAX_INDEX_BYTES, &text, &size));
-    const char *error_at = text;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, size, &error_at, 0);
-    mlavk_status status = MLAVK_OK;
-    if (!root)
-        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: invalid JSON near byte %td", index_path, error_at - text);
-    const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
-    if (status == MLAVK_OK && !cJSON_IsObject(map))
-        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: no 'weight_map' object", index_path);
-    const cJSON *entry;
-    if (status == MLAVK_OK)
-        cJSON_ArrayForEach(entry, map) {
-            if (!cJSON_IsString(entry) || !plain_shard_name(entry->valuestring)) {
-                status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: weight_map entry is not a .safetensors file name in the "
-                                    "model directory", index_path);
-                break;
-            }
-            if ((status = open_shard(m, entry->valuestring)) != MLAVK_OK)
-                break;
-        }
-    cJSON_Delete(root);
-    free(text);
-    return status;
-}
-
-static mlavk_status open_listed_shards(hf_model *m)
-{
-    struct dirent **entries;
-    int n = scandir(m->dir, &entries, NULL, alphasort);
-    if (n < 0)
-        return mlavk_fail(MLAVK_ERR_IO, "%s: cannot list the directory", m->dir);
-    mlavk_status status = MLAVK_OK;
-    for (int i = 0; i < n; i++) {
-        if (status == MLAVK_OK && plain_shard_name(entries[i]->d_name))
-            status = open_shard(m, entries[i]->d_name);
-        free(entries[i]);
-    }
-    free(entries);
-    if (status == MLAVK_OK && m->n_shards == 0)
-        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: no .safetensors files in the model directory", m->dir);
-    return status;
-}
-
 static const st_tensor *find_any(const hf_model *m, const char *name, const st_file **file)
 {
-    for (uint32_t i = 0; i < m->n_shards; i++) {
-        const st_tensor *t = st_find(m->shards[i], name);
-        if (t) {
-            *file = m->shards[i];
-            return t;
-        }
-    }
-    return NULL;
+    return st_shards_find(&m->shards, name, file);
 }
 
 /* The FP8 weight's float32 scale_inv tensor: one scale per 128x128 block, the edges ceil-divided. */
@@ -296,8 +195,8 @@ static mlavk_status build_sources(hf_model *m)
     MLAVK_TRY(tensor_sources_create(m->dir, &m->sources));
     builder b = {.model = m};
     mlavk_status status = MLAVK_OK;
-    for (uint32_t i = 0; i < m->n_shards && status == MLAVK_OK; i++)
-        status = map_shard(&b, m->shards[i]);
+    for (uint32_t i = 0; i < m->shards.count && status == MLAVK_OK; i++)
+        status = map_shard(&b, m->shards.files[i]);
     for (uint32_t i = 0; i < b.n_groups && status == MLAVK_OK; i++)
         status = stack_group(&b, &b.groups[i]);
     for (uint32_t i = 0; i < b.n_groups; i++) {
@@ -310,10 +209,10 @@ static mlavk_status build_sources(hf_model *m)
 
 static mlavk_status read_config(hf_model *m)
 {
-    char *path = join_path(m->dir, "config.json");
+    char *path = path_join(m->dir, "config.json");
     if (!path)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", m->dir);
-    if (!is_file(path)) {
+    if (!path_is_file(path)) {
         free(path);
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: no config.json (not a Hugging Face model directory)", m->dir);
     }
@@ -331,15 +230,15 @@ static mlavk_status read_config(hf_model *m)
 
 static mlavk_status find_tokenizer_files(hf_model *m)
 {
-    m->tokenizer_json = join_path(m->dir, "tokenizer.json");
-    m->tokenizer_config_json = join_path(m->dir, "tokenizer_config.json");
+    m->tokenizer_json = path_join(m->dir, "tokenizer.json");
+    m->tokenizer_config_json = path_join(m->dir, "tokenizer_config.json");
     if (!m->tokenizer_json || !m->tokenizer_config_json)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", m->dir);
-    if (!is_file(m->tokenizer_json)) {
+    if (!path_is_file(m->tokenizer_json)) {
         free(m->tokenizer_json);
         m->tokenizer_json = NULL;
     }
-    if (!is_file(m->tokenizer_config_json)) {
+    if (!path_is_file(m->tokenizer_config_json)) {
         free(m->tokenizer_config_json);
         m->tokenizer_config_json = NULL;
     }
@@ -349,11 +248,8 @@ static mlavk_status find_tokenizer_files(hf_model *m)
 static mlavk_status open_model(hf_model *m)
 {
     MLAVK_TRY(read_config(m));
-    char *index = join_path(m->dir, "model.safetensors.index.json");
-    if (!index)
-        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", m->dir);
-    mlavk_status status = is_file(index) ? open_indexed_shards(m, index) : open_listed_shards(m);
-    free(index);
+    mlavk_status status = st_shards_open(m->dir, &m->shards);
+    m->file_bytes += m->shards.bytes;
     MLAVK_TRY(status);
     MLAVK_TRY(build_sources(m));
     return find_tokenizer_files(m);
@@ -387,9 +283,7 @@ void hf_model_close(hf_model *m)
     if (!m)
         return;
     tensor_sources_free(m->sources);
-    for (uint32_t i = 0; i < m->n_shards; i++)
-        st_close(m->shards[i]);
-    free(m->shards);
+    st_shards_close(&m->shards);
     free(m->tokenizer_json);
     free(m->tokenizer_config_json);
     free(m->dir);

@@ -7,14 +7,14 @@
 
 #include "formats/deepseek_config.h"
 #include "formats/safetensors.h"
+#include "formats/st_shards.h"
 #include "formats/tensor_source.h"
 #include "mlavk.h"
 
 typedef struct hf_model {
     char *dir;
     deepseek_config config;
-    uint32_t n_shards;
-    st_file **shards;
+    st_shards shards;
     tensor_source_set *sources;
     uint64_t file_bytes;           /* config.json and every shard */
     char *tokenizer_json;          /* path, NULL when the directory has none */

@@ -252,6 +252,33 @@ typedef struct mlavk_model_info {
  * tensors, and tensor types the GPU kernels cannot run (naming the tensor and the type). */
 mlavk_status mlavk_model_info_load(const char *path, uint32_t n_ctx, mlavk_model_info *out);
 
+/* ---- GQA to MLA conversion (mlavk transmla) ----------------------------------------------------------- */
+
+typedef struct mlavk_transmla_params {
+    const char *model_path;     /* a llama/qwen2 GGUF file (or an HF Llama/Qwen2 directory: refused, no tokenizer) */
+    const char *output_path;    /* the deepseek2 GGUF to write (through a temporary file beside it) */
+    uint32_t rope_dim;          /* 0: 64 */
+    uint32_t kv_rank;           /* 0: 512 */
+    uint32_t freqfold;          /* 0: the smallest that holds rope_dim */
+    int exact;                  /* RoPE on every rotated dimension, full rank: the GQA model's logits */
+    const char *calib_path;     /* calibration text; NULL: the weights' own moments (white-noise input) */
+    /* stage "calibrating" or "converting", layers done of total; may be NULL */
+    void (*progress)(const char *stage, uint32_t done, uint32_t total, void *user);
+    void *progress_user;
+} mlavk_transmla_params;
+
+typedef struct mlavk_transmla_result {
+    uint32_t rope_dim, kv_rank, freqfold;
+    uint32_t calib_tokens;          /* tokens the calibration forward ran over (0: none) */
+    uint64_t gqa_kv_bytes_per_token; /* 2 x L x n_kv x d x 2 (F16 cache) */
+    uint64_t mla_kv_bytes_per_token; /* L x (kv_rank + rope_dim) x 2 (F16 latent cache) */
+} mlavk_transmla_result;
+
+/* Converts a GQA model to MLA by TransMLA (docs/TRANSMLA.md). Bad input (an architecture other than llama/qwen2,
+ * sizes the options cannot fit, too short a calibration text, an unwritable output) fails with one line and leaves
+ * no output file. */
+mlavk_status mlavk_transmla(const mlavk_transmla_params *params, mlavk_transmla_result *result);
+
 /* ---- Tokenizer --------------------------------------------------------------------------------------- */
 
 /* DeepSeek's byte-level BPE tokenizer, exact to Hugging Face's. Encoding uses a cache inside the tokenizer:

@@ -25,11 +25,13 @@ typedef struct model_tensor {
 typedef struct model_layer {
     model_tensor attn_norm;         /* [D] */
     model_tensor wq;                /* [H*(d_n+d_r)] x [D]              without q-LoRA */
+    model_tensor bq;                /* [H*(d_n+d_r)] query bias (config q_bias; no pieces otherwise) */
     model_tensor wq_a;              /* [r_q] x [D]                       q-LoRA down */
     model_tensor q_a_norm;          /* [r_q] */
     model_tensor wq_b;              /* [H*(d_n+d_r)] x [r_q]             q-LoRA up */
     model_tensor wkv_a;             /* [r_kv+d_r] x [D]                  latent and shared rope key */
-    model_tensor kv_a_norm;         /* [r_kv] */
+    model_tensor bkv_a;             /* [r_kv+d_r] latent bias (config latent_bias; no pieces otherwise) */
+    model_tensor kv_a_norm;         /* [r_kv] (no pieces with config no_latent_norm) */
     model_tensor wk_b;              /* H x [r_kv] x [d_n]                per head W_UK_h^T (absorbs into q) */
     model_tensor wk_up;             /* H x [d_n] x [r_kv]  F32           per head W_UK_h (expands keys) */
     model_tensor wv_b;              /* H x [d_v] x [r_kv]                per head W_UV_h */

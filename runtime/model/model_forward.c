@@ -187,10 +187,16 @@ static mlavk_status attention(const forward *f, uint32_t layer)
         MLAVK_TRY(linear(f, &w->wq_b, rows(&s->q_a, 0, c->q_lora_rank), rows(&s->q, 0, H * dq), false));
     } else {
         MLAVK_TRY(linear(f, &w->wq, rows(&s->h, 0, D), rows(&s->q, 0, H * dq), false));
+        if (c->q_bias)
+            MLAVK_TRY(ops_add_bias(f->m->ops, f->rec, whole(&s->q), whole(&w->bq.pieces[0]), H * dq, f->B));
     }
-    /* latent c = RMSNorm(kv[0:r_kv]) and the one rope key k_pe = RoPE(kv[r_kv:]) shared by all heads */
+    /* latent c = RMSNorm(kv[0:r_kv]) and the one rope key k_pe = RoPE(kv[r_kv:]) shared by all heads; the MLA form
+     * of a GQA model adds a bias before both and has no latent norm */
     MLAVK_TRY(linear(f, &w->wkv_a, rows(&s->h, 0, D), rows(&s->kv, 0, row), false));
-    MLAVK_TRY(rms_norm(f, &w->kv_a_norm, rows(&s->kv, 0, row), rows(&s->kv, 0, row), rkv));
+    if (c->latent_bias)
+        MLAVK_TRY(ops_add_bias(f->m->ops, f->rec, whole(&s->kv), whole(&w->bkv_a.pieces[0]), row, f->B));
+    if (!c->no_latent_norm)
+        MLAVK_TRY(rms_norm(f, &w->kv_a_norm, rows(&s->kv, 0, row), rows(&s->kv, 0, row), rkv));
     MLAVK_TRY(rope(f, rows(&s->kv, rkv, row), 1, 0));
     MLAVK_TRY(rope(f, rows(&s->q, dn, H * dq), H, dq));
     /* Attention temperature (Mistral Large 3): the whole query of the token at position p, both parts, times

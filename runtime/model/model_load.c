@@ -300,9 +300,14 @@ static mlavk_status load_layer(loader *l, uint32_t i, model_layer *w)
         MLAVK_TRY(load_layer_tensor(l, i, "attn_q_b.weight", &w->wq_b));
     } else {
         MLAVK_TRY(load_layer_tensor(l, i, "attn_q.weight", &w->wq));
+        if (c->q_bias)
+            MLAVK_TRY(load_layer_tensor(l, i, "attn_q.bias", &w->bq));
     }
     MLAVK_TRY(load_layer_tensor(l, i, "attn_kv_a_mqa.weight", &w->wkv_a));
-    MLAVK_TRY(load_layer_tensor(l, i, "attn_kv_a_norm.weight", &w->kv_a_norm));
+    if (c->latent_bias)
+        MLAVK_TRY(load_layer_tensor(l, i, "attn_kv_a_mqa.bias", &w->bkv_a));
+    if (!c->no_latent_norm)
+        MLAVK_TRY(load_layer_tensor(l, i, "attn_kv_a_norm.weight", &w->kv_a_norm));
     if (l->files->kv_b_form == DEEPSEEK_KV_B_LEGACY) {
         MLAVK_TRY(split_kv_b(l, i, w));
     } else {
@@ -330,6 +335,33 @@ static mlavk_status load_layer(loader *l, uint32_t i, model_layer *w)
     return load_layer_tensor(l, i, "ffn_down_shexp.weight", &w->sh_down);
 }
 
+/* rope_freqs.weight: pair i turns at theta_i / factor_i (llama.cpp's freq_factors). */
+static mlavk_status apply_freq_factors(loader *l, float *freqs)
+{
+    const uint32_t pairs = l->m->config.qk_rope_head_dim / 2;
+    const tensor_source *src = tensor_sources_find(l->files->sources, "rope_freqs.weight");
+    if (!src || src->n_elements != pairs)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: rope_freqs.weight is missing or not %u values", l->path, pairs);
+    uint8_t *raw = malloc(src->n_bytes ? src->n_bytes : 1);
+    float *factors = malloc(pairs * sizeof *factors);
+    mlavk_status status =
+        raw && factors ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", l->path);
+    if (status == MLAVK_OK)
+        status = tensor_source_read(src, raw, src->n_bytes);
+    if (status == MLAVK_OK)
+        status = dequantize_to_f32(src->type, raw, factors, pairs, "rope_freqs.weight");
+    for (uint32_t i = 0; status == MLAVK_OK && i < pairs; i++) {
+        if (!(factors[i] > 0.0f) || !isfinite(factors[i]))
+            status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: rope_freqs.weight[%u] = %g is not a positive factor", l->path,
+                                i, (double)factors[i]);
+        else
+            freqs[i] /= factors[i];
+    }
+    free(raw);
+    free(factors);
+    return status;
+}
+
 /* RoPE frequencies (with YaRN when configured) and the softmax scale with its mscale correction. */
 static mlavk_status load_rope(loader *l)
 {
@@ -347,6 +379,8 @@ static mlavk_status load_rope(loader *l)
     if (c->qk_rope_head_dim / 2 > 512 || c->qk_rope_head_dim % 2)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: rope dimension %u", l->path, c->qk_rope_head_dim);
     ops_rope_frequencies(&params, freqs);
+    if (c->rope_freq_factors)
+        MLAVK_TRY(apply_freq_factors(l, freqs));
     w->rope_magnitude = ops_rope_magnitude(&params);
     double scale = 1.0 / sqrt((double)(c->qk_nope_head_dim + c->qk_rope_head_dim));
     if (c->rope_yarn && c->rope_scaling_factor > 1) {
@@ -429,7 +463,8 @@ void model_free(model *m)
     free_tensor(ctx, &m->weights.output);
     for (uint32_t i = 0; m->weights.layers && i < m->config.n_layer; i++) {
         model_layer *w = &m->weights.layers[i];
-        model_tensor *all[] = {&w->attn_norm, &w->wq,       &w->wq_a,     &w->q_a_norm,    &w->wq_b,
+        model_tensor *all[] = {&w->attn_norm, &w->wq,       &w->bq,       &w->bkv_a,
+                               &w->wq_a,     &w->q_a_norm,    &w->wq_b,
                                &w->wkv_a,     &w->kv_a_norm, &w->wk_b,    &w->wk_up,       &w->wv_b,
                                &w->wo,        &w->ffn_norm,  &w->ffn_gate, &w->ffn_up,     &w->ffn_down,
                                &w->router,    &w->router_bias, &w->exp_gate, &w->exp_up,   &w->exp_down,

@@ -166,6 +166,8 @@ mlavk_status ops_softmax(ops *ops, vk_recording *rec, ops_rows x, ops_rows y, ui
 /* Element-wise over n floats. */
 /* out[i] = a[i] + b[i] */
 mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n);
+/* x[r][i] += bias[i] for r < rows, i < n: rows of n values packed in x (in place). */
+mlavk_status ops_add_bias(ops *ops, vk_recording *rec, vk_binding x, vk_binding bias, uint32_t n, uint32_t rows);
 /* out[i] = silu(gate[i]) * up[i] */
 mlavk_status ops_silu_mul(ops *ops, vk_recording *rec, vk_binding gate, vk_binding up, vk_binding out, uint32_t n);
 /* out[i] = alpha * x[i] */

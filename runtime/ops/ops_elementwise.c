@@ -1,14 +1,27 @@
 /* Element-wise kernels over n floats. */
 #include "ops/ops_internal.h"
 
-mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n)
+static mlavk_status add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n,
+                        uint32_t period)
 {
     const vk_pipeline *p;
     MLAVK_TRY(ops_pipeline(ops, OP_ADD, &p));
-    struct push_add push = {.n = n};
+    struct push_add push = {.n = n, .period = period};
     vk_binding bindings[3] = {a, b, out};
     vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(n, p->local_size[0]), 1, 1);
     return MLAVK_OK;
+}
+
+mlavk_status ops_add(ops *ops, vk_recording *rec, vk_binding a, vk_binding b, vk_binding out, uint32_t n)
+{
+    return add(ops, rec, a, b, out, n, n);
+}
+
+mlavk_status ops_add_bias(ops *ops, vk_recording *rec, vk_binding x, vk_binding bias, uint32_t n, uint32_t rows)
+{
+    if (n == 0 || (uint64_t)n * rows > UINT32_MAX)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "add_bias: %u rows of %u values", rows, n);
+    return add(ops, rec, x, bias, x, n * rows, n);
 }
 
 static mlavk_status record(ops *ops, vk_recording *rec, op_id id, vk_binding a, vk_binding b, vk_binding out,

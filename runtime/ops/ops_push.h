@@ -9,7 +9,7 @@
 #undef uint
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
-PUSH_SIZE_CHECK(push_add, 4);
+PUSH_SIZE_CHECK(push_add, 8);
 PUSH_SIZE_CHECK(push_mla_attention, 32);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_attention_expanded, 64);

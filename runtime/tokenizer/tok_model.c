@@ -67,7 +67,7 @@ static mlavk_status token_types(const gguf_file *gguf, size_t count, int32_t **t
     return MLAVK_OK;
 }
 
-static mlavk_status from_gguf(const gguf_file *gguf, const char *path, mlavk_tokenizer **out)
+mlavk_status tok_load_gguf_metadata(const gguf_file *gguf, const char *path, mlavk_tokenizer **out)
 {
     char model[32], pre[64];
     copy_string(gguf, "tokenizer.ggml.model", model, sizeof model);
@@ -117,7 +117,7 @@ mlavk_status tok_load_model_files(const model_files *files, const char *path, ml
 {
     *out = NULL;
     if (files->gguf)
-        return from_gguf(files->gguf, path, out);
+        return tok_load_gguf_metadata(files->gguf, path, out);
     if (!files->tokenizer_json)
         return mlavk_fail(MLAVK_ERR_FORMAT, "%s: no tokenizer.json beside the checkpoint", path);
     return mlavk_tokenizer_load_json(files->tokenizer_json, files->tokenizer_config_json, out);

@@ -90,6 +90,11 @@ typedef struct tok_gguf_vocab {
  * llama.cpp splits it for that pre name, and invalid UTF-8 is read as llama.cpp reads it. */
 mlavk_status tok_load_gguf(const tok_gguf_vocab *vocab, mlavk_tokenizer **tokenizer);
 
+/* The tokenizer in a GGUF file's tokenizer.ggml.* metadata (and its chat template), whatever its architecture;
+ * path for messages. */
+struct gguf_file;
+mlavk_status tok_load_gguf_metadata(const struct gguf_file *gguf, const char *path, mlavk_tokenizer **tokenizer);
+
 /* The tokenizer of an opened model: its GGUF metadata or its HF tokenizer.json; path for messages. */
 struct model_files;
 mlavk_status tok_load_model_files(const struct model_files *files, const char *path, mlavk_tokenizer **tokenizer);

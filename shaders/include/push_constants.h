@@ -5,9 +5,10 @@
 #ifndef MLAVK_PUSH_CONSTANTS_H
 #define MLAVK_PUSH_CONSTANTS_H
 
-/* out[i] = a[i] + b[i] */
+/* out[i] = a[i] + b[i % period]: period n for two vectors, the row width to add one bias to every row */
 struct push_add {
     uint n;
+    uint period;
 };
 
 /* y[b][offset + r] (+)= sum_c W[r][c] x[b][c]: matvec (batch 1), batched matmul, and the MoE form where batch

@@ -13,6 +13,7 @@ int cli_perplexity(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_tokenize(int argc, char **argv);
 int cli_detokenize(int argc, char **argv);
+int cli_transmla(int argc, char **argv);
 
 /* Prints "mlavk: <detail>" (or the status description) to stderr and returns exit code 1. */
 int cli_report(mlavk_status status);

@@ -32,6 +32,9 @@ static void print_usage(FILE *out)
             "                         logits of every position: text, or raw little-endian float32 n x vocab\n"
             "  perplexity [-m MODEL] -f FILE [-c CTX]\n"
             "                         perplexity over non-overlapping windows of CTX tokens, each from BOS\n"
+            "  transmla -m GQA_MODEL -o OUT.gguf [--rope-dim 64] [--kv-rank 512] [--freqfold N] [--calib FILE]\n"
+            "           [--exact]     convert a llama/qwen2 GGUF to an MLA (deepseek2) GGUF by TransMLA; --exact:\n"
+            "                         RoPE on every key dimension and full rank, the same logits and cache size\n"
             "\n"
             "MODEL is a GGUF file or a Hugging Face checkpoint directory; without -m, the built-in model.\n"
             "sampling: --temp T (0: greedy) --top-k K --top-p P --min-p M --repeat-penalty R --seed S\n"
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
         return cli_info(argc - 1, argv + 1);
     if (strcmp(command, "tokenize") == 0)
         return cli_tokenize(argc - 1, argv + 1);
+    if (strcmp(command, "transmla") == 0)
+        return cli_transmla(argc - 1, argv + 1);
     if (strcmp(command, "detokenize") == 0)
         return cli_detokenize(argc - 1, argv + 1);
     fprintf(stderr, "mlavk: unknown command '%s' (see mlavk --help)\n", command);

@@ -1,0 +1,104 @@
+/* mlavk_transmla: read a GQA model, tokenize the calibration text with its tokenizer, convert, write. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "convert/transmla.h"
+#include "tokenizer/tokenizer.h"
+#include "util/status.h"
+
+/* Fails early (before any conversion work) when the output cannot be created; leaves nothing behind. */
+static mlavk_status check_writable(const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "%.64s...: output path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return mlavk_fail(MLAVK_ERR_IO, "%s: cannot create the output file", path);
+    fclose(f);
+    remove(tmp);
+    return MLAVK_OK;
+}
+
+static mlavk_status read_text(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mlavk_fail(MLAVK_ERR_IO, "%s: cannot open the calibration text", path);
+    size_t cap = 1 << 16;
+    *len = 0;
+    *text = malloc(cap);
+    while (*text) {
+        *len += fread(*text + *len, 1, cap - *len, f);
+        if (*len < cap)
+            break;
+        char *grown = realloc(*text, cap *= 2);
+        if (!grown)
+            free(*text);
+        *text = grown;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!*text)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", path);
+    if (failed) {
+        free(*text);
+        return mlavk_fail(MLAVK_ERR_IO, "%s: read error", path);
+    }
+    return MLAVK_OK;
+}
+
+static mlavk_status calibration_tokens(const gqa_model *m, const char *model_path, const char *calib_path,
+                                       int32_t **tokens, size_t *count)
+{
+    if (!m->gguf)
+        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: calibration needs the model's GGUF tokenizer", model_path);
+    char *text = NULL;
+    size_t len = 0;
+    MLAVK_TRY(read_text(calib_path, &text, &len));
+    mlavk_tokenizer *tok = NULL;
+    mlavk_status status = tok_load_gguf_metadata(m->gguf, model_path, &tok);
+    if (status == MLAVK_OK)
+        status = mlavk_tokenize(tok, text, len, mlavk_tokenizer_adds_bos(tok), tokens, count);
+    free(text);
+    mlavk_tokenizer_free(tok);
+    return status;
+}
+
+mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_result *result)
+{
+    if (!p->model_path || !p->output_path)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: a model and an output path are needed");
+    gqa_model *m;
+    MLAVK_TRY(gqa_model_open(p->model_path, &m));
+    transmla_options o = {.rope_dim = p->rope_dim, .kv_rank = p->kv_rank, .freqfold = p->freqfold,
+                          .exact = p->exact, .progress = p->progress, .progress_user = p->progress_user};
+    transmla_plan plan;
+    int32_t *tokens = NULL;
+    size_t n_tokens = 0;
+    mlavk_status status = transmla_plan_for(&m->config, &o, &plan); /* sizes first: no tokenizing for nothing */
+    if (status == MLAVK_OK && !m->gguf)
+        status = mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: an HF directory carries no GGUF tokenizer for the output: "
+                            "convert it to GGUF with llama.cpp first", p->model_path);
+    if (status == MLAVK_OK && p->calib_path)
+        status = calibration_tokens(m, p->model_path, p->calib_path, &tokens, &n_tokens);
+    o.calib = tokens;
+    o.n_calib = n_tokens;
+    if (status == MLAVK_OK)
+        status = transmla_plan_for(&m->config, &o, &plan);
+    if (status == MLAVK_OK)
+        status = check_writable(p->output_path);
+    if (status == MLAVK_OK)
+        status = transmla_convert(m, &o, p->output_path);
+    if (status == MLAVK_OK && result) {
+        const gqa_config *c = &m->config;
+        *result = (mlavk_transmla_result){
+            .rope_dim = plan.rope_dim, .kv_rank = plan.kv_rank, .freqfold = plan.freqfold,
+            .calib_tokens = plan.calib_window * plan.calib_windows,
+            .gqa_kv_bytes_per_token = 2ull * c->n_layer * c->n_head_kv * c->head_dim * 2,
+            .mla_kv_bytes_per_token = (uint64_t)c->n_layer * (plan.kv_rank + plan.rope_dim) * 2};
+    }
+    free(tokens);
+    gqa_model_free(m);
+    return status;
+}
