@@ -13,7 +13,7 @@ also requires the weights to equal the checkpoint's.
 Writes into OUT_DIR (normally tests/golden/):
   gqa_logits.bin        per prompt, the logits of every position as little-endian float32, n_tokens x n_vocab
   gqa_logits.json       the prompts, their ids (BOS first), byte offsets, per-position argmax, and a greedy
-                        continuation of each prompt with the smallest top-1/top-2 logit gap along the way
+                        continuation of each prompt (up to the context) with the smallest top-1/top-2 logit gap
   gqa_perplexity.json   validation-split perplexity at context 256 (the window rule of tiny_perplexity.json)
 """
 import argparse
@@ -145,7 +145,7 @@ def main():
         for p in prompts:
             ids = tok.encode(p, add_bos=True)
             logits = model(torch.tensor([ids]))[0].to(torch.float32).numpy()
-            cont, margin = greedy(model, ids, N_GREEDY)
+            cont, margin = greedy(model, ids, min(N_GREEDY, ctx - len(ids)))
             entries.append({
                 "text": p, "ids": ids, "n_tokens": len(ids), "n_vocab": int(logits.shape[1]),
                 "offset": len(blob), "bytes": logits.nbytes,
@@ -163,7 +163,8 @@ def main():
                          "attention with rotate-half RoPE, stored as float32",
         "format": "little-endian float32; per prompt n_tokens x n_vocab row-major at 'offset' bytes; "
                   "row t = logits for the token after ids[0..t]",
-        "greedy": f"{N_GREEDY} tokens chosen by argmax after the prompt, each step recomputed from the whole sequence; "
+        "greedy": f"{N_GREEDY} tokens (fewer where the context of {ctx} ends first) chosen by argmax after the prompt, "
+                  "each step recomputed from the whole sequence; "
                   "greedy_min_margin is the smallest top-1 minus top-2 logit over those steps",
         "bos_token_id": tok.bos_id,
         "prompts": entries,
