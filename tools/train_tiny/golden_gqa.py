@@ -3,6 +3,7 @@
 GGUF file itself, for the tests of `mlavk transmla`.
 
   python3 tools/train_tiny/golden_gqa.py MODEL.gguf OUT_DIR [--checkpoint CKPT] [--corpus shared/data/tinyshakespeare.txt]
+  python3 tools/train_tiny/golden_gqa.py MODEL.gguf --perplexity TEXT   (prints the perplexity of TEXT, writes nothing)
 
 The file's llama-layout Q/K rows are permuted back to HF order (the inverse of LlamaModel.permute) and loaded into
 model_llama.LlamaTiny. Before writing anything it checks, for every layer, that the attention scores computed
@@ -113,12 +114,14 @@ def greedy(model, ids, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model")
-    ap.add_argument("out_dir")
+    ap.add_argument("out_dir", nargs="?")
+    ap.add_argument("--perplexity", metavar="TEXT", help="only print the perplexity of this text (window rule above)")
     ap.add_argument("--checkpoint", default="")
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     args = ap.parse_args()
+    if not args.out_dir and not args.perplexity:
+        ap.error("give OUT_DIR or --perplexity TEXT")
     torch.set_num_threads(1)
-    os.makedirs(args.out_dir, exist_ok=True)
 
     r = Reader(args.model)
     c = config_from_gguf(r)
@@ -126,6 +129,13 @@ def main():
     model.load_state_dict(state_dict_from_gguf(r, c), strict=True)
     model.double().eval()
     tok = Tokenizer(r.kv["tokenizer.ggml.tokens"], [m.split(" ", 1) for m in r.kv["tokenizer.ggml.merges"]])
+    if args.perplexity:
+        ids = tok.encode(open(args.perplexity, encoding="utf-8").read())
+        total, n = eval_nll(model, eval_windows(ids, tok.bos_id, c.max_position_embeddings), batch=8)
+        print(f"{n} tokens in windows of {c.max_position_embeddings}: mean NLL {total / n:.6f}, "
+              f"perplexity {math.exp(total / n):.4f}")
+        return
+    os.makedirs(args.out_dir, exist_ok=True)
     if args.checkpoint:
         ckpt = torch.load(args.checkpoint, map_location="cpu")
         gap = max(float((v.double() - model.state_dict()[k]).abs().max()) for k, v in ckpt["state_dict"].items())
