@@ -12,7 +12,7 @@ mlavk_test(model_info_counts_parameters_and_memory SOURCES test_gguf_model_info.
 mlavk_test(model_info_matches_the_reference_for_v2_lite_shapes SOURCES test_gguf_model_info_reference.c ${MODEL_WRITER} LIBS mlavk)
 
 # Bad inputs are written at test time by make_bad_models into the build directory.
-add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} test_util.c)
+add_executable(make_bad_models make_bad_models.c ${MODEL_WRITER} model_writer_gqa.c test_util.c)
 target_include_directories(make_bad_models PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_bad_models PRIVATE mlavk_base)
 add_dependencies(base_tests make_bad_models mlavk_cli)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "model_writer.h"
+#include "model_writer_gqa.h"
 
 static const char *out_dir;
 static int failures;
@@ -211,6 +212,24 @@ static void write_hf_cases(void)
     bb_write_file((const uint8_t *)"\xff\xff\0\0\0\0\0\0{}", 10, path);
 }
 
+/* Micro GQA models (fuzz seeds): a llama GGUF in Q8_0, a qwen2 GGUF in F16, and both as HF directories. */
+static void write_gqa_seeds(void)
+{
+    for (int qwen2 = 0; qwen2 < 2; qwen2++) {
+        gqa_tiny w;
+        gqa_tiny_default(&w, qwen2);
+        w.D = 32, w.L = 1, w.H = 2, w.H_kv = 1, w.d = 16, w.F = 32, w.vocab = 8;
+        w.weight_type = qwen2 ? 1 : 8;
+        char path[512];
+        snprintf(path, sizeof path, "%s/gqa_%s_micro.gguf", out_dir, qwen2 ? "qwen2" : "llama");
+        if (!gqa_tiny_write_gguf(&w, path))
+            failures++;
+        snprintf(path, sizeof path, "%s/gqa_hf_%s", out_dir, qwen2 ? "qwen2" : "llama");
+        if (!gqa_tiny_write_hf(&w, path))
+            failures++;
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -241,5 +260,6 @@ int main(int argc, char **argv)
     write_model("gating_sqrt_softplus.gguf", gating_sqrt_softplus);
     write_model("trunk_only_mtp.gguf", trunk_only);
     write_hf_cases();
+    write_gqa_seeds();
     return failures ? 1 : 0;
 }

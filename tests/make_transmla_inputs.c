@@ -1,10 +1,95 @@
-/* Writes, into the directory given as argv[1], the inputs of the `mlavk transmla` failure tests: a llama GQA GGUF
- * (4 query heads over 2 KV heads of 24) and a DeepSeek GGUF (not GQA). */
+/* Writes, into the directory given as argv[1], the inputs of the `mlavk transmla` tests: a llama GQA GGUF (4 query
+ * heads over 2 KV heads of 24), the same model as an HF directory, a DeepSeek GGUF (not GQA), and a llama GGUF with
+ * a byte-level tokenizer (every byte a token, no merges; context 64) that calibration text can be tokenized with. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "model_writer.h"
 #include "model_writer_gqa.h"
+
+/* GPT-2's byte-level alphabet: printable bytes stand for themselves, the others for U+0100 on, in order. */
+static void byte_token(uint32_t byte, char *out)
+{
+    static uint32_t next_extra;
+    if (byte == 0)
+        next_extra = 0;
+    bool printable = (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || byte >= 174;
+    uint32_t cp = printable ? byte : 256 + next_extra++;
+    if (cp < 0x80) {
+        out[0] = (char)cp, out[1] = 0;
+    } else {
+        out[0] = (char)(0xc0 | (cp >> 6)), out[1] = (char)(0x80 | (cp & 0x3f)), out[2] = 0;
+    }
+}
+
+static void random_tensor(gguf_writer *w, test_rng *rng, const char *name, uint32_t n_dims, uint64_t d0,
+                          uint64_t d1, float center)
+{
+    uint64_t dims[2] = {d0, d1}, n = d0 * (n_dims > 1 ? d1 : 1);
+    float *v = malloc(n * sizeof *v);
+    for (uint64_t i = 0; i < n; i++)
+        v[i] = center + (float)test_rng_uniform(rng, -0.3, 0.3);
+    gw_tensor(w, name, 0, n_dims, dims, v, n * sizeof *v);
+    free(v);
+}
+
+static bool write_byte_llama(const char *path)
+{
+    const uint32_t D = 32, H = 4, KV = 2, d = 8, F = 48, V = 256;
+    gguf_writer w;
+    gw_init(&w);
+    gw_str(&w, "general.architecture", "llama");
+    gw_u32(&w, "llama.vocab_size", V);
+    gw_u32(&w, "llama.context_length", 64);
+    gw_u32(&w, "llama.embedding_length", D);
+    gw_u32(&w, "llama.feed_forward_length", F);
+    gw_u32(&w, "llama.block_count", 1);
+    gw_u32(&w, "llama.attention.head_count", H);
+    gw_u32(&w, "llama.attention.head_count_kv", KV);
+    gw_u32(&w, "llama.rope.dimension_count", d);
+    gw_f32(&w, "llama.rope.freq_base", 10000.0f);
+    gw_f32(&w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gw_str(&w, "tokenizer.ggml.model", "gpt2");
+    gw_str(&w, "tokenizer.ggml.pre", "llama-bpe");
+    gw_key(&w, "tokenizer.ggml.tokens", 9), bb_u32(&w.kv, 8), bb_u64(&w.kv, V);
+    for (uint32_t b = 0; b < V; b++) {
+        char token[4];
+        byte_token(b, token);
+        bb_str(&w.kv, token);
+    }
+    gw_key(&w, "tokenizer.ggml.merges", 9), bb_u32(&w.kv, 8), bb_u64(&w.kv, 0);
+    test_rng rng = {3};
+    random_tensor(&w, &rng, "token_embd.weight", 2, D, V, 0.0f);
+    random_tensor(&w, &rng, "blk.0.attn_norm.weight", 1, D, 1, 1.0f);
+    random_tensor(&w, &rng, "blk.0.attn_q.weight", 2, D, H * d, 0.0f);
+    random_tensor(&w, &rng, "blk.0.attn_k.weight", 2, D, KV * d, 0.0f);
+    random_tensor(&w, &rng, "blk.0.attn_v.weight", 2, D, KV * d, 0.0f);
+    random_tensor(&w, &rng, "blk.0.attn_output.weight", 2, H * d, D, 0.0f);
+    random_tensor(&w, &rng, "blk.0.ffn_norm.weight", 1, D, 1, 1.0f);
+    random_tensor(&w, &rng, "blk.0.ffn_gate.weight", 2, D, F, 0.0f);
+    random_tensor(&w, &rng, "blk.0.ffn_up.weight", 2, D, F, 0.0f);
+    random_tensor(&w, &rng, "blk.0.ffn_down.weight", 2, F, D, 0.0f);
+    random_tensor(&w, &rng, "output_norm.weight", 1, D, 1, 1.0f);
+    random_tensor(&w, &rng, "output.weight", 2, D, V, 0.0f);
+    byte_buf out = {0};
+    gw_finish(&w, &out);
+    bool ok = bb_write_file(out.data, out.size, path);
+    bb_free(&out);
+    return ok;
+}
+
+static bool write_text(const char *path, size_t bytes)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    static const char line[] = "ROMEO: But soft, what light through yonder window breaks?\n";
+    for (size_t i = 0; i < bytes; i++)
+        fputc(line[i % (sizeof line - 1)], f);
+    return fclose(f) == 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,10 +103,18 @@ int main(int argc, char **argv)
     gqa_tiny_default(&g, false);
     snprintf(path, sizeof path, "%s/llama.gguf", argv[1]);
     int ok = gqa_tiny_write_gguf(&g, path);
+    snprintf(path, sizeof path, "%s/llama_hf", argv[1]);
+    ok = ok && gqa_tiny_write_hf(&g, path);
     tiny_model d;
     tiny_model_default(&d);
     snprintf(path, sizeof path, "%s/deepseek.gguf", argv[1]);
     ok = ok && tiny_write_gguf(&d, path);
+    snprintf(path, sizeof path, "%s/llama_bytes.gguf", argv[1]);
+    ok = ok && write_byte_llama(path);
+    snprintf(path, sizeof path, "%s/calib_short.txt", argv[1]);
+    ok = ok && write_text(path, 40);
+    snprintf(path, sizeof path, "%s/calib.txt", argv[1]);
+    ok = ok && write_text(path, 300);
     if (!ok)
         fprintf(stderr, "make_transmla_inputs: cannot write into %s\n", argv[1]);
     return ok ? 0 : 1;

@@ -72,6 +72,9 @@ static void gguf_cases(void)
     gqa_tiny_default(&w, false);
     w.extra_tensor = "blk.0.attn_output.bias";
     gguf_case(&w, "unknown_tensor.gguf", "tensor 'blk.0.attn_output.bias' is not part of a llama model with 2 blocks");
+    gqa_tiny_default(&w, true);
+    w.extra_tensor = "rope_freqs.weight"; /* llama.cpp reads rope_freqs for llama only */
+    gguf_case(&w, "qwen2_rope_freqs.gguf", "tensor 'rope_freqs.weight' is not part of a qwen2 model with 2 blocks");
 
     /* A deepseek2 file, and a llama file cut short. */
     tiny_model ds;

@@ -102,7 +102,8 @@ bool golden_gguf_arrays_fill(const cJSON *root, golden_gguf_arrays *a)
     a->types = calloc(count, sizeof *a->types);
     a->merges = calloc(merge_count, sizeof *a->merges);
     a->merge_lengths = calloc(merge_count, sizeof *a->merge_lengths);
-    if (!a->tokens || !a->token_lengths || !a->types || !a->merges || !a->merge_lengths)
+    a->joined = calloc(merge_count, sizeof *a->joined);
+    if (!a->tokens || !a->token_lengths || !a->types || !a->merges || !a->merge_lengths || !a->joined)
         return false;
     cJSON_ArrayForEach(item, vocab) {
         a->tokens[item->valueint] = item->string;
@@ -118,8 +119,16 @@ bool golden_gguf_arrays_fill(const cJSON *root, golden_gguf_arrays *a)
         a->token_lengths[id] = a->tokens[id] ? strlen(a->tokens[id]) : 0;
     size_t rank = 0;
     cJSON_ArrayForEach(item, merges) {
-        a->merges[rank] = item->valuestring;
-        a->merge_lengths[rank++] = strlen(item->valuestring);
+        if (cJSON_IsArray(item)) { /* the newer ["left", "right"] form, joined as GGUF writes it */
+            const char *left = cJSON_GetArrayItem(item, 0)->valuestring, *right = cJSON_GetArrayItem(item, 1)->valuestring;
+            size_t n = strlen(left) + strlen(right) + 2;
+            if (!(a->joined[rank] = malloc(n)))
+                return false;
+            snprintf(a->joined[rank], n, "%s %s", left, right);
+        }
+        a->merges[rank] = a->joined[rank] ? a->joined[rank] : item->valuestring;
+        a->merge_lengths[rank] = strlen(a->merges[rank]);
+        rank++;
     }
     a->vocab = (tok_gguf_vocab){.source = "test.gguf", .model = "gpt2", .pre = "deepseek-v3", .token_count = count,
                                 .tokens = a->tokens, .token_lengths = a->token_lengths, .token_types = a->types,
@@ -135,5 +144,8 @@ void golden_gguf_arrays_free(golden_gguf_arrays *a)
     free(a->types);
     free(a->merges);
     free(a->merge_lengths);
+    for (size_t i = 0; a->joined && i < a->vocab.merge_count; i++)
+        free(a->joined[i]);
+    free(a->joined);
     memset(a, 0, sizeof *a);
 }

@@ -33,6 +33,7 @@ typedef struct golden_gguf_arrays {
     const char **tokens, **merges;
     size_t *token_lengths, *merge_lengths;
     int32_t *types;
+    char **joined; /* merges given as ["left", "right"], joined with a space (owned) */
 } golden_gguf_arrays;
 
 bool golden_gguf_arrays_fill(const cJSON *root, golden_gguf_arrays *a);

@@ -216,7 +216,7 @@ static void check_pieces(const char *pre, const cJSON *strings, const cJSON *pie
     free(sorted);
 }
 
-/* llama.cpp sets ignore_merges for youtu and tekken only: there a word that is a token is taken whole even when
+/* llama.cpp sets ignore_merges for youtu, tekken and the Llama 3 names only: there a word that is a token is taken whole even when
  * the merges never make it (V3's vocabulary has no such token, so this uses a small one). */
 static void check_ignore_merges(const char *dir)
 {
@@ -234,12 +234,22 @@ static void check_ignore_merges(const char *dir)
         size_t count = 0;
         CHECK(write_vocab_gguf(&vocab, families[i].name, path) && load_gguf_tokenizer(path, &t) == MLAVK_OK &&
               mlavk_tokenize(t, "abc", 3, 0, &ids, &count) == MLAVK_OK);
-        bool whole = strcmp(families[i].name, "youtu") == 0 || strcmp(families[i].name, "tekken") == 0;
+        bool whole = strcmp(families[i].name, "youtu") == 0 || strcmp(families[i].name, "tekken") == 0 ||
+                     strcmp(families[i].name, "llama-bpe") == 0 || strcmp(families[i].name, "llama3") == 0 ||
+                     strcmp(families[i].name, "llama-v3") == 0;
         CHECK_MSG(whole ? count == 1 && ids[0] == 4 : count == 2 && ids[0] == 3 && ids[1] == 2,
                   "%s: \"abc\" gave %zu ids", families[i].name, count);
         free(ids);
         mlavk_tokenizer_free(t);
     }
+}
+
+/* The Llama 3 and Qwen2 names are checked against llama.cpp's own test of their vocabularies instead
+ * (test_tokenizer_llama_qwen.c); GLM-4's goldens here cover the Llama 3 pattern on this corpus too. */
+static bool checked_elsewhere(const char *name)
+{
+    return strcmp(name, "llama-bpe") == 0 || strcmp(name, "llama3") == 0 || strcmp(name, "llama-v3") == 0 ||
+           strcmp(name, "qwen2") == 0;
 }
 
 static int check_families(const char *tokenizer_json, const char *golden_path, const char *dir)
@@ -261,9 +271,15 @@ static int check_families(const char *tokenizer_json, const char *golden_path, c
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(golden, "ids");
     const cJSON *pieces_all = cJSON_GetObjectItemCaseSensitive(golden, "pieces");
     CHECK_MSG(cJSON_GetArraySize(strings) >= 400, "the corpus has only %d strings", cJSON_GetArraySize(strings));
-    CHECK_MSG((uint32_t)cJSON_GetArraySize(ids) == family_count, "goldens for %d families, mlavk knows %u",
-              cJSON_GetArraySize(ids), family_count);
+    uint32_t elsewhere = 0;
+    for (uint32_t i = 0; i < family_count; i++)
+        elsewhere += checked_elsewhere(families[i].name);
+    CHECK_MSG((uint32_t)cJSON_GetArraySize(ids) + elsewhere == family_count,
+              "goldens for %d families, mlavk knows %u (%u checked elsewhere)", cJSON_GetArraySize(ids), family_count,
+              elsewhere);
     for (uint32_t i = 0; a.tokens && strings && i < family_count; i++) {
+        if (checked_elsewhere(families[i].name))
+            continue;
         const cJSON *want = cJSON_GetObjectItemCaseSensitive(ids, families[i].name);
         const cJSON *pieces = cJSON_GetObjectItemCaseSensitive(pieces_all, families[i].name);
         CHECK_MSG(cJSON_IsArray(want) && cJSON_IsArray(pieces), "no goldens for %s", families[i].name);
@@ -302,7 +318,7 @@ static int check_unknown(const char *dir)
     tok_gguf_vocab vocab = {.token_count = 3, .tokens = tokens, .token_lengths = token_lengths, .merge_count = 1,
                             .merges = merges, .merge_lengths = merge_lengths, .bos_id = 0, .eos_id = 1};
     mkdir(dir, 0755);
-    expect_refusal(&vocab, "qwen2", dir, "\"qwen2\"");
+    expect_refusal(&vocab, "falcon", dir, "\"falcon\"");
     expect_refusal(&vocab, "deep\nseek-v3", dir, "\"deep?seek-v3\"");
     expect_refusal(&vocab, NULL, dir, "missing");
     char path[1024];

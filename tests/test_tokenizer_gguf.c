@@ -64,7 +64,7 @@ static void check_refusals(tok_gguf_vocab vocab)
     bad.model = "llama";
     CHECK(tok_load_gguf(&bad, &t) == MLAVK_ERR_UNSUPPORTED && strstr(mlavk_last_error(), "tokenizer.ggml.model"));
     bad = vocab;
-    bad.pre = "qwen2";
+    bad.pre = "falcon";
     CHECK(tok_load_gguf(&bad, &t) == MLAVK_ERR_UNSUPPORTED && strstr(mlavk_last_error(), "tokenizer.ggml.pre"));
     bad = vocab;
     const char *merge = "nospace";

@@ -57,7 +57,7 @@ static const bad_case cases[] = {
     {WITH_PRE("{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"String\": \"a\"}, "
               "\"behavior\": \"Isolated\"}, {\"type\": \"ByteLevel\"}]}"),
      NULL, MLAVK_ERR_UNSUPPORTED, "pattern.Regex"},
-    {"{\"normalizer\": {\"type\": \"NFC\"}, " MODEL ", " BYTE_LEVEL "}", NULL, MLAVK_ERR_UNSUPPORTED, "normalizers"},
+    {"{\"normalizer\": {\"type\": \"NFKC\"}, " MODEL ", " BYTE_LEVEL "}", NULL, MLAVK_ERR_UNSUPPORTED, "normalizers other than NFC"},
     {"{\"decoder\": {\"type\": \"WordPiece\"}, " MODEL ", " BYTE_LEVEL "}", NULL, MLAVK_ERR_UNSUPPORTED,
      "ByteLevel decoder"},
     {VALID, "{", MLAVK_ERR_FORMAT, "tokenizer_config.json: not a JSON object"},

@@ -3,8 +3,8 @@
  * mlavk (F32 latent cache; the prompt as one batch in the expanded form, and token by token in the absorbed decode
  * form): every position's logits equal the double-precision GQA reference (tests/ref/ref_gqa.c) within 1e-4
  * max-abs. Llama with Llama 3.1 rope factors (rope_freqs in the output), and Qwen2 with q/k/v biases (attn_q.bias,
- * attn_kv_a_mqa.bias). A compressed conversion (rope dim 8, kv rank 32, calibrated on 256 tokens) runs too and gives
- * finite logits that differ from the reference. */
+ * attn_kv_a_mqa.bias). A compressed conversion (rope dim 8, kv rank 32, calibrated on 256 tokens, --freqfold auto)
+ * runs too and gives finite logits that differ from the reference; auto chose the freqfold of lowest perplexity. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +84,7 @@ static void variant(bool qwen2, test_rng *rng)
 
     const char *exact_path = qwen2 ? "transmla_qwen2_exact.gguf" : "transmla_llama_exact.gguf";
     transmla_options exact = {.exact = true};
-    CHECK_MSG(transmla_convert(m, &exact, exact_path) == MLAVK_OK, "%s", mlavk_last_error());
+    CHECK_MSG(transmla_convert(m, &exact, exact_path, NULL) == MLAVK_OK, "%s", mlavk_last_error());
     char label[96];
     snprintf(label, sizeof label, "%s --exact, prompt expanded", qwen2 ? "qwen2" : "llama");
     test_poison_f32(got, (size_t)N_TOKENS * V);
@@ -98,9 +98,21 @@ static void variant(bool qwen2, test_rng *rng)
     int32_t calib[256];
     for (int i = 0; i < 256; i++)
         calib[i] = (int32_t)test_rng_below(rng, V);
-    transmla_options compressed = {.rope_dim = 8, .kv_rank = 32, .calib = calib, .n_calib = 256};
+    transmla_options compressed = {.rope_dim = 8, .kv_rank = 32, .calib = calib, .n_calib = 256,
+                                   .freqfold_auto = true};
     const char *small_path = qwen2 ? "transmla_qwen2_r32.gguf" : "transmla_llama_r32.gguf";
-    CHECK_MSG(transmla_convert(m, &compressed, small_path) == MLAVK_OK, "%s", mlavk_last_error());
+    transmla_plan plan = {0};
+    CHECK_MSG(transmla_convert(m, &compressed, small_path, &plan) == MLAVK_OK, "%s", mlavk_last_error());
+    /* --freqfold auto: from 16 / 8 = 2, doubled while the perplexity improves; the choice is the best tried */
+    CHECK(plan.n_auto >= 1 && plan.auto_freqfold[0] == 2);
+    double chosen = INFINITY;
+    for (uint32_t i = 0; i < plan.n_auto; i++)
+        if (plan.auto_freqfold[i] == plan.freqfold)
+            chosen = plan.auto_perplexity[i];
+    for (uint32_t i = 0; i < plan.n_auto; i++) {
+        printf("  freqfold %u: partial-RoPE perplexity %.4f\n", plan.auto_freqfold[i], plan.auto_perplexity[i]);
+        CHECK(isfinite(plan.auto_perplexity[i]) && chosen <= plan.auto_perplexity[i]);
+    }
     test_poison_f32(got, (size_t)N_TOKENS * V);
     run_mla(small_path, MLAVK_PREFILL_AUTO, 0, tokens, got);
     double diff = 0.0;

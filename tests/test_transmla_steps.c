@@ -204,6 +204,69 @@ static void lossy_steps(void)
     ref_gqa_free(m);
 }
 
+/* Calibration: layer 0's moment equals sum [k;v][k;v]^T of the embeddings' projections (computed here in double),
+ * within 1e-5 relative (the calibration forward runs in float); and the partial-RoPE perplexity at rope dim L,
+ * FreqFold 1 (exact) equals the reference's perplexity over the same windows within 1e-4 relative. */
+static void calibration(void)
+{
+    gqa_config c = {.arch = GQA_ARCH_QWEN2, .n_embd = 24, .n_layer = 2, .n_head = 4, .n_head_kv = 2,
+                    .head_dim = 8, .n_ff = 19, .n_vocab = 13, .n_ctx_train = 32, .rms_norm_eps = 1e-5f,
+                    .rope_freq_base = 1000.0f, .qkv_bias = true};
+    test_rng rng = {99};
+    gqa_model *m = ref_gqa_random(&c, &rng);
+    int32_t tokens[64];
+    for (int i = 0; i < 64; i++)
+        tokens[i] = (int32_t)test_rng_below(&rng, c.n_vocab);
+    transmla_options o = {.exact = true, .calib = tokens, .n_calib = 64};
+    transmla_plan plan;
+    CHECK(transmla_plan_for(&c, &o, &plan) == MLAVK_OK && plan.calib_window == 32 && plan.calib_windows == 2);
+    double *moments = NULL;
+    CHECK(transmla_calibrate(m, &plan, &o, &moments) == MLAVK_OK);
+    const uint32_t L = 16, n = 32, D = 24;
+    double want[32 * 32] = {0}, worst = 0.0, scale = 0.0;
+    for (int t = 0; t < 64; t++) {
+        const float *e = m->token_embd + (size_t)tokens[t] * D, *norm = m->layers[0].attn_norm;
+        double ss = 0.0, h[24], z[32];
+        for (uint32_t i = 0; i < D; i++)
+            ss += (double)e[i] * e[i];
+        for (uint32_t i = 0; i < D; i++)
+            h[i] = e[i] / sqrt(ss / D + c.rms_norm_eps) * norm[i];
+        for (uint32_t r = 0; r < n; r++) {
+            const float *w = r < L ? m->layers[0].wk + r * D : m->layers[0].wv + (r - L) * D;
+            z[r] = r < L ? m->layers[0].bk[r] : m->layers[0].bv[r - L];
+            for (uint32_t i = 0; i < D; i++)
+                z[r] += w[i] * h[i];
+        }
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t j = 0; j < n; j++)
+                want[i * n + j] += z[i] * z[j];
+    }
+    for (uint32_t i = 0; moments && i < n * n; i++) {
+        worst = fmax(worst, fabs(moments[i] - want[i]));
+        scale = fmax(scale, fabs(want[i]));
+    }
+    printf("%-40s max-abs %.3g of %.3g\n", "layer 0 moment", worst, scale);
+    CHECK(moments && worst <= 1e-5 * scale);
+    double ppl = 0.0, nll = 0.0, logits[32 * 13];
+    CHECK(moments && transmla_partial_rope_perplexity(m, &plan, &o, moments, 2, &ppl) == MLAVK_OK);
+    for (int w = 0; w < 2; w++) {
+        ref_gqa_forward(m, tokens + 32 * w, 32, logits);
+        for (int t = 0; t + 1 < 32; t++) {
+            double max = -INFINITY, sum = 0.0;
+            for (int v = 0; v < 13; v++)
+                max = fmax(max, logits[t * 13 + v]);
+            for (int v = 0; v < 13; v++)
+                sum += exp(logits[t * 13 + v] - max);
+            nll += max + log(sum) - logits[t * 13 + tokens[32 * w + t + 1]];
+        }
+    }
+    double want_ppl = exp(nll / 62);
+    printf("%-40s %.6f, reference %.6f\n", "exact partial-RoPE perplexity", ppl, want_ppl);
+    CHECK(fabs(ppl - want_ppl) <= 1e-4 * want_ppl);
+    free(moments);
+    ref_gqa_free(m);
+}
+
 /* The plan refuses what the options cannot fit, naming the numbers. */
 static void plans(void)
 {
@@ -224,6 +287,7 @@ static void plans(void)
 int main(void)
 {
     plans();
+    calibration();
     exact_steps(false, true, 5);
     exact_steps(true, true, 6);
     exact_steps(true, false, 7);

@@ -61,3 +61,23 @@ mlavk_failure_test(cli_tokenize_reports_a_missing_model_file
 mlavk_failure_test(cli_detokenize_reports_an_id_outside_the_vocabulary
   PATTERN "^mlavk: .*tokenizer.json: token id 999999 is outside the vocabulary"
   COMMAND $<TARGET_FILE:mlavk_cli> detokenize --tokenizer ${TOKENIZER_JSON} -p 5,999999)
+
+# Llama 3 (llama-bpe) and Qwen2 tokenizers, for the GQA models `mlavk transmla` reads: llama.cpp's own test strings
+# and ids (tests/data/gqa_tokenizers/README.md), through GGUF metadata and through tokenizer.json.
+set(GQA_TOKENIZERS ${CMAKE_CURRENT_SOURCE_DIR}/data/gqa_tokenizers)
+foreach(name llama3 qwen3)
+  add_custom_command(OUTPUT ${TOKENIZER_DATA}/${name}-tokenizer.json
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${TOKENIZER_DATA}
+    COMMAND ${GZIP_EXECUTABLE} -dc ${GQA_TOKENIZERS}/${name}-tokenizer.json.gz > ${TOKENIZER_DATA}/${name}-tokenizer.json
+    DEPENDS ${GQA_TOKENIZERS}/${name}-tokenizer.json.gz
+    COMMENT "Unpacking the ${name} tokenizer.json for the tests")
+endforeach()
+add_custom_target(gqa_tokenizer_test_data ALL
+  DEPENDS ${TOKENIZER_DATA}/llama3-tokenizer.json ${TOKENIZER_DATA}/qwen3-tokenizer.json)
+add_dependencies(base_tests gqa_tokenizer_test_data)
+mlavk_test(llama3_and_qwen2_tokenizers_match_llama_cpp_id_for_id
+  SOURCES test_tokenizer_llama_qwen.c test_tokenizer_common.c model_writer.c
+  ARGS ${TOKENIZER_DATA}/llama3-tokenizer.json ${GQA_TOKENIZERS}/ggml-vocab-llama-bpe.gguf.inp
+       ${GQA_TOKENIZERS}/ggml-vocab-llama-bpe.gguf.out
+       ${TOKENIZER_DATA}/qwen3-tokenizer.json ${GQA_TOKENIZERS}/ggml-vocab-qwen2.gguf.inp
+       ${GQA_TOKENIZERS}/ggml-vocab-qwen2.gguf.out ${CMAKE_CURRENT_BINARY_DIR}/gqa_tokenizers)

@@ -1,10 +1,12 @@
-# mlavk transmla: GQA -> MLA conversion (runtime/convert).
+# mlavk transmla: GQA -> MLA conversion (runtime/convert) and the GGUF writer it writes with.
 mlavk_test(transmla_exact_steps_keep_the_gqa_attention SOURCES test_transmla_steps.c ref/ref_gqa.c)
+mlavk_test(gguf_writer_round_trips_every_value_type_and_tensors SOURCES test_gguf_out.c model_writer.c)
 mlavk_test(transmla_exact_conversion_gives_the_gqa_logits GPU
   SOURCES test_transmla_exact.c ref/ref_gqa.c model_writer.c model_writer_gqa.c)
 
 # Bad input to `mlavk transmla`: one line, a non-zero exit, and neither the output nor its temporary file left.
-add_executable(make_transmla_inputs make_transmla_inputs.c model_writer.c model_writer_gqa.c test_util.c)
+add_executable(make_transmla_inputs make_transmla_inputs.c model_writer.c model_writer_gqa.c model_writer_hf.c
+  test_util.c)
 target_include_directories(make_transmla_inputs PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(make_transmla_inputs PRIVATE mlavk_base)
 add_dependencies(base_tests make_transmla_inputs mlavk_cli)
@@ -39,3 +41,19 @@ transmla_failure(transmla_refuses_an_output_path_it_cannot_write ${TRANSMLA_IN}/
 transmla_failure(transmla_refuses_a_missing_calibration_file ${TM_OUT}
   "^mlavk: ${TRANSMLA_IN}/no_such_text: cannot open the calibration text$"
   -m ${TRANSMLA_IN}/llama.gguf --exact --calib ${TRANSMLA_IN}/no_such_text)
+transmla_failure(transmla_refuses_freqfold_auto_without_calibration_text ${TM_OUT}
+  "^mlavk: transmla: --freqfold auto compares perplexities on the calibration text: give --calib$"
+  -m ${TRANSMLA_IN}/llama.gguf --rope-dim 8 --kv-rank 40 --freqfold auto)
+transmla_failure(transmla_refuses_an_hf_directory_without_a_gguf_tokenizer ${TM_OUT}
+  "^mlavk: ${TRANSMLA_IN}/llama_hf: an HF directory carries no GGUF tokenizer for the output" -m ${TRANSMLA_IN}/llama_hf
+  --exact)
+transmla_failure(transmla_refuses_calibration_text_shorter_than_a_window ${TM_OUT}
+  "^mlavk: transmla: calibration text of [0-9]+ tokens is shorter than one window of 64 tokens$"
+  -m ${TRANSMLA_IN}/llama_bytes.gguf --rope-dim 8 --kv-rank 16 --calib ${TRANSMLA_IN}/calib_short.txt)
+
+# The command end to end: a calibrated conversion with --freqfold auto that mlavk info then reads.
+add_test(NAME transmla_command_converts_with_calibration_text COMMAND bash -c
+  "\"$0\" transmla -m \"$1\" -o \"$2\" --rope-dim 8 --kv-rank 16 --freqfold auto --calib \"$3\" && \"$0\" info \"$2\""
+  $<TARGET_FILE:mlavk_cli> ${TRANSMLA_IN}/llama_bytes.gguf ${TRANSMLA_IN}/calibrated.gguf ${TRANSMLA_IN}/calib.txt)
+set_tests_properties(transmla_command_converts_with_calibration_text PROPERTIES FIXTURES_REQUIRED transmla_inputs
+  LABELS base PASS_REGULAR_EXPRESSION "calibration [0-9]+ tokens.*freqfold [0-9]+: partial-RoPE perplexity.*TransMLA")

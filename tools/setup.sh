@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libvulkan-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers
-  libcjson-dev libpcre2-dev liblapacke-dev
+  libcjson-dev libpcre2-dev libutf8proc-dev liblapacke-dev
   libglfw3-dev libstb-dev fonts-dejavu-core fonts-droid-fallback xvfb xauth
 )
 if [ "${1:-}" = "--train" ]; then

@@ -72,6 +72,8 @@ typedef struct transmla_options {
     uint32_t rope_dim;          /* 0: 64 */
     uint32_t kv_rank;           /* 0: 512 */
     uint32_t freqfold;          /* 0: the smallest that holds rope_dim (max(1, d / rope_dim)) */
+    bool freqfold_auto;         /* from the smallest, doubled while the calibration perplexity of the partial-RoPE
+                                 * model improves (needs calib) */
     bool exact;                 /* rope_dim = rank = n_kv d, freqfold 1 */
     const int32_t *calib;       /* calibration token ids; NULL: white-noise moments (no forward) */
     size_t n_calib;
@@ -82,19 +84,32 @@ typedef struct transmla_options {
 
 /* The sizes the options resolve to for a model, checked: rope_dim even, dividing d or a multiple of it, at most
  * n_kv d; freqfold dividing d/2 with rope_dim * freqfold a multiple of d; 1 <= rank <= 2 n_kv d - rope_dim. */
+#define TRANSMLA_MAX_AUTO 16
 typedef struct transmla_plan {
     uint32_t rope_dim, kv_rank, freqfold;
     uint32_t calib_window, calib_windows; /* tokens per window and windows used (0 without calibration) */
+    uint32_t n_auto;                      /* --freqfold auto: the freqfolds tried and their perplexities */
+    uint32_t auto_freqfold[TRANSMLA_MAX_AUTO];
+    double auto_perplexity[TRANSMLA_MAX_AUTO];
 } transmla_plan;
 mlavk_status transmla_plan_for(const gqa_config *c, const transmla_options *options, transmla_plan *plan);
 
 /* Converts m and writes a deepseek2 GGUF to path (nothing left there on failure). tokenizer.* and the chat template
- * come from m->gguf; a model without GGUF metadata (HF directories) is refused. */
-mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path);
+ * come from m->gguf; a model without GGUF metadata (HF directories) is refused. plan (may be NULL) receives the
+ * sizes used. */
+mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path,
+                              transmla_plan *plan);
 
 /* Calibration (transmla_calib.c): a CPU forward of the GQA model over the plan's windows of tokens, returning per
  * layer the moment sum [k;v][k;v]^T of the k and v projection outputs (pre-RoPE, with bias), [L][2Ld][2Ld]. */
 mlavk_status transmla_calibrate(const gqa_model *m, const transmla_plan *plan, const transmla_options *options,
                                 double **moments);
+
+/* The perplexity over the first `windows` calibration windows of the model with every layer merged and
+ * RoRoPE'd at the plan's rope dim and freqfold (full rank, no PCA): what --freqfold auto compares. moments from
+ * transmla_calibrate. */
+mlavk_status transmla_partial_rope_perplexity(const gqa_model *m, const transmla_plan *plan,
+                                              const transmla_options *options, const double *moments,
+                                              uint32_t windows, double *perplexity);
 
 #endif

@@ -1,5 +1,6 @@
 /* Calibration: a CPU forward of the GQA model (float weights, sums in double) over windows of calibration tokens,
- * collecting per layer the second moment of the k and v projection outputs before RoPE (biases included). */
+ * collecting per layer the second moment of the k and v projection outputs before RoPE (biases included); and the
+ * perplexity of the partial-RoPE model (every layer merged and RoRoPE'd) on those windows, for --freqfold auto. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ typedef struct window_state {
     uint32_t T;                 /* tokens in the window */
     double *freq;               /* [d/2] */
     float *h, *q, *k, *v, *att, *scores, *gate, *up; /* per-window scratch */
+    double *lat, *u, *acc;      /* latent form: [T][n_lat], [T][H][n_lat], [n_lat] (perplexity only) */
 } window_state;
 
 /* The layer's attention over the window's hidden states x [T][D] (updated in place), adding the k/v moment. */
@@ -127,31 +129,183 @@ static mlavk_status embed(const gqa_model *m, const int32_t *tokens, size_t n, f
     return MLAVK_OK;
 }
 
+/* Turns rows a, b of v by the pair's angle at position pos. */
+static void rope_pairs(const transmla_attention *a, double *v, uint32_t pos)
+{
+    for (uint32_t p = 0; p < a->n_pairs; p++) {
+        double angle = pos * a->pair_freq[p], c = cos(angle), sn = sin(angle);
+        double x0 = v[a->pair_a[p]], x1 = v[a->pair_b[p]];
+        v[a->pair_a[p]] = x0 * c - x1 * sn;
+        v[a->pair_b[p]] = x0 * sn + x1 * c;
+    }
+}
+
+/* The layer's attention computed from its latent form a (transmla.h) over the window x [T][D], in place. */
+static void latent_attention(window_state *s, const gqa_layer *w, const transmla_attention *a, float *x)
+{
+    const gqa_config *c = &s->m->config;
+    const uint32_t D = c->n_embd, H = c->n_head, d = c->head_dim, n = a->n_lat, T = s->T;
+    for (uint32_t t = 0; t < T; t++) {
+        rms_norm(x + (size_t)t * D, w->attn_norm, D, c->rms_norm_eps, s->h);
+        double *lat = s->lat + (size_t)t * n;
+        for (uint32_t i = 0; i < n; i++) {
+            double sum = a->b_lat ? a->b_lat[i] : 0.0;
+            for (uint32_t j = 0; j < D; j++)
+                sum += a->w_lat[(size_t)i * D + j] * s->h[j];
+            lat[i] = sum;
+        }
+        rope_pairs(a, lat, t);
+        for (uint32_t hd = 0; hd < H; hd++) {
+            double *u = s->u + ((size_t)t * H + hd) * n;
+            memset(u, 0, n * sizeof *u);
+            for (uint32_t e = 0; e < d; e++) {
+                double q = a->bq ? a->bq[hd * d + e] : 0.0;
+                for (uint32_t j = 0; j < D; j++)
+                    q += a->wq[((size_t)hd * d + e) * D + j] * s->h[j];
+                const double *up = a->k_up + ((size_t)hd * d + e) * n;
+                for (uint32_t i = 0; i < n; i++)
+                    u[i] += up[i] * q;
+            }
+            rope_pairs(a, u, t);
+        }
+    }
+    for (uint32_t t = 0; t < T; t++)
+        for (uint32_t hd = 0; hd < H; hd++) {
+            const double *u = s->u + ((size_t)t * H + hd) * n;
+            double max = -INFINITY, total = 0.0;
+            for (uint32_t j = 0; j <= t; j++) {
+                double dot = 0.0;
+                for (uint32_t i = 0; i < n; i++)
+                    dot += u[i] * s->lat[(size_t)j * n + i];
+                s->scores[j] = (float)(dot * a->score_scale);
+                max = fmax(max, s->scores[j]);
+            }
+            for (uint32_t j = 0; j <= t; j++)
+                total += exp(s->scores[j] - max);
+            memset(s->acc, 0, n * sizeof *s->acc);
+            for (uint32_t j = 0; j <= t; j++) {
+                double p = exp(s->scores[j] - max) / total;
+                for (uint32_t i = 0; i < n; i++)
+                    s->acc[i] += p * s->lat[(size_t)j * n + i];
+            }
+            for (uint32_t e = 0; e < d; e++) {
+                double o = 0.0;
+                for (uint32_t i = 0; i < n; i++)
+                    o += a->v_up[((size_t)hd * d + e) * n + i] * s->acc[i];
+                s->att[((size_t)t * H + hd) * d + e] = (float)o;
+            }
+        }
+    for (uint32_t t = 0; t < T; t++) {
+        linear(w->wo, NULL, s->att + (size_t)t * H * d, D, H * d, s->h);
+        for (uint32_t i = 0; i < D; i++)
+            x[(size_t)t * D + i] += s->h[i];
+    }
+}
+
+static mlavk_status state_alloc(window_state *s, bool latent)
+{
+    const gqa_config *c = &s->m->config;
+    const uint32_t D = c->n_embd, H = c->n_head, d = c->head_dim, L = c->n_head_kv * d, T = s->T, n = 2 * L;
+    s->freq = malloc(d / 2 * sizeof *s->freq);
+    s->h = malloc((D > c->n_ff ? D : c->n_ff) * sizeof *s->h);
+    s->q = malloc((size_t)T * H * d * sizeof *s->q);
+    s->att = malloc((size_t)T * H * d * sizeof *s->att);
+    s->k = malloc((size_t)T * L * sizeof *s->k);
+    s->v = malloc((size_t)T * L * sizeof *s->v);
+    s->scores = malloc(T * sizeof *s->scores);
+    s->gate = malloc(c->n_ff * sizeof *s->gate);
+    s->up = malloc(c->n_ff * sizeof *s->up);
+    if (latent) {
+        s->lat = malloc((size_t)T * n * sizeof *s->lat);
+        s->u = malloc((size_t)T * H * n * sizeof *s->u);
+        s->acc = malloc(n * sizeof *s->acc);
+    }
+    if (!s->freq || !s->h || !s->q || !s->att || !s->k || !s->v || !s->scores || !s->gate || !s->up ||
+        (latent && (!s->lat || !s->u || !s->acc)))
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "transmla: out of memory for a window of %u tokens", T);
+    for (uint32_t i = 0; i < d / 2; i++)
+        s->freq[i] = pow(c->rope_freq_base, -2.0 * i / d) /
+                     (s->m->rope_freq_factors ? s->m->rope_freq_factors[i] : 1.0);
+    return MLAVK_OK;
+}
+
+static void state_free(window_state *s)
+{
+    free(s->freq), free(s->h), free(s->q), free(s->att), free(s->k), free(s->v), free(s->scores), free(s->gate),
+        free(s->up), free(s->lat), free(s->u), free(s->acc);
+}
+
+/* exp(mean next-token negative log-likelihood) over the windows x [windows][T][D] after the last layer. */
+static double window_perplexity(window_state *s, const float *x, const int32_t *tokens, uint32_t windows)
+{
+    const gqa_model *m = s->m;
+    const uint32_t D = m->config.n_embd, V = m->config.n_vocab, T = s->T;
+    const float *out = m->output ? m->output : m->token_embd;
+    double nll = 0.0;
+    for (uint32_t w = 0; w < windows; w++)
+        for (uint32_t t = 0; t + 1 < T; t++) {
+            rms_norm(x + ((size_t)w * T + t) * D, m->output_norm, D, m->config.rms_norm_eps, s->h);
+            double max = -INFINITY, total = 0.0, target = 0.0;
+            for (uint32_t v = 0; v < V; v++) {
+                double logit = 0.0;
+                for (uint32_t j = 0; j < D; j++)
+                    logit += (double)out[(size_t)v * D + j] * s->h[j];
+                if (logit > max) {
+                    total = total * exp(max - logit) + 1.0;
+                    max = logit;
+                } else {
+                    total += exp(logit - max);
+                }
+                if ((int32_t)v == tokens[(size_t)w * T + t + 1])
+                    target = logit;
+            }
+            nll += max + log(total) - target;
+        }
+    return exp(nll / ((double)windows * (T - 1)));
+}
+
+mlavk_status transmla_partial_rope_perplexity(const gqa_model *m, const transmla_plan *plan,
+                                              const transmla_options *options, const double *moments,
+                                              uint32_t windows, double *perplexity)
+{
+    const gqa_config *c = &m->config;
+    const uint32_t D = c->n_embd, T = plan->calib_window, L = c->n_head_kv * c->head_dim;
+    window_state s = {.m = m, .T = T};
+    float *x = malloc((size_t)windows * T * D * sizeof *x);
+    mlavk_status status = x ? state_alloc(&s, true) : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "transmla: out of "
+                                                                 "memory");
+    if (status == MLAVK_OK)
+        status = embed(m, options->calib, (size_t)windows * T, x);
+    for (uint32_t l = 0; status == MLAVK_OK && l < c->n_layer; l++) {
+        transmla_attention a;
+        status = transmla_merge(c, &m->layers[l], m->rope_freq_factors, moments + (size_t)l * 4 * L * L, &a);
+        if (status == MLAVK_OK)
+            status = transmla_rorope(&a, c->n_head_kv, plan->rope_dim, plan->freqfold);
+        for (uint32_t w = 0; status == MLAVK_OK && w < windows; w++) {
+            latent_attention(&s, &m->layers[l], &a, x + (size_t)w * T * D);
+            feed_forward(&s, &m->layers[l], x + (size_t)w * T * D);
+        }
+        transmla_attention_free(&a);
+    }
+    if (status == MLAVK_OK)
+        *perplexity = window_perplexity(&s, x, options->calib, windows);
+    state_free(&s);
+    free(x);
+    return status;
+}
+
 mlavk_status transmla_calibrate(const gqa_model *m, const transmla_plan *plan, const transmla_options *options,
                                 double **moments)
 {
     const gqa_config *c = &m->config;
-    const uint32_t D = c->n_embd, H = c->n_head, d = c->head_dim, L = c->n_head_kv * d, n = 2 * L, T =
-        plan->calib_window;
+    const uint32_t D = c->n_embd, L = c->n_head_kv * c->head_dim, n = 2 * L, T = plan->calib_window;
     const size_t tokens = (size_t)T * plan->calib_windows, per_layer = (size_t)n * n;
     window_state s = {.m = m, .T = T};
     *moments = calloc(per_layer * c->n_layer, sizeof **moments);
     float *x = malloc(tokens * D * sizeof *x);
-    s.freq = malloc(d / 2 * sizeof *s.freq);
-    s.h = malloc((D > c->n_ff ? D : c->n_ff) * sizeof *s.h);
-    s.q = malloc((size_t)T * H * d * sizeof *s.q);
-    s.att = malloc((size_t)T * H * d * sizeof *s.att);
-    s.k = malloc((size_t)T * L * sizeof *s.k);
-    s.v = malloc((size_t)T * L * sizeof *s.v);
-    s.scores = malloc(T * sizeof *s.scores);
-    s.gate = malloc(c->n_ff * sizeof *s.gate);
-    s.up = malloc(c->n_ff * sizeof *s.up);
-    mlavk_status status = *moments && x && s.freq && s.h && s.q && s.att && s.k && s.v && s.scores && s.gate && s.up
-                              ? MLAVK_OK
-                              : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "transmla: out of memory for calibration "
-                                           "over %zu tokens", tokens);
-    for (uint32_t i = 0; status == MLAVK_OK && i < d / 2; i++)
-        s.freq[i] = pow(c->rope_freq_base, -2.0 * i / d) / (m->rope_freq_factors ? m->rope_freq_factors[i] : 1.0);
+    mlavk_status status = *moments && x ? state_alloc(&s, false)
+                                        : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "transmla: out of memory for "
+                                                     "calibration over %zu tokens", tokens);
     if (status == MLAVK_OK)
         status = embed(m, options->calib, tokens, x);
     if (options->progress && status == MLAVK_OK)
@@ -168,8 +322,8 @@ mlavk_status transmla_calibrate(const gqa_model *m, const transmla_plan *plan, c
         if (options->progress)
             options->progress("calibrating", l + 1, c->n_layer, options->progress_user);
     }
-    free(x), free(s.freq), free(s.h), free(s.q), free(s.att), free(s.k), free(s.v), free(s.scores), free(s.gate),
-        free(s.up);
+    free(x);
+    state_free(&s);
     if (status != MLAVK_OK) {
         free(*moments);
         *moments = NULL;

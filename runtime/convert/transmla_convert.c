@@ -6,7 +6,7 @@
 
 #include "convert/transmla.h"
 #include "formats/ggml_type.h"
-#include "formats/gguf_writer.h"
+#include "formats/gguf_out.h"
 #include "util/status.h"
 
 #define DEFAULT_ROPE_DIM 64
@@ -46,6 +46,9 @@ mlavk_status transmla_plan_for(const gqa_config *c, const transmla_options *o, t
     if (plan->kv_rank == 0 || plan->kv_rank > 2 * L - dr)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: kv rank %u is larger than 2 x %u x %u - rope dim "
                           "%u = %u", plan->kv_rank, c->n_head_kv, d, dr, 2 * L - dr);
+    if (o->freqfold_auto && !o->calib)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: --freqfold auto compares perplexities on the "
+                          "calibration text: give --calib");
     if (o->calib) {
         plan->calib_window = c->n_ctx_train && c->n_ctx_train < CALIB_WINDOW ? c->n_ctx_train : CALIB_WINDOW;
         size_t windows = o->n_calib / plan->calib_window;
@@ -58,16 +61,32 @@ mlavk_status transmla_plan_for(const gqa_config *c, const transmla_options *o, t
 }
 
 typedef struct output {
-    gguf_writer *w;
+    gguf_out *w;
     float *scratch;
     size_t scratch_floats;
 } output;
 
+/* Converted tensors are copied (they come from scratch); the model's own (borrowed) stay where they are until the
+ * file is written. */
+static mlavk_status put_tensor(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1, uint64_t d2,
+                               const float *data, bool borrowed)
+{
+    uint64_t dims[3] = {d0, d1, d2};
+    size_t bytes = (size_t)(d0 * d1 * d2) * sizeof *data;
+    return borrowed ? gguf_out_tensor_borrowed(o->w, name, GGML_TYPE_F32, n_dims, dims, data, bytes)
+                    : gguf_out_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, bytes);
+}
+
 static mlavk_status put_f32(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1, uint64_t d2,
                             const float *data)
 {
-    uint64_t dims[3] = {d0, d1, d2};
-    return gguf_writer_tensor(o->w, name, GGML_TYPE_F32, n_dims, dims, data, (size_t)(d0 * d1 * d2) * sizeof *data);
+    return put_tensor(o, name, n_dims, d0, d1, d2, data, false);
+}
+
+static mlavk_status put_model_f32(output *o, const char *name, uint32_t n_dims, uint64_t d0, uint64_t d1,
+                                  const float *data)
+{
+    return put_tensor(o, name, n_dims, d0, d1, 1, data, true);
 }
 
 static mlavk_status put_layer_f32(output *o, uint32_t layer, const char *suffix, uint32_t n_dims, uint64_t d0,
@@ -76,6 +95,14 @@ static mlavk_status put_layer_f32(output *o, uint32_t layer, const char *suffix,
     char name[96];
     snprintf(name, sizeof name, "blk.%u.%s", layer, suffix);
     return put_f32(o, name, n_dims, d0, d1, d2, data);
+}
+
+static mlavk_status put_layer_model_f32(output *o, uint32_t layer, const char *suffix, uint32_t n_dims, uint64_t d0,
+                                        uint64_t d1, const float *data)
+{
+    char name[96];
+    snprintf(name, sizeof name, "blk.%u.%s", layer, suffix);
+    return put_model_f32(o, name, n_dims, d0, d1, data);
 }
 
 static float *scratch(output *o, size_t floats)
@@ -172,26 +199,26 @@ static mlavk_status write_layer(output *o, const gqa_model *m, uint32_t l, const
     const gqa_config *c = &m->config;
     const gqa_layer *g = &m->layers[l];
     const uint32_t D = c->n_embd, F = c->n_ff;
-    MLAVK_TRY(put_layer_f32(o, l, "attn_norm.weight", 1, D, 1, 1, g->attn_norm));
+    MLAVK_TRY(put_layer_model_f32(o, l, "attn_norm.weight", 1, D, 1, g->attn_norm));
     MLAVK_TRY(write_query(o, l, a, plan->kv_rank, plan->rope_dim));
     MLAVK_TRY(write_latent(o, l, a, plan->kv_rank));
-    MLAVK_TRY(put_layer_f32(o, l, "attn_output.weight", 2, (uint64_t)c->n_head * c->head_dim, D, 1, g->wo));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_norm.weight", 1, D, 1, 1, g->ffn_norm));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_gate.weight", 2, D, F, 1, g->ffn_gate));
-    MLAVK_TRY(put_layer_f32(o, l, "ffn_up.weight", 2, D, F, 1, g->ffn_up));
-    return put_layer_f32(o, l, "ffn_down.weight", 2, F, D, 1, g->ffn_down);
+    MLAVK_TRY(put_layer_model_f32(o, l, "attn_output.weight", 2, (uint64_t)c->n_head * c->head_dim, D, g->wo));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_norm.weight", 1, D, 1, g->ffn_norm));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_gate.weight", 2, D, F, g->ffn_gate));
+    MLAVK_TRY(put_layer_model_f32(o, l, "ffn_up.weight", 2, D, F, g->ffn_up));
+    return put_layer_model_f32(o, l, "ffn_down.weight", 2, F, D, g->ffn_down);
 }
 
 /* deepseek2 keys as llama.cpp's converter writes an MLA model without q-LoRA, every block dense. */
-static mlavk_status write_metadata(gguf_writer *w, const gqa_model *m, const transmla_plan *plan)
+static mlavk_status write_metadata(gguf_out *w, const gqa_model *m, const transmla_plan *plan)
 {
     const gqa_config *c = &m->config;
     const uint32_t d = c->head_dim, dr = plan->rope_dim;
     char name[160];
     snprintf(name, sizeof name, "TransMLA of a %s model (rope dim %u, kv rank %u, freqfold %u)",
              c->arch == GQA_ARCH_QWEN2 ? "qwen2" : "llama", dr, plan->kv_rank, plan->freqfold);
-    MLAVK_TRY(gguf_writer_string(w, "general.architecture", "deepseek2"));
-    MLAVK_TRY(gguf_writer_string(w, "general.name", name));
+    MLAVK_TRY(gguf_out_string(w, "general.architecture", "deepseek2"));
+    MLAVK_TRY(gguf_out_string(w, "general.name", name));
     const struct {
         const char *key;
         uint32_t value;
@@ -208,14 +235,14 @@ static mlavk_status write_metadata(gguf_writer *w, const gqa_model *m, const tra
         {"deepseek2.expert_shared_count", 0}, {"deepseek2.expert_feed_forward_length", 0},
     };
     for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; i++)
-        MLAVK_TRY(gguf_writer_u32(w, u32s[i].key, u32s[i].value));
-    MLAVK_TRY(gguf_writer_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", c->rms_norm_eps));
-    MLAVK_TRY(gguf_writer_f32(w, "deepseek2.rope.freq_base", c->rope_freq_base));
+        MLAVK_TRY(gguf_out_u32(w, u32s[i].key, u32s[i].value));
+    MLAVK_TRY(gguf_out_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", c->rms_norm_eps));
+    MLAVK_TRY(gguf_out_f32(w, "deepseek2.rope.freq_base", c->rope_freq_base));
     /* the tokenizer and chat template travel as they are */
     for (uint64_t i = 0; i < gguf_kv_count(m->gguf); i++) {
         const gguf_kv *kv = gguf_kv_at(m->gguf, i);
         if (strncmp(kv->key, "tokenizer.", 10) == 0)
-            MLAVK_TRY(gguf_writer_copy(w, kv));
+            MLAVK_TRY(gguf_out_copy(w, kv));
     }
     return MLAVK_OK;
 }
@@ -247,7 +274,7 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
     const gqa_config *c = &m->config;
     const size_t moment_size = (size_t)4 * c->n_head_kv * c->head_dim * c->n_head_kv * c->head_dim;
     MLAVK_TRY(write_metadata(o->w, m, plan));
-    MLAVK_TRY(put_f32(o, "token_embd.weight", 2, c->n_embd, c->n_vocab, 1, m->token_embd));
+    MLAVK_TRY(put_model_f32(o, "token_embd.weight", 2, c->n_embd, c->n_vocab, m->token_embd));
     progress(opt, "converting", 0, c->n_layer);
     for (uint32_t l = 0; l < c->n_layer; l++) {
         transmla_attention a;
@@ -259,11 +286,40 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
         MLAVK_TRY(status);
         progress(opt, "converting", l + 1, c->n_layer);
     }
-    MLAVK_TRY(put_f32(o, "output_norm.weight", 1, c->n_embd, 1, 1, m->output_norm));
-    return m->output ? put_f32(o, "output.weight", 2, c->n_embd, c->n_vocab, 1, m->output) : MLAVK_OK;
+    MLAVK_TRY(put_model_f32(o, "output_norm.weight", 1, c->n_embd, 1, m->output_norm));
+    return m->output ? put_model_f32(o, "output.weight", 2, c->n_embd, c->n_vocab, m->output) : MLAVK_OK;
 }
 
-mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path)
+#define AUTO_WINDOWS 8 /* windows the perplexities of --freqfold auto are taken over */
+
+/* From the plan's (smallest) freqfold, doubled while it divides d/2 and the partial-RoPE perplexity improves. */
+static mlavk_status choose_freqfold(const gqa_model *m, const transmla_options *o, const double *moments,
+                                    transmla_plan *plan)
+{
+    const uint32_t half = m->config.head_dim / 2;
+    const uint32_t windows = plan->calib_windows < AUTO_WINDOWS ? plan->calib_windows : AUTO_WINDOWS;
+    double best = INFINITY;
+    uint32_t best_ff = plan->freqfold;
+    for (uint32_t ff = plan->freqfold; ff <= half && half % ff == 0; ff *= 2) {
+        transmla_plan trial = *plan;
+        trial.freqfold = ff;
+        double ppl;
+        MLAVK_TRY(transmla_partial_rope_perplexity(m, &trial, o, moments, windows, &ppl));
+        if (plan->n_auto < TRANSMLA_MAX_AUTO) {
+            plan->auto_freqfold[plan->n_auto] = ff;
+            plan->auto_perplexity[plan->n_auto++] = ppl;
+        }
+        if (!(ppl < best))
+            break;
+        best = ppl;
+        best_ff = ff;
+    }
+    plan->freqfold = best_ff;
+    return MLAVK_OK;
+}
+
+mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path,
+                              transmla_plan *plan_out)
 {
     if (!m->gguf)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "transmla: %s model without GGUF tokenizer metadata: convert it to "
@@ -273,14 +329,18 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
     double *moments = NULL;
     if (options->calib)
         MLAVK_TRY(transmla_calibrate(m, &plan, options, &moments));
+    mlavk_status status = options->freqfold_auto ? choose_freqfold(m, options, moments, &plan) : MLAVK_OK;
     output o = {0};
-    mlavk_status status = gguf_writer_create(&o.w);
+    if (status == MLAVK_OK)
+        status = gguf_out_create(&o.w);
     if (status == MLAVK_OK)
         status = convert_all(m, options, &plan, moments, &o);
     if (status == MLAVK_OK)
-        status = gguf_writer_save(o.w, path);
-    gguf_writer_free(o.w);
+        status = gguf_out_save(o.w, path);
+    gguf_out_free(o.w);
     free(o.scratch);
     free(moments);
+    if (status == MLAVK_OK && plan_out)
+        *plan_out = plan;
     return status;
 }

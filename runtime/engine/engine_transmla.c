@@ -72,11 +72,15 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
     gqa_model *m;
     MLAVK_TRY(gqa_model_open(p->model_path, &m));
     transmla_options o = {.rope_dim = p->rope_dim, .kv_rank = p->kv_rank, .freqfold = p->freqfold,
-                          .exact = p->exact, .progress = p->progress, .progress_user = p->progress_user};
+                          .freqfold_auto = p->freqfold_auto != 0, .exact = p->exact, .progress = p->progress,
+                          .progress_user = p->progress_user};
     transmla_plan plan;
     int32_t *tokens = NULL;
     size_t n_tokens = 0;
-    mlavk_status status = transmla_plan_for(&m->config, &o, &plan); /* sizes first: no tokenizing for nothing */
+    /* sizes first, no tokenizing for nothing (the calibration itself is checked with the tokens, below) */
+    transmla_options sizes = o;
+    sizes.freqfold_auto = false;
+    mlavk_status status = transmla_plan_for(&m->config, &sizes, &plan);
     if (status == MLAVK_OK && !m->gguf)
         status = mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: an HF directory carries no GGUF tokenizer for the output: "
                             "convert it to GGUF with llama.cpp first", p->model_path);
@@ -89,14 +93,18 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
     if (status == MLAVK_OK)
         status = check_writable(p->output_path);
     if (status == MLAVK_OK)
-        status = transmla_convert(m, &o, p->output_path);
+        status = transmla_convert(m, &o, p->output_path, &plan);
     if (status == MLAVK_OK && result) {
         const gqa_config *c = &m->config;
         *result = (mlavk_transmla_result){
             .rope_dim = plan.rope_dim, .kv_rank = plan.kv_rank, .freqfold = plan.freqfold,
-            .calib_tokens = plan.calib_window * plan.calib_windows,
+            .calib_tokens = plan.calib_window * plan.calib_windows, .n_auto = plan.n_auto,
             .gqa_kv_bytes_per_token = 2ull * c->n_layer * c->n_head_kv * c->head_dim * 2,
             .mla_kv_bytes_per_token = (uint64_t)c->n_layer * (plan.kv_rank + plan.rope_dim) * 2};
+    }
+    for (uint32_t i = 0; status == MLAVK_OK && result && i < plan.n_auto && i < 16; i++) {
+        result->auto_freqfold[i] = plan.auto_freqfold[i];
+        result->auto_perplexity[i] = plan.auto_perplexity[i];
     }
     free(tokens);
     gqa_model_free(m);

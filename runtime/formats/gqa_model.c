@@ -57,7 +57,8 @@ mlavk_status gqa_slots_make(gqa_model *m, const char *name, gqa_slots *out)
     add_slot(out, &m->token_embd, c->n_vocab, D, 0, false, "token_embd.weight", 0);
     add_slot(out, &m->output_norm, 0, D, 0, false, "output_norm.weight", 0);
     add_slot(out, &m->output, c->n_vocab, D, 0, true, "output.weight", 0);
-    add_slot(out, &m->rope_freq_factors, 0, c->head_dim / 2, 0, true, "rope_freqs.weight", 0);
+    if (c->arch == GQA_ARCH_LLAMA) /* llama.cpp's qwen2 has no rope_freqs: a file with one it refuses */
+        add_slot(out, &m->rope_freq_factors, 0, c->head_dim / 2, 0, true, "rope_freqs.weight", 0);
     for (uint32_t i = 0; i < c->n_layer; i++) {
         gqa_layer *l = &m->layers[i];
         int b = (int)i;

@@ -174,9 +174,9 @@ static mlavk_status read_tensor(gqa_model *m, const gqa_slots *slots, const gguf
     return MLAVK_OK;
 }
 
-mlavk_status gqa_open_gguf(const char *path, gqa_model *m)
+mlavk_status gqa_read_gguf(gqa_model *m)
 {
-    MLAVK_TRY(gguf_open(path, &m->gguf));
+    const char *path = gguf_name(m->gguf);
     snprintf(m->format, sizeof m->format, "GGUF v%u", gguf_version(m->gguf));
     if (!gqa_gguf_arch(m->gguf, &m->config.arch)) {
         gguf_string arch = {"", 0};
@@ -198,4 +198,10 @@ mlavk_status gqa_open_gguf(const char *path, gqa_model *m)
         status = gqa_slots_finish(m, &slots, path);
     gqa_slots_free(&slots);
     return status;
+}
+
+mlavk_status gqa_open_gguf(const char *path, gqa_model *m)
+{
+    MLAVK_TRY(gguf_open(path, &m->gguf));
+    return gqa_read_gguf(m);
 }

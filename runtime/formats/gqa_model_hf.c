@@ -163,9 +163,11 @@ static mlavk_status read_config_json(const json_reader *j, gqa_model *m)
 {
     gqa_config *c = &m->config;
     const char *name = first_architecture(j->root);
+    if (!name)
+        return mlavk_fail(MLAVK_ERR_FORMAT, "%s: no 'architectures' list naming the model class", j->name);
     if (!class_arch(name, &c->arch)) {
         char shown[65] = "";
-        for (size_t n = 0; name && name[n] && n < 64; n++)
+        for (size_t n = 0; name[n] && n < 64; n++)
             shown[n] = (uint8_t)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n], shown[n + 1] = '\0';
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: architecture '%s' is not a GQA model the reader takes "
                           "(LlamaForCausalLM, Qwen2ForCausalLM)", j->name, shown);
@@ -190,20 +192,35 @@ static mlavk_status read_config_json(const json_reader *j, gqa_model *m)
     return read_rope_scaling(j, m);
 }
 
-static mlavk_status read_config(const char *dir, gqa_model *m)
+mlavk_status gqa_config_from_json(const char *text, size_t size, const char *name, gqa_model *m)
 {
-    char *path = path_join(dir, "config.json");
-    if (!path)
-        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", dir);
-    cJSON *root = NULL;
-    mlavk_status status = path_is_file(path) ? parse_config(path, &root)
-                                             : mlavk_fail(MLAVK_ERR_FORMAT, "%s: no config.json (not a Hugging Face "
-                                                          "model directory)", dir);
+    const char *error_at = text;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, size, &error_at, 0);
+    mlavk_status status = MLAVK_OK;
+    if (!root)
+        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: invalid JSON near byte %td", name, error_at - text);
+    else if (!cJSON_IsObject(root))
+        status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: not a JSON object", name);
     if (status == MLAVK_OK) {
-        json_reader j = {root, path};
+        json_reader j = {root, name};
         status = read_config_json(&j, m);
     }
     cJSON_Delete(root);
+    return status;
+}
+
+static mlavk_status read_config(const char *dir, gqa_model *m)
+{
+    char *path = path_join(dir, "config.json"), *text = NULL;
+    size_t size;
+    if (!path)
+        return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", dir);
+    mlavk_status status = path_is_file(path) ? file_read_text(path, MAX_CONFIG_BYTES, &text, &size)
+                                             : mlavk_fail(MLAVK_ERR_FORMAT, "%s: no config.json (not a Hugging Face "
+                                                          "model directory)", dir);
+    if (status == MLAVK_OK)
+        status = gqa_config_from_json(text, size, path, m);
+    free(text);
     free(path);
     return status;
 }

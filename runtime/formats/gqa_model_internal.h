@@ -3,6 +3,8 @@
 #ifndef MLAVK_FORMATS_GQA_MODEL_INTERNAL_H
 #define MLAVK_FORMATS_GQA_MODEL_INTERNAL_H
 
+#include <stddef.h>
+
 #include "formats/gqa_model.h"
 
 typedef struct gqa_slot {
@@ -40,6 +42,10 @@ mlavk_status gqa_check_config(const gqa_config *c, const char *name);
 mlavk_status gqa_unpermute_rows(float *rows, uint32_t n_heads, uint32_t head_dim, uint64_t cols, const char *name);
 
 mlavk_status gqa_open_gguf(const char *path, gqa_model *m);
+/* The model in m->gguf (already parsed; the fuzz harness hands one over from memory). */
+mlavk_status gqa_read_gguf(gqa_model *m);
+/* An HF config.json's text into m->config (and m->rope_freq_factors); name for messages. */
+mlavk_status gqa_config_from_json(const char *text, size_t size, const char *name, gqa_model *m);
 mlavk_status gqa_open_hf(const char *dir, gqa_model *m);
 bool gqa_gguf_arch(const gguf_file *g, gqa_arch *arch);
 bool gqa_hf_dir_is_gqa(const char *dir);

@@ -260,6 +260,8 @@ typedef struct mlavk_transmla_params {
     uint32_t rope_dim;          /* 0: 64 */
     uint32_t kv_rank;           /* 0: 512 */
     uint32_t freqfold;          /* 0: the smallest that holds rope_dim */
+    int freqfold_auto;          /* from the smallest, doubled while the calibration perplexity of the partial-RoPE
+                                 * model improves (needs calib_path) */
     int exact;                  /* RoPE on every rotated dimension, full rank: the GQA model's logits */
     const char *calib_path;     /* calibration text; NULL: the weights' own moments (white-noise input) */
     /* stage "calibrating" or "converting", layers done of total; may be NULL */
@@ -270,6 +272,9 @@ typedef struct mlavk_transmla_params {
 typedef struct mlavk_transmla_result {
     uint32_t rope_dim, kv_rank, freqfold;
     uint32_t calib_tokens;          /* tokens the calibration forward ran over (0: none) */
+    uint32_t n_auto;                /* freqfold_auto: the freqfolds tried and their perplexities */
+    uint32_t auto_freqfold[16];
+    double auto_perplexity[16];
     uint64_t gqa_kv_bytes_per_token; /* 2 x L x n_kv x d x 2 (F16 cache) */
     uint64_t mla_kv_bytes_per_token; /* L x (kv_rank + rope_dim) x 2 (F16 latent cache) */
 } mlavk_transmla_result;

@@ -1,7 +1,8 @@
-/* Encoding: added tokens are found in the raw text first; the text between them is split by the
- * pre-tokenizer regexes and each piece is byte-pair encoded. */
+/* Encoding: added tokens are found in the raw text first; the text between them (in NFC for tokenizers that
+ * normalize) is split by the pre-tokenizer regexes and each piece is byte-pair encoded. */
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "tokenizer/tok_internal.h"
 #include "tokenizer/tok_utf8.h"
@@ -153,6 +154,23 @@ static const tok_added *added_at(const mlavk_tokenizer *t, const char *text, siz
     return NULL;
 }
 
+/* Text between added tokens, in NFC first when the tokenizer normalizes (HF matches unnormalized added tokens on
+ * the raw text and normalizes the rest). The text is valid UTF-8 here: non-lax tokenizers repair it first. */
+static mlavk_status encode_segment(mlavk_tokenizer *t, const char *text, size_t length, tok_ids *out)
+{
+    if (!t->nfc || length == 0)
+        return tok_encode_plain(t, text, length, out);
+    utf8proc_uint8_t *nfc = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)length, &nfc,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (n < 0)
+        return mlavk_fail(n == UTF8PROC_ERROR_NOMEM ? MLAVK_ERR_OUT_OF_HOST_MEMORY : MLAVK_ERR_INVALID_ARGUMENT,
+                          "%s: NFC normalization failed: %s", t->source, utf8proc_errmsg(n));
+    mlavk_status status = tok_encode_plain(t, (const char *)nfc, (size_t)n, out);
+    free(nfc);
+    return status;
+}
+
 static mlavk_status encode_text(mlavk_tokenizer *t, const char *text, size_t length, tok_ids *out)
 {
     size_t segment_start = 0, at = 0;
@@ -165,14 +183,14 @@ static mlavk_status encode_text(mlavk_tokenizer *t, const char *text, size_t len
             continue;
         }
         size_t segment_end = a->lstrip ? skip_spaces_backward(text, segment_start, at) : at;
-        MLAVK_TRY(tok_encode_plain(t, text + segment_start, segment_end - segment_start, out));
+        MLAVK_TRY(encode_segment(t, text + segment_start, segment_end - segment_start, out));
         MLAVK_TRY(tok_ids_push(out, (int32_t)a->id));
         at += a->length;
         if (a->rstrip)
             at = skip_spaces_forward(text, length, at);
         segment_start = at;
     }
-    return tok_encode_plain(t, text + segment_start, length - segment_start, out);
+    return encode_segment(t, text + segment_start, length - segment_start, out);
 }
 
 mlavk_status mlavk_tokenize(mlavk_tokenizer *t, const char *text, size_t length, int add_bos, int32_t **ids,

@@ -97,11 +97,6 @@ static const tok_text youtu[] = {
     TEXT("[^\\r\\n" L_ N_ "]?[" L_ M_ "]+" CONTRACTION "?|[" N_ "]| ?[^" WS L_ N_ "]+[\\r\\n/]*" SPACES),
 };
 
-/* GLM-4's (llama.cpp's "chatglm4", the Llama-3 pattern, run by unicode_regex_split_custom_llama3). */
-static const tok_text glm4[] = {
-    TEXT(CONTRACTION "|[^\\r\\n" L_ N_ "]?[" L_ "]+|[" N_ "]{1,3}| ?[^" WS L_ N_ "]+[\\r\\n]*" SPACES),
-};
-
 /* Kimi K2's tiktoken pattern as llama.cpp's unicode_regex_split_custom_kimi_k2 runs it: runs of Han characters
  * (its unicode_cpt_is_han ranges), then words of other letters (marks are not letters here) with an optional
  * contraction in either case, up to three digits, punctuation runs. */
@@ -120,6 +115,15 @@ static const tok_text tekken[] = {
          "]+[\\r\\n/]*" SPACES),
 };
 
+/* Llama 3's (llama.cpp's LLAMA3 pre-type: "llama-bpe" and its other names; GLM-4's "chatglm4" too), run by
+ * unicode_regex_split_custom_llama3. */
+#define LLAMA3_QWEN2(digits)                                                                                  \
+    CONTRACTION "|[^\\r\\n" L_ N_ "]?[" L_ "]+|[" N_ "]" digits "| ?[^" WS L_ N_ "]+[\\r\\n]*" SPACES
+static const tok_text llama3[] = {TEXT(LLAMA3_QWEN2("{1,3}"))};
+
+/* Qwen2's: Llama 3's with single digits (unicode_regex_split_custom_qwen2). */
+static const tok_text qwen2[] = {TEXT(LLAMA3_QWEN2(""))};
+
 /* GPT-4o's (llama.cpp's "gpt-4o" family, which kanana2 names). */
 static const tok_text gpt4o[] = {
     TEXT("[^\\r\\n" L_ N_ "]?" UPPER "*" LOWER "+" CONTRACTION "?|[^\\r\\n" L_ N_ "]?" UPPER "+" LOWER "*" CONTRACTION
@@ -137,17 +141,24 @@ static const tok_text default_regexes[] = {
     TEXT("[0-9][0-9][0-9]"),
 };
 
-#define FAMILY(name, regexes, ignore_merges) {name, sizeof regexes / sizeof regexes[0], regexes, ignore_merges}
+/* add_bos: what a file without tokenizer.ggml.add_bos_token gets: 1 or 0 where llama.cpp sets it for the name,
+ * -1 for "when there is a BOS token" (HF's default for the DeepSeek families). */
+#define FAMILY(name, regexes, ignore_merges, add_bos)                                                       \
+    {name, sizeof regexes / sizeof regexes[0], regexes, ignore_merges, add_bos}
 static const tok_pre_family families[] = {
-    FAMILY("deepseek-llm", deepseek_llm, false),
-    FAMILY("deepseek-v3", deepseek_v3, false),
-    FAMILY("youtu", youtu, true),
-    FAMILY("glm4", glm4, false),
-    FAMILY("kimi-k2", kimi_k2, false),
-    FAMILY("tekken", tekken, true),
-    FAMILY("gigachat", gpt2, false),
-    FAMILY("kanana2", gpt4o, false),
-    FAMILY("default", default_regexes, false),
+    FAMILY("deepseek-llm", deepseek_llm, false, -1),
+    FAMILY("deepseek-v3", deepseek_v3, false, -1),
+    FAMILY("youtu", youtu, true, -1),
+    FAMILY("glm4", llama3, false, -1),
+    FAMILY("kimi-k2", kimi_k2, false, -1),
+    FAMILY("tekken", tekken, true, -1),
+    FAMILY("gigachat", gpt2, false, -1),
+    FAMILY("kanana2", gpt4o, false, -1),
+    FAMILY("llama-bpe", llama3, true, 1),
+    FAMILY("llama3", llama3, true, 1),
+    FAMILY("llama-v3", llama3, true, 1),
+    FAMILY("qwen2", qwen2, false, 0),
+    FAMILY("default", default_regexes, false, -1),
 };
 
 const tok_pre_family *tok_pre_families(uint32_t *count)
@@ -200,7 +211,7 @@ static mlavk_status fill_merges(const tok_gguf_vocab *g, tok_text *merges)
 /* One line naming the file, the name (control characters shown as '?') and the names known. */
 static mlavk_status unknown_pre(const tok_gguf_vocab *g)
 {
-    char name[33] = "", known[160] = "";
+    char name[33] = "", known[256] = "";
     for (size_t i = 0; g->pre && g->pre[i] && i < sizeof name - 1; i++)
         name[i] = (uint8_t)g->pre[i] < 0x20 || g->pre[i] == 0x7F ? '?' : g->pre[i];
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
@@ -230,12 +241,13 @@ mlavk_status tok_load_gguf(const tok_gguf_vocab *g, mlavk_tokenizer **tokenizer)
 {
     *tokenizer = NULL;
     MLAVK_TRY(check_gguf(g));
-    tok_vocab_desc desc = {.source = g->source, .token_count = (uint32_t)g->token_count,
-                           .merge_count = (uint32_t)g->merge_count, .bos_id = g->bos_id, .eos_id = g->eos_id,
-                           .add_bos = g->add_bos < 0 ? g->bos_id >= 0 : g->add_bos > 0};
     const tok_pre_family *family = g->pre ? tok_pre_family_find(g->pre) : NULL;
     if (!family)
         return unknown_pre(g);
+    bool family_add_bos = family->add_bos < 0 ? g->bos_id >= 0 : family->add_bos > 0;
+    tok_vocab_desc desc = {.source = g->source, .token_count = (uint32_t)g->token_count,
+                           .merge_count = (uint32_t)g->merge_count, .bos_id = g->bos_id, .eos_id = g->eos_id,
+                           .add_bos = g->add_bos < 0 ? family_add_bos : g->add_bos > 0};
     desc.split_regexes = family->split_regexes;
     desc.split_count = family->split_count;
     desc.ignore_merges = family->ignore_merges;

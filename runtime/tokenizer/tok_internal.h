@@ -73,6 +73,7 @@ struct mlavk_tokenizer {
     bool add_bos;
     bool ignore_merges;       /* tok_vocab_desc.ignore_merges */
     bool lax_utf8;            /* tok_vocab_desc.lax_utf8 */
+    bool nfc;                 /* tok_vocab_desc.nfc */
     uint32_t max_piece_length; /* the longest token string, in bytes */
     char *word_text;          /* ignore_merges scratch: a word in the byte-level alphabet (2 * max_piece_length) */
     pcre2_code **regexes;

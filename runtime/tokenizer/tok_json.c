@@ -23,6 +23,7 @@ typedef struct json_vocab {
     tok_added_token *added;
     tok_text splits[TOK_MAX_SPLITS];
     const char *chat_template; /* tokenizer_config.json's, in config_root */
+    int64_t template_bos;      /* the token the post-processor's template starts with, -1 none */
     cJSON *config_root;
 } json_vocab;
 
@@ -153,6 +154,8 @@ static mlavk_status read_model(json_vocab *v, const cJSON *root)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: the model is not BPE (only byte-level BPE is supported)",
                           v->name);
     uint32_t max_added_id = 0;
+    const cJSON *ignore_merges = cJSON_GetObjectItemCaseSensitive(model, "ignore_merges");
+    v->desc.ignore_merges = cJSON_IsTrue(ignore_merges); /* Llama 3's: a word that is a token stays whole */
     MLAVK_TRY(read_added(v, root, &max_added_id));
     MLAVK_TRY(read_vocab(v, cJSON_GetObjectItemCaseSensitive(model, "vocab"), max_added_id));
     return read_merges(v, cJSON_GetObjectItemCaseSensitive(model, "merges"));
@@ -235,9 +238,13 @@ static mlavk_status check_normalizer(json_vocab *v, const cJSON *root)
         return MLAVK_OK;
     const char *type = type_of(normalizer);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(normalizer, "normalizers");
+    if (type && strcmp(type, "NFC") == 0) {
+        v->desc.nfc = true;
+        return MLAVK_OK;
+    }
     if (type && strcmp(type, "Sequence") == 0 && cJSON_IsArray(list) && cJSON_GetArraySize(list) == 0)
         return MLAVK_OK;
-    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: normalizers are not supported", v->name);
+    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: normalizers other than NFC are not supported", v->name);
 }
 
 /* bos_token / eos_token: a string or an AddedToken object; its id is that of the added token (or vocabulary
@@ -293,6 +300,29 @@ static mlavk_status config_chat_template(json_vocab *v, const cJSON *config, con
                       config_name);
 }
 
+/* A TemplateProcessing post-processor (alone or in a Sequence) whose "single" template starts with a special token
+ * adds that token as BOS (Llama 3's), read as llama.cpp's converter reads it (gguf-py SpecialVocab): the token is
+ * BOS; tokenizer_config.json's add_bos_token, read after, overrides, and a bos_token other than that token turns it
+ * off. */
+static void read_post_processor(json_vocab *v, const cJSON *root)
+{
+    const cJSON *post = cJSON_GetObjectItemCaseSensitive(root, "post_processor");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(post, "processors");
+    for (const cJSON *p = cJSON_IsArray(list) ? list->child : post; p; p = cJSON_IsArray(list) ? p->next : NULL) {
+        const char *type = type_of(p);
+        const cJSON *single = cJSON_GetObjectItemCaseSensitive(p, "single");
+        if (!type || strcmp(type, "TemplateProcessing") != 0 || cJSON_GetArraySize(single) < 2)
+            continue;
+        const cJSON *first = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(single, 0), "SpecialToken");
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(first, "id");
+        for (uint32_t i = 0; cJSON_IsString(content) && i < v->desc.added_count; i++)
+            if (strcmp(v->added[i].content.bytes, content->valuestring) == 0) {
+                v->desc.bos_id = v->template_bos = v->added[i].id;
+                v->desc.add_bos = true;
+            }
+    }
+}
+
 static mlavk_status read_config(json_vocab *v, const char *text, size_t length, const char *config_name)
 {
     cJSON *config = cJSON_ParseWithLength(text, length);
@@ -307,7 +337,10 @@ static mlavk_status read_config(json_vocab *v, const char *text, size_t length, 
     const cJSON *add_bos = cJSON_GetObjectItemCaseSensitive(config, "add_bos_token");
     if (status == MLAVK_OK && add_bos && !cJSON_IsBool(add_bos))
         status = mlavk_fail(MLAVK_ERR_FORMAT, "%s: \"add_bos_token\" is not true or false", config_name);
-    v->desc.add_bos = cJSON_IsTrue(add_bos);
+    if (add_bos) /* it overrides what the post-processor says */
+        v->desc.add_bos = cJSON_IsTrue(add_bos);
+    else if (v->template_bos >= 0)
+        v->desc.add_bos = v->desc.bos_id == v->template_bos;
     if (status == MLAVK_OK)
         status = config_chat_template(v, config, config_name);
     return status;
@@ -322,6 +355,7 @@ static mlavk_status read_tokenizer_json(json_vocab *v, const cJSON *root, const 
     MLAVK_TRY(check_decoder(v, root));
     MLAVK_TRY(read_model(v, root));
     MLAVK_TRY(read_pre_tokenizer(v, root));
+    read_post_processor(v, root);
     if (config)
         MLAVK_TRY(read_config(v, config, config_length, config_name ? config_name : "tokenizer_config.json"));
     return MLAVK_OK;
@@ -333,7 +367,7 @@ mlavk_status tok_load_json_text(const char *json, size_t json_length, const char
     *tokenizer = NULL;
     json_vocab v = {.name = json_name ? json_name : "tokenizer.json"};
     v.desc.source = v.name;
-    v.desc.bos_id = v.desc.eos_id = -1;
+    v.desc.bos_id = v.desc.eos_id = v.template_bos = -1;
     cJSON *root = cJSON_ParseWithLength(json, json_length);
     mlavk_status status = read_tokenizer_json(&v, root, config, config_length, config_name);
     if (status == MLAVK_OK)

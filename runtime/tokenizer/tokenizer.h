@@ -59,6 +59,9 @@ typedef struct tok_vocab_desc {
     /* Text that is not valid UTF-8 is read as llama.cpp reads it (tok_utf8_read_lax) instead of with each maximal
      * invalid subsequence replaced by U+FFFD as Hugging Face does (tok_utf8_repair). */
     bool lax_utf8;
+    /* The text between added tokens is put in Unicode NFC before pre-tokenization (tokenizer.json's NFC
+     * normalizer, Qwen2's). llama.cpp's GGUF tokenizers never normalize. */
+    bool nfc;
 } tok_vocab_desc;
 
 mlavk_status tok_build(const tok_vocab_desc *desc, mlavk_tokenizer **tokenizer);
@@ -86,7 +89,8 @@ typedef struct tok_gguf_vocab {
 } tok_gguf_vocab;
 
 /* Control tokens become special added tokens and user-defined ones plain added tokens, as llama.cpp does;
- * add_bos absent means "yes" when there is a BOS token (HF's default for DeepSeek). The text is split as
+ * add_bos absent means what llama.cpp sets for the pre name (llama-bpe yes, qwen2 no), else "yes" when there is a
+ * BOS token (HF's default for DeepSeek). The text is split as
  * llama.cpp splits it for that pre name, and invalid UTF-8 is read as llama.cpp reads it. */
 mlavk_status tok_load_gguf(const tok_gguf_vocab *vocab, mlavk_tokenizer **tokenizer);
 
@@ -105,6 +109,7 @@ typedef struct tok_pre_family {
     uint32_t split_count;
     const tok_text *split_regexes; /* PCRE2 patterns that split exactly as llama.cpp does (see tok_gguf.c) */
     bool ignore_merges;
+    int add_bos; /* without tokenizer.ggml.add_bos_token: 1 or 0 as llama.cpp sets it, -1 "when there is a BOS" */
 } tok_pre_family;
 
 /* The family of a tokenizer.ggml.pre name, or NULL when the name is unknown. */

@@ -1,7 +1,7 @@
 # Fuzz harnesses: libFuzzer binaries with -DMLAVK_FUZZ=ON (clang), and in every build a replay test that runs
 # each harness over its seed corpus and past crashers. tests/fuzz/fuzz_tokenizer_json.c joins when it exists.
 set(FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(FUZZ_HARNESSES gguf safetensors config_json chat_template)
+set(FUZZ_HARNESSES gguf safetensors config_json chat_template gqa_gguf gqa_config_json)
 if(EXISTS ${FUZZ_DIR}/fuzz_tokenizer_json.c)
   list(APPEND FUZZ_HARNESSES tokenizer_json)
 endif()

@@ -1,4 +1,5 @@
-/* mlavk transmla -m GQA_MODEL -o OUT.gguf [--rope-dim N] [--kv-rank N] [--freqfold N] [--calib FILE] [--exact] */
+/* mlavk transmla -m GQA_MODEL -o OUT.gguf [--rope-dim N] [--kv-rank N] [--freqfold N|auto] [--calib FILE]
+ * [--exact] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,8 @@ int cli_transmla(int argc, char **argv)
             return 2;
         else if (strcmp(a, "--kv-rank") == 0 && !parse_u32(a, argv[++i], &p.kv_rank))
             return 2;
+        else if (strcmp(a, "--freqfold") == 0 && strcmp(value, "auto") == 0)
+            p.freqfold_auto = 1, i++;
         else if (strcmp(a, "--freqfold") == 0 && !parse_u32(a, argv[++i], &p.freqfold))
             return 2;
         else if (!takes_value && strcmp(a, "--exact") != 0) {
@@ -74,6 +77,9 @@ int cli_transmla(int argc, char **argv)
         return cli_report(status);
     printf("wrote %s: rope dim %u, kv rank %u, freqfold %u, calibration %u tokens%s\n", p.output_path, r.rope_dim,
            r.kv_rank, r.freqfold, r.calib_tokens, r.calib_tokens ? "" : " (moments of the weights)");
+    for (uint32_t i = 0; i < r.n_auto; i++)
+        printf("freqfold %u: partial-RoPE perplexity %.4f on the calibration text%s\n", r.auto_freqfold[i],
+               r.auto_perplexity[i], r.auto_freqfold[i] == r.freqfold ? " (chosen)" : "");
     printf("KV cache per token (f16): GQA %llu bytes (2 x L x n_kv x d x 2), MLA %llu bytes (L x (r_kv + d_r) x 2): "
            "%.2f%% smaller\n", (unsigned long long)r.gqa_kv_bytes_per_token,
            (unsigned long long)r.mla_kv_bytes_per_token,

@@ -1,4 +1,4 @@
-#include "formats/gguf_writer.h"
+#include "formats/gguf_out.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +12,12 @@ typedef struct bytes {
 } bytes;
 
 typedef struct pending_tensor {
-    void *data;
+    const void *data;
+    void *owned;              /* the copy gguf_out_tensor made; NULL for a borrowed tensor */
     size_t n_bytes;
 } pending_tensor;
 
-struct gguf_writer {
+struct gguf_out {
     bytes kv, info;
     uint64_t n_kv;
     pending_tensor *tensors;
@@ -52,25 +53,25 @@ static mlavk_status put_string(bytes *b, const char *s, uint64_t len)
     return put(b, s, (size_t)len);
 }
 
-mlavk_status gguf_writer_create(gguf_writer **out)
+mlavk_status gguf_out_create(gguf_out **out)
 {
     *out = calloc(1, sizeof **out);
     return *out ? MLAVK_OK : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "gguf writer: out of memory");
 }
 
-void gguf_writer_free(gguf_writer *w)
+void gguf_out_free(gguf_out *w)
 {
     if (!w)
         return;
     for (uint64_t i = 0; i < w->n_tensors; i++)
-        free(w->tensors[i].data);
+        free(w->tensors[i].owned);
     free(w->tensors);
     free(w->kv.data);
     free(w->info.data);
     free(w);
 }
 
-static mlavk_status key(gguf_writer *w, const char *name, gguf_value_type type)
+static mlavk_status key(gguf_out *w, const char *name, gguf_value_type type)
 {
     MLAVK_TRY(put_string(&w->kv, name, strlen(name)));
     MLAVK_TRY(put_u32(&w->kv, (uint32_t)type));
@@ -78,19 +79,19 @@ static mlavk_status key(gguf_writer *w, const char *name, gguf_value_type type)
     return MLAVK_OK;
 }
 
-mlavk_status gguf_writer_u32(gguf_writer *w, const char *name, uint32_t value)
+mlavk_status gguf_out_u32(gguf_out *w, const char *name, uint32_t value)
 {
     MLAVK_TRY(key(w, name, GGUF_TYPE_U32));
     return put_u32(&w->kv, value);
 }
 
-mlavk_status gguf_writer_f32(gguf_writer *w, const char *name, float value)
+mlavk_status gguf_out_f32(gguf_out *w, const char *name, float value)
 {
     MLAVK_TRY(key(w, name, GGUF_TYPE_F32));
     return put(&w->kv, &value, 4);
 }
 
-mlavk_status gguf_writer_string(gguf_writer *w, const char *name, const char *value)
+mlavk_status gguf_out_string(gguf_out *w, const char *name, const char *value)
 {
     MLAVK_TRY(key(w, name, GGUF_TYPE_STRING));
     return put_string(&w->kv, value, strlen(value));
@@ -138,16 +139,19 @@ static mlavk_status put_value(bytes *b, const gguf_value *v)
     }
 }
 
-mlavk_status gguf_writer_copy(gguf_writer *w, const gguf_kv *kv)
+mlavk_status gguf_out_copy(gguf_out *w, const gguf_kv *kv)
 {
     MLAVK_TRY(key(w, kv->key, kv->value.type));
     return put_value(&w->kv, &kv->value);
 }
 
-static uint64_t padded(uint64_t n) { return (n + GGUF_DEFAULT_ALIGNMENT - 1) / GGUF_DEFAULT_ALIGNMENT * GGUF_DEFAULT_ALIGNMENT; }
+static uint64_t padded(uint64_t n)
+{
+    return (n + GGUF_DEFAULT_ALIGNMENT - 1) / GGUF_DEFAULT_ALIGNMENT * GGUF_DEFAULT_ALIGNMENT;
+}
 
-mlavk_status gguf_writer_tensor(gguf_writer *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
-                                const uint64_t *dims, const void *data, size_t n_bytes)
+static mlavk_status add_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                               const uint64_t *dims, const void *data, size_t n_bytes, bool copy)
 {
     if (w->n_tensors == w->cap_tensors) {
         uint64_t cap = w->cap_tensors ? 2 * w->cap_tensors : 64;
@@ -157,11 +161,12 @@ mlavk_status gguf_writer_tensor(gguf_writer *w, const char *name, uint32_t ggml_
         w->tensors = grown;
         w->cap_tensors = cap;
     }
-    void *copy = malloc(n_bytes ? n_bytes : 1);
-    if (!copy)
+    void *owned = copy ? malloc(n_bytes ? n_bytes : 1) : NULL;
+    if (copy && !owned)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "gguf writer: out of memory for %s", name);
-    memcpy(copy, data, n_bytes);
-    w->tensors[w->n_tensors++] = (pending_tensor){copy, n_bytes};
+    if (copy)
+        memcpy(owned, data, n_bytes);
+    w->tensors[w->n_tensors++] = (pending_tensor){owned ? owned : data, owned, n_bytes};
     MLAVK_TRY(put_string(&w->info, name, strlen(name)));
     MLAVK_TRY(put_u32(&w->info, n_dims));
     for (uint32_t d = 0; d < n_dims; d++)
@@ -172,9 +177,21 @@ mlavk_status gguf_writer_tensor(gguf_writer *w, const char *name, uint32_t ggml_
     return MLAVK_OK;
 }
 
+mlavk_status gguf_out_tensor(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                             const uint64_t *dims, const void *data, size_t n_bytes)
+{
+    return add_tensor(w, name, ggml_type, n_dims, dims, data, n_bytes, true);
+}
+
+mlavk_status gguf_out_tensor_borrowed(gguf_out *w, const char *name, uint32_t ggml_type, uint32_t n_dims,
+                                      const uint64_t *dims, const void *data, size_t n_bytes)
+{
+    return add_tensor(w, name, ggml_type, n_dims, dims, data, n_bytes, false);
+}
+
 static bool write_all(FILE *f, const void *p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }
 
-static bool write_file(const gguf_writer *w, FILE *f)
+static bool write_file(const gguf_out *w, FILE *f)
 {
     static const uint8_t zeros[GGUF_DEFAULT_ALIGNMENT];
     uint32_t version = 3;
@@ -189,7 +206,7 @@ static bool write_file(const gguf_writer *w, FILE *f)
     return ok;
 }
 
-mlavk_status gguf_writer_save(gguf_writer *w, const char *path)
+mlavk_status gguf_out_save(gguf_out *w, const char *path)
 {
     size_t len = strlen(path);
     char *tmp = malloc(len + 5);
