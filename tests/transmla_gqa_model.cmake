@@ -14,12 +14,12 @@ mlavk_test(transmla_exact_form_of_the_gqa_model_gives_its_pytorch_logits_and_gre
 set_tests_properties(transmla_exact_form_of_the_gqa_model_gives_its_pytorch_logits_and_greedy_tokens PROPERTIES
   FIXTURES_REQUIRED transmla_gqa_exact)
 
-# Each mode converts the model (calibrated on 20,000 characters of the training split) and the result generates.
+# Each mode converts the model (calibrated on 8,000 characters of the training split) and the result generates.
 # KV bytes per token (F16 latent cache, 4 layers): (kv rank + rope dim) x 4 x 2, against the GQA model's 1024.
 function(transmla_gqa_mode_runs name kv_bytes)
   add_test(NAME transmla_${name}_form_of_the_gqa_model_runs
     COMMAND sh -c "set -e; mkdir -p ${GQA_OUT}; out=${GQA_OUT}/${name}.gguf; \
-      head -c 20000 ${PROJECT_SOURCE_DIR}/../shared/data/tinyshakespeare.txt > ${GQA_OUT}/calib-${name}.txt; \
+      head -c 8000 ${PROJECT_SOURCE_DIR}/../shared/data/tinyshakespeare.txt > ${GQA_OUT}/calib-${name}.txt; \
       $<TARGET_FILE:mlavk_cli> transmla -m ${GQA_MODEL} -o $out --calib ${GQA_OUT}/calib-${name}.txt $0 \"$@\"; \
       $<TARGET_FILE:mlavk_cli> info $out | grep -q 'latent KV cache (f16): ${kv_bytes} bytes per token'; \
       $<TARGET_FILE:mlavk_cli> run -m $out -p 'ROMEO:' -n 8 --temp 0 > ${GQA_OUT}/${name}.txt; \
