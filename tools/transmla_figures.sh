@@ -11,7 +11,7 @@
 # split takes minutes on lavapipe, so only the exact form is measured on all of it; every form is measured on the
 # first VAL_CHARS characters of the split (default 13,400: 4,941 tokens, 20 windows), the GQA original there by
 # PyTorch (float64, tools/train_tiny/golden_gqa.py --perplexity). FULL_SPLIT=0 skips the
-# whole-split run.
+# whole-split run, SPEED=0 the decode speeds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mlavk=${1:-$root/build/tools/mlavk}
@@ -80,6 +80,7 @@ done
 # Decode speed: 64 tokens generated one at a time after 16 and after 2000 cached tokens (past the trained context of
 # 256 only the speed is meaningful), for the exact form (latent 128 wide) and the 87.5% one (16 wide; the 92.97%
 # one, 9 wide, needs --kv-f32: the F16 cache takes even widths only).
+[ "${SPEED:-1}" = 1 ] || exit 0     # SPEED=0 skips the decode speeds (minutes)
 echo
 echo "| form | KV bytes/token | decode tok/s, 16 cached | decode tok/s, 2000 cached |"
 echo "|---|---:|---:|---:|"
