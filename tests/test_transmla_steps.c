@@ -205,8 +205,9 @@ static void lossy_steps(void)
 }
 
 /* Calibration: layer 0's moment equals sum [k;v][k;v]^T of the embeddings' projections (computed here in double),
- * within 1e-5 relative (the calibration forward runs in float); and the partial-RoPE perplexity at rope dim L,
- * FreqFold 1 (exact) equals the reference's perplexity over the same windows within 1e-4 relative. */
+ * within 1e-5 relative (the calibration forward runs in float); the partial-RoPE pass at rope dim L, FreqFold 1
+ * (exact) gives the reference's perplexity over the same windows within 1e-4 relative, and latent moments equal to
+ * the GQA moments carried through merge and RoRoPE within 1e-5 relative. */
 static void calibration(void)
 {
     gqa_config c = {.arch = GQA_ARCH_QWEN2, .n_embd = 24, .n_layer = 2, .n_head = 4, .n_head_kv = 2,
@@ -248,7 +249,8 @@ static void calibration(void)
     printf("%-40s max-abs %.3g of %.3g\n", "layer 0 moment", worst, scale);
     CHECK(moments && worst <= 1e-5 * scale);
     double ppl = 0.0, nll = 0.0, logits[32 * 13];
-    CHECK(moments && transmla_partial_rope_perplexity(m, &plan, &o, moments, 2, &ppl) == MLAVK_OK);
+    double *latent = calloc(2 * 32 * 32, sizeof *latent);
+    CHECK(moments && transmla_partial_rope_pass(m, &plan, &o, moments, 2, &ppl, latent) == MLAVK_OK);
     for (int w = 0; w < 2; w++) {
         ref_gqa_forward(m, tokens + 32 * w, 32, logits);
         for (int t = 0; t + 1 < 32; t++) {
@@ -263,6 +265,21 @@ static void calibration(void)
     double want_ppl = exp(nll / 62);
     printf("%-40s %.6f, reference %.6f\n", "exact partial-RoPE perplexity", ppl, want_ppl);
     CHECK(fabs(ppl - want_ppl) <= 1e-4 * want_ppl);
+    /* exact, so the partial-RoPE model's latent moments are the GQA moments carried through merge and RoRoPE */
+    for (uint32_t l = 0; moments && l < 2; l++) {
+        transmla_attention a;
+        CHECK(transmla_merge(&c, &m->layers[l], NULL, moments + l * n * n, &a) == MLAVK_OK);
+        CHECK(transmla_rorope(&a, 2, 16, 1) == MLAVK_OK);
+        worst = scale = 0.0;
+        for (uint32_t i = 0; i < n * n; i++) {
+            worst = fmax(worst, fabs(latent[l * n * n + i] - a.moment[i]));
+            scale = fmax(scale, fabs(a.moment[i]));
+        }
+        printf("layer %u partial-RoPE latent moment       max-abs %.3g of %.3g\n", l, worst, scale);
+        CHECK(worst <= 1e-5 * scale);
+        transmla_attention_free(&a);
+    }
+    free(latent);
     free(moments);
     ref_gqa_free(m);
 }

@@ -69,18 +69,18 @@ int main(void)
     /* A dispatch with the wrong number of bindings or push bytes is reported at the end of recording. */
     vk_pipeline pipeline;
     vk_pipeline_desc desc = {.name = "add", .code = mlavk_spv_add.code, .code_size = mlavk_spv_add.size_bytes,
-                             .binding_count = 3, .write_mask = 4, .push_size = 4, .local_size = {64, 1, 1}};
+                             .binding_count = 3, .write_mask = 4, .push_size = 8, .local_size = {64, 1, 1}};
     CHECK(vk_pipeline_create(ctx, &desc, &pipeline) == MLAVK_OK);
     vk_binding bindings[3] = {gpu_whole(&ba), gpu_whole(&bb), gpu_whole(&bc)};
-    uint32_t push[2] = {N, 0};
+    uint32_t push[3] = {N, N, 0}; /* push_add: n, period */
     CHECK(vk_recording_begin(rec, false) == MLAVK_OK);
-    vk_dispatch(rec, &pipeline, bindings, 2, push, 4, 1, 1, 1);
+    vk_dispatch(rec, &pipeline, bindings, 2, push, 8, 1, 1, 1);
     CHECK(vk_recording_end(rec) == MLAVK_ERR_INVALID_ARGUMENT);
     CHECK(strstr(mlavk_last_error(), "2 bindings") != NULL);
     CHECK(vk_recording_begin(rec, false) == MLAVK_OK);
-    vk_dispatch(rec, &pipeline, bindings, 3, push, 8, 1, 1, 1);
+    vk_dispatch(rec, &pipeline, bindings, 3, push, 12, 1, 1, 1);
     CHECK(vk_recording_end(rec) == MLAVK_ERR_INVALID_ARGUMENT);
-    CHECK(strstr(mlavk_last_error(), "8 push bytes") != NULL);
+    CHECK(strstr(mlavk_last_error(), "12 push bytes") != NULL);
     vk_pipeline_destroy(ctx, &pipeline);
 
     vk_recording_destroy(rec);

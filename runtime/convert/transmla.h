@@ -88,6 +88,7 @@ typedef struct transmla_options {
 typedef struct transmla_plan {
     uint32_t rope_dim, kv_rank, freqfold;
     uint32_t calib_window, calib_windows; /* tokens per window and windows used (0 without calibration) */
+    double partial_rope_perplexity;       /* on the calibration text (0 without) */
     uint32_t n_auto;                      /* --freqfold auto: the freqfolds tried and their perplexities */
     uint32_t auto_freqfold[TRANSMLA_MAX_AUTO];
     double auto_perplexity[TRANSMLA_MAX_AUTO];
@@ -105,11 +106,13 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
 mlavk_status transmla_calibrate(const gqa_model *m, const transmla_plan *plan, const transmla_options *options,
                                 double **moments);
 
-/* The perplexity over the first `windows` calibration windows of the model with every layer merged and
- * RoRoPE'd at the plan's rope dim and freqfold (full rank, no PCA): what --freqfold auto compares. moments from
+/* A forward of the model with every layer merged and RoRoPE'd at the plan's rope dim and freqfold (full rank, no
+ * PCA) over the first `windows` calibration windows: its perplexity (what --freqfold auto compares) and, when
+ * latent_moments is not NULL ([L][2Ld][2Ld]), each layer's moment of its latent before RoPE (what balancing and the
+ * joint PCA read: the reference converter calibrates again on its partial-RoPE model). moments from
  * transmla_calibrate. */
-mlavk_status transmla_partial_rope_perplexity(const gqa_model *m, const transmla_plan *plan,
-                                              const transmla_options *options, const double *moments,
-                                              uint32_t windows, double *perplexity);
+mlavk_status transmla_partial_rope_pass(const gqa_model *m, const transmla_plan *plan,
+                                       const transmla_options *options, const double *moments, uint32_t windows,
+                                       double *perplexity, double *latent_moments);
 
 #endif

@@ -1,6 +1,8 @@
 /* Calibration: a CPU forward of the GQA model (float weights, sums in double) over windows of calibration tokens,
- * collecting per layer the second moment of the k and v projection outputs before RoPE (biases included); and the
- * perplexity of the partial-RoPE model (every layer merged and RoRoPE'd) on those windows, for --freqfold auto. */
+ * collecting per layer the second moment of the k and v projection outputs before RoPE (biases included); and a
+ * forward of the partial-RoPE model (every layer merged and RoRoPE'd) over those windows: its perplexity (for
+ * --freqfold auto) and the moments of its latents (what balancing and the joint PCA read, as in the reference
+ * converter's second calibration). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,7 @@ typedef struct window_state {
     double *freq;               /* [d/2] */
     float *h, *q, *k, *v, *att, *scores, *gate, *up; /* per-window scratch */
     double *lat, *u, *acc;      /* latent form: [T][n_lat], [T][H][n_lat], [n_lat] (perplexity only) */
+    double *latent_moment;      /* when not NULL: sum c c^T of the latent before RoPE is added here */
 } window_state;
 
 /* The layer's attention over the window's hidden states x [T][D] (updated in place), adding the k/v moment. */
@@ -154,6 +157,9 @@ static void latent_attention(window_state *s, const gqa_layer *w, const transmla
                 sum += a->w_lat[(size_t)i * D + j] * s->h[j];
             lat[i] = sum;
         }
+        for (uint32_t i = 0; s->latent_moment && i < n; i++) /* lower triangle; mirrored by the caller */
+            for (uint32_t j = 0; j <= i; j++)
+                s->latent_moment[(size_t)i * n + j] += lat[i] * lat[j];
         rope_pairs(a, lat, t);
         for (uint32_t hd = 0; hd < H; hd++) {
             double *u = s->u + ((size_t)t * H + hd) * n;
@@ -264,9 +270,9 @@ static double window_perplexity(window_state *s, const float *x, const int32_t *
     return exp(nll / ((double)windows * (T - 1)));
 }
 
-mlavk_status transmla_partial_rope_perplexity(const gqa_model *m, const transmla_plan *plan,
-                                              const transmla_options *options, const double *moments,
-                                              uint32_t windows, double *perplexity)
+mlavk_status transmla_partial_rope_pass(const gqa_model *m, const transmla_plan *plan,
+                                       const transmla_options *options, const double *moments, uint32_t windows,
+                                       double *perplexity, double *latent_moments)
 {
     const gqa_config *c = &m->config;
     const uint32_t D = c->n_embd, T = plan->calib_window, L = c->n_head_kv * c->head_dim;
@@ -281,11 +287,19 @@ mlavk_status transmla_partial_rope_perplexity(const gqa_model *m, const transmla
         status = transmla_merge(c, &m->layers[l], m->rope_freq_factors, moments + (size_t)l * 4 * L * L, &a);
         if (status == MLAVK_OK)
             status = transmla_rorope(&a, c->n_head_kv, plan->rope_dim, plan->freqfold);
+        const size_t n = 2 * L;
+        s.latent_moment = latent_moments ? latent_moments + (size_t)l * n * n : NULL;
         for (uint32_t w = 0; status == MLAVK_OK && w < windows; w++) {
             latent_attention(&s, &m->layers[l], &a, x + (size_t)w * T * D);
             feed_forward(&s, &m->layers[l], x + (size_t)w * T * D);
         }
+        for (size_t i = 0; s.latent_moment && i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                s.latent_moment[j * n + i] = s.latent_moment[i * n + j];
         transmla_attention_free(&a);
+        if (options->progress && status == MLAVK_OK)
+            options->progress(latent_moments ? "recalibrating" : "perplexity", l + 1, c->n_layer,
+                              options->progress_user);
     }
     if (status == MLAVK_OK)
         *perplexity = window_perplexity(&s, x, options->calib, windows);

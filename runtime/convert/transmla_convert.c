@@ -175,13 +175,16 @@ static mlavk_status write_latent(output *o, uint32_t layer, const transmla_atten
     return put_layer_f32(o, layer, "attn_v_b.weight", 3, rank, d, H, v_b);
 }
 
-/* Merge, RoRoPE, balance, PCA, scale: layer l of m in the final MLA form. */
+/* Merge, RoRoPE, balance, PCA, scale: layer l of m in the final MLA form. latent_moment (NULL without calibration):
+ * the partial-RoPE model's own, for balancing and the PCA. */
 static mlavk_status convert_layer(const gqa_model *m, uint32_t l, const transmla_plan *plan, const double *moment,
-                                  transmla_attention *a)
+                                  const double *latent_moment, transmla_attention *a)
 {
     const gqa_config *c = &m->config;
     MLAVK_TRY(transmla_merge(c, &m->layers[l], m->rope_freq_factors, moment, a));
     mlavk_status status = transmla_rorope(a, c->n_head_kv, plan->rope_dim, plan->freqfold);
+    if (status == MLAVK_OK && latent_moment)
+        memcpy(a->moment, latent_moment, (size_t)a->n_lat * a->n_lat * sizeof *a->moment);
     if (status == MLAVK_OK) {
         transmla_balance(a, plan->rope_dim);
         status = transmla_pca(a, plan->rope_dim, plan->kv_rank);
@@ -269,7 +272,7 @@ static void progress(const transmla_options *o, const char *stage, uint32_t done
 }
 
 static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt, const transmla_plan *plan,
-                                const double *moments, output *o)
+                                const double *moments, const double *latent_moments, output *o)
 {
     const gqa_config *c = &m->config;
     const size_t moment_size = (size_t)4 * c->n_head_kv * c->head_dim * c->n_head_kv * c->head_dim;
@@ -278,7 +281,8 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
     progress(opt, "converting", 0, c->n_layer);
     for (uint32_t l = 0; l < c->n_layer; l++) {
         transmla_attention a;
-        MLAVK_TRY(convert_layer(m, l, plan, moments ? moments + l * moment_size : NULL, &a));
+        MLAVK_TRY(convert_layer(m, l, plan, moments ? moments + l * moment_size : NULL,
+                                latent_moments ? latent_moments + l * moment_size : NULL, &a));
         mlavk_status status = l == 0 ? write_rope_factors(o, m, &a, plan->rope_dim) : MLAVK_OK;
         if (status == MLAVK_OK)
             status = write_layer(o, m, l, plan, &a);
@@ -304,7 +308,7 @@ static mlavk_status choose_freqfold(const gqa_model *m, const transmla_options *
         transmla_plan trial = *plan;
         trial.freqfold = ff;
         double ppl;
-        MLAVK_TRY(transmla_partial_rope_perplexity(m, &trial, o, moments, windows, &ppl));
+        MLAVK_TRY(transmla_partial_rope_pass(m, &trial, o, moments, windows, &ppl, NULL));
         if (plan->n_auto < TRANSMLA_MAX_AUTO) {
             plan->auto_freqfold[plan->n_auto] = ff;
             plan->auto_perplexity[plan->n_auto++] = ppl;
@@ -330,16 +334,26 @@ mlavk_status transmla_convert(const gqa_model *m, const transmla_options *option
     if (options->calib)
         MLAVK_TRY(transmla_calibrate(m, &plan, options, &moments));
     mlavk_status status = options->freqfold_auto ? choose_freqfold(m, options, moments, &plan) : MLAVK_OK;
+    double *latent_moments = NULL;
+    if (status == MLAVK_OK && moments) { /* the second calibration, on the partial-RoPE model */
+        const gqa_config *c = &m->config;
+        const size_t n = 2 * (size_t)c->n_head_kv * c->head_dim;
+        latent_moments = calloc(n * n * c->n_layer, sizeof *latent_moments);
+        status = latent_moments ? transmla_partial_rope_pass(m, &plan, options, moments, plan.calib_windows,
+                                                             &plan.partial_rope_perplexity, latent_moments)
+                                : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "transmla: out of memory");
+    }
     output o = {0};
     if (status == MLAVK_OK)
         status = gguf_out_create(&o.w);
     if (status == MLAVK_OK)
-        status = convert_all(m, options, &plan, moments, &o);
+        status = convert_all(m, options, &plan, moments, latent_moments, &o);
     if (status == MLAVK_OK)
         status = gguf_out_save(o.w, path);
     gguf_out_free(o.w);
     free(o.scratch);
     free(moments);
+    free(latent_moments);
     if (status == MLAVK_OK && plan_out)
         *plan_out = plan;
     return status;

@@ -99,6 +99,7 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
         *result = (mlavk_transmla_result){
             .rope_dim = plan.rope_dim, .kv_rank = plan.kv_rank, .freqfold = plan.freqfold,
             .calib_tokens = plan.calib_window * plan.calib_windows, .n_auto = plan.n_auto,
+            .partial_rope_perplexity = plan.partial_rope_perplexity,
             .gqa_kv_bytes_per_token = 2ull * c->n_layer * c->n_head_kv * c->head_dim * 2,
             .mla_kv_bytes_per_token = (uint64_t)c->n_layer * (plan.kv_rank + plan.rope_dim) * 2};
     }

@@ -272,6 +272,7 @@ typedef struct mlavk_transmla_params {
 typedef struct mlavk_transmla_result {
     uint32_t rope_dim, kv_rank, freqfold;
     uint32_t calib_tokens;          /* tokens the calibration forward ran over (0: none) */
+    double partial_rope_perplexity; /* of the partial-RoPE model (full rank) on the calibration text (0: none) */
     uint32_t n_auto;                /* freqfold_auto: the freqfolds tried and their perplexities */
     uint32_t auto_freqfold[16];
     double auto_perplexity[16];

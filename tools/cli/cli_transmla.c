@@ -77,6 +77,9 @@ int cli_transmla(int argc, char **argv)
         return cli_report(status);
     printf("wrote %s: rope dim %u, kv rank %u, freqfold %u, calibration %u tokens%s\n", p.output_path, r.rope_dim,
            r.kv_rank, r.freqfold, r.calib_tokens, r.calib_tokens ? "" : " (moments of the weights)");
+    if (r.calib_tokens)
+        printf("partial-RoPE model (rope dim %u, full rank): perplexity %.4f on the calibration text\n", r.rope_dim,
+               r.partial_rope_perplexity);
     for (uint32_t i = 0; i < r.n_auto; i++)
         printf("freqfold %u: partial-RoPE perplexity %.4f on the calibration text%s\n", r.auto_freqfold[i],
                r.auto_perplexity[i], r.auto_freqfold[i] == r.freqfold ? " (chosen)" : "");
