@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""Export a train.py checkpoint to GGUF v3, architecture deepseek2, with the keys and tensor names that llama.cpp's
-convert_hf_to_gguf.py writes for DeepSeek-V3 (our own writer; no gguf-py needed).
+"""Export a train.py checkpoint to GGUF v3 with the keys and tensor names that llama.cpp's convert_hf_to_gguf.py
+writes (our own writer; no gguf-py needed): architecture deepseek2 for the built-in model (as for DeepSeek-V3), or
+llama for a `train.py --arch llama` checkpoint (as for LlamaForCausalLM converted with --outtype f32).
 
   python3 tools/train_tiny/export_gguf.py CHECKPOINT OUT.gguf [--f32] [--also-legacy-kv-b] [--name NAME]
 
-Tensor types: F16 for matrices (2-D and up) except ffn_gate_inp, which stays F32 like the converter keeps it;
+deepseek2 tensor types: F16 for matrices (2-D and up) except ffn_gate_inp, which stays F32 like the converter keeps it;
 F32 for norms and exp_probs_b.bias. --f32 writes everything F32.
 MLA: kv_b_proj is split per head into attn_k_b {d_n, r_kv, H} (W_UK_h^T) and attn_v_b {r_kv, d_v, H} (W_UV_h);
 --also-legacy-kv-b writes the unsplit attn_kv_b {r_kv, H*(d_n+d_v)} instead (the older file layout).
+llama: every tensor F32, the Q/K rows permuted from HF's rotate-half pairs into the adjacent pairs of llama.cpp's
+`llama` RoPE (LlamaModel.permute); the built-in model's tokenizer (pre-tokenizer deepseek-v3) and chat template.
 """
 import argparse
 import struct
@@ -100,6 +103,84 @@ class GGUFWriter:
                 f.write(b"\0" * (-len(data) % ALIGN))
 
 
+def write_tokenizer(w, tok):
+    """tokenizer.* keys in the order convert_hf_to_gguf.py's _set_vocab_gpt2 + SpecialVocab write them."""
+    tokens, merges, specials = tok["tokens"], tok["merges"], tok["specials"]
+    w.str("tokenizer.ggml.model", "gpt2")
+    w.str("tokenizer.ggml.pre", "deepseek-v3")
+    w.str_array("tokenizer.ggml.tokens", tokens)
+    w.i32_array("tokenizer.ggml.token_type", [TOKEN_CONTROL if t in specials else TOKEN_NORMAL for t in tokens])
+    w.str_array("tokenizer.ggml.merges", [f"{l} {r}" for l, r in merges])
+    w.u32("tokenizer.ggml.bos_token_id", tokens.index(specials[0]))
+    w.u32("tokenizer.ggml.eos_token_id", tokens.index(specials[1]))
+    w.bool("tokenizer.ggml.add_bos_token", True)
+    w.bool("tokenizer.ggml.add_eos_token", False)
+    w.str("tokenizer.chat_template", CHAT_TEMPLATE)
+
+
+def size_label(n_params):
+    """gguf-py's model_weight_count_rounded_notation with min_digits 2: 1311872 -> "1.3M"."""
+    scale, suffix = next((sc, sf) for sc, sf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (0.0, "K"))
+                         if n_params > sc)
+    v = n_params * (1e-3 if suffix == "K" else 1.0 / scale)
+    return f"{v:.{max(2 - len(str(round(v)).lstrip('0')), 0)}f}{suffix}"
+
+
+def permute_rope_rows(w, n_head):
+    """convert_hf_to_gguf.py's LlamaModel.permute: within each head, HF rows (i, i + d/2) become rows (2i, 2i+1)."""
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def export_llama(ckpt, path, name):
+    """A llama GGUF as `convert_hf_to_gguf.py --outtype f32` writes it for a LlamaForCausalLM with config.head_dim:
+    key order general + TextModel/LlamaModel parameters, quantization version, then the tokenizer."""
+    c = ckpt["config"]
+    sd = {k: v.detach().to(torch.float32).numpy() for k, v in ckpt["state_dict"].items()}
+    H, K = c["num_attention_heads"], c["num_key_value_heads"]
+    w = GGUFWriter()
+    a = "llama."
+    w.str("general.architecture", "llama")
+    w.str("general.type", "model")
+    w.str("general.name", name)
+    w.str("general.size_label", size_label(sum(v.size for v in sd.values())))
+    w.u32(a + "block_count", c["num_hidden_layers"])
+    w.u32(a + "context_length", c["max_position_embeddings"])
+    w.u32(a + "embedding_length", c["hidden_size"])
+    w.u32(a + "feed_forward_length", c["intermediate_size"])
+    w.u32(a + "attention.head_count", H)
+    w.u32(a + "attention.head_count_kv", K)
+    w.f32(a + "rope.freq_base", c["rope_theta"])
+    w.f32(a + "attention.layer_norm_rms_epsilon", c["rms_norm_eps"])
+    w.u32(a + "attention.key_length", c["head_dim"])
+    w.u32(a + "attention.value_length", c["head_dim"])
+    w.u32("general.file_type", 0)                               # ALL_F32
+    w.u32(a + "vocab_size", c["vocab_size"])
+    w.u32(a + "rope.dimension_count", c["head_dim"])
+    w.u32("general.quantization_version", 2)
+    write_tokenizer(w, ckpt["tokenizer"])
+
+    def put(gname, key, n_head_permute=0):
+        t = sd[key]
+        w.tensor(gname, permute_rope_rows(t, n_head_permute) if n_head_permute else t, False)
+
+    put("token_embd.weight", "embed_tokens.weight")
+    for i in range(c["num_hidden_layers"]):
+        p, b = f"layers.{i}.", f"blk.{i}."
+        put(b + "attn_norm.weight", p + "input_layernorm.weight")
+        put(b + "attn_q.weight", p + "self_attn.q_proj.weight", H)
+        put(b + "attn_k.weight", p + "self_attn.k_proj.weight", K)
+        put(b + "attn_v.weight", p + "self_attn.v_proj.weight")
+        put(b + "attn_output.weight", p + "self_attn.o_proj.weight")
+        put(b + "ffn_norm.weight", p + "post_attention_layernorm.weight")
+        put(b + "ffn_gate.weight", p + "mlp.gate_proj.weight")
+        put(b + "ffn_up.weight", p + "mlp.up_proj.weight")
+        put(b + "ffn_down.weight", p + "mlp.down_proj.weight")
+    put("output_norm.weight", "norm.weight")
+    put("output.weight", "lm_head.weight")
+    w.write(path)
+    return len(w.tensors)
+
+
 def export(ckpt, path, all_f32=False, legacy_kv_b=False, name="mlavk-tiny-shakespeare"):
     c = ckpt["config"]
     sd = {k: v.detach().to(torch.float32).numpy() for k, v in ckpt["state_dict"].items()}
@@ -143,16 +224,7 @@ def export(ckpt, path, all_f32=False, legacy_kv_b=False, name="mlavk-tiny-shakes
     w.u32(a + "expert_group_count", c["n_group"])
     w.u32(a + "expert_group_used_count", c["topk_group"])
 
-    w.str("tokenizer.ggml.model", "gpt2")
-    w.str("tokenizer.ggml.pre", "deepseek-v3")
-    w.str_array("tokenizer.ggml.tokens", tokens)
-    w.i32_array("tokenizer.ggml.token_type", [TOKEN_CONTROL if t in specials else TOKEN_NORMAL for t in tokens])
-    w.str_array("tokenizer.ggml.merges", [f"{l} {r}" for l, r in merges])
-    w.u32("tokenizer.ggml.bos_token_id", tokens.index(specials[0]))
-    w.u32("tokenizer.ggml.eos_token_id", tokens.index(specials[1]))
-    w.bool("tokenizer.ggml.add_bos_token", True)
-    w.bool("tokenizer.ggml.add_eos_token", False)
-    w.str("tokenizer.chat_template", CHAT_TEMPLATE)
+    write_tokenizer(w, tok)
 
     f16 = not all_f32
 
@@ -205,13 +277,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint")
     ap.add_argument("out")
-    ap.add_argument("--f32", action="store_true", help="write every tensor as F32")
+    ap.add_argument("--f32", action="store_true", help="write every tensor as F32 (llama files always are)")
     ap.add_argument("--also-legacy-kv-b", action="store_true",
                     help="write attn_kv_b (unsplit) instead of attn_k_b/attn_v_b")
-    ap.add_argument("--name", default="mlavk-tiny-shakespeare")
+    ap.add_argument("--name", default="", help="general.name (default mlavk-tiny-shakespeare[-gqa])")
     args = ap.parse_args()
     ckpt = torch.load(args.checkpoint, map_location="cpu")
-    n = export(ckpt, args.out, args.f32, args.also_legacy_kv_b, args.name)
+    if ckpt.get("arch", "deepseek") == "llama":
+        n = export_llama(ckpt, args.out, args.name or "mlavk-tiny-shakespeare-gqa")
+    else:
+        n = export(ckpt, args.out, args.f32, args.also_legacy_kv_b, args.name or "mlavk-tiny-shakespeare")
     print(f"wrote {args.out}: {n} tensors", file=sys.stderr)
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Train the built-in default model: BPE tokenizer + tiny DeepSeek-V3-style model on a text corpus.
+"""Train the built-in default model: BPE tokenizer + tiny DeepSeek-V3-style model on a text corpus; or, with
+--arch llama, the small Llama-style GQA model (model_llama.py) that `mlavk transmla` converts, on the same split with
+the built-in model's tokenizer.
 
-  python3 tools/train_tiny/train.py CORPUS [--out DIR] [--minutes M] [--steps N] ...
+  python3 tools/train_tiny/train.py CORPUS [--arch deepseek|llama] [--out DIR] [--minutes M] [--steps N] ...
 
 Split: the first 90% of the text (by characters) trains both the tokenizer and the model; the last 10% is validation.
 Every training sample starts with BOS, as inference does (add_bos_token = true), followed by ctx-1 corpus tokens.
@@ -27,9 +29,12 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, DeepseekTiny  # noqa: E402
+from model_llama import LlamaConfig, LlamaTiny  # noqa: E402
 from tokenizer import Tokenizer, train_bpe  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+BUILTIN_GGUF = os.path.normpath(os.path.join(HERE, "../../models/mlavk-tiny-shakespeare.gguf"))
+ARCHS = {"deepseek": (Config, DeepseekTiny), "llama": (LlamaConfig, LlamaTiny)}
 
 
 def split_text(text):
@@ -65,6 +70,13 @@ def eval_nll(model, windows, batch=16):
     return total, n
 
 
+def tokenizer_from_gguf(path):
+    """The tokens and merges of a GGUF file's tokenizer (the built-in model's, for the GQA model)."""
+    from check_gguf import Reader
+    kv = Reader(path).kv
+    return Tokenizer(kv["tokenizer.ggml.tokens"], [m.split(" ", 1) for m in kv["tokenizer.ggml.merges"]])
+
+
 def f16_snap(model):
     """Round every tensor the GGUF export stores as F16 to the nearest F16 value, so the default F16 GGUF holds
     exactly the checkpoint's weights and the golden logits are those of the shipped file."""
@@ -77,6 +89,11 @@ def f16_snap(model):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus")
+    ap.add_argument("--arch", choices=sorted(ARCHS), default="deepseek",
+                    help="deepseek: the built-in MLA+MoE model (F16-snapped); llama: the GQA model (kept F32)")
+    ap.add_argument("--tokenizer", default="",
+                    help="take the tokenizer from this GGUF instead of training one (default for --arch llama: "
+                         "the built-in model's)")
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--minutes", type=float, default=36.0, help="wall-clock training budget (cosine over it)")
     ap.add_argument("--steps", type=int, default=0, help="fixed step count instead of the time budget")
@@ -103,16 +120,21 @@ def main():
 
     text = open(args.corpus, encoding="utf-8").read()
     train_text, val_text = split_text(text)
-    tokens, merges = train_bpe(train_text, args.vocab, verbose=False)
-    tok = Tokenizer(tokens, merges)
+    tok_gguf = args.tokenizer or (BUILTIN_GGUF if args.arch == "llama" else "")
+    if tok_gguf:
+        tok = tokenizer_from_gguf(tok_gguf)
+    else:
+        tok = Tokenizer(*train_bpe(train_text, args.vocab, verbose=False))
+    merges = tok.merges
     train_ids = torch.tensor(tok.encode(train_text))
     val_ids = tok.encode(val_text)
     print(f"tokenizer: vocab {tok.n_vocab} ({len(merges)} merges) in {time.time() - t_start:.1f}s; "
           f"train {len(train_ids)} tokens, val {len(val_ids)} tokens", flush=True)
 
-    cfg = Config(vocab_size=tok.n_vocab, max_position_embeddings=args.ctx, dropout=args.dropout,
-                 **(json.loads(args.config) if args.config else {}))
-    model = DeepseekTiny(cfg)
+    config_cls, model_cls = ARCHS[args.arch]
+    cfg = config_cls(vocab_size=tok.n_vocab, max_position_embeddings=args.ctx, dropout=args.dropout,
+                     **(json.loads(args.config) if args.config else {}))
+    model = model_cls(cfg)
     total, active = model.param_counts()
     print(f"model: {total} parameters ({active} active per token); config {json.dumps(cfg.to_dict())}", flush=True)
 
@@ -164,8 +186,8 @@ def main():
             vl = evaluate()
             loads = [m.last_load / m.last_load.sum() for m in model.moe_layers()]
             spread = " ".join(f"{float(l.min()):.3f}-{float(l.max()):.3f}" for l in loads)
-            print(f"eval step {step}: train_ema {ema:.4f} val {vl:.4f} (ppl {math.exp(vl):.1f}); "
-                  f"expert load min-max per MoE layer {spread}", flush=True)
+            print(f"eval step {step}: train_ema {ema:.4f} val {vl:.4f} (ppl {math.exp(vl):.1f})"
+                  + (f"; expert load min-max per MoE layer {spread}" if loads else ""), flush=True)
             if vl < best[0]:
                 best = (vl, {k: v.clone() for k, v in model.state_dict().items()}, step)
 
@@ -178,7 +200,8 @@ def main():
         print(f"keeping the best checkpoint, from step {best[2]} (val {best[0]:.4f})", flush=True)
         model.load_state_dict(best[1])
     model.eval()
-    f16_snap(model)
+    if args.arch == "deepseek":
+        f16_snap(model)
     final_val = evaluate()
     model.eval()
 
@@ -186,10 +209,11 @@ def main():
     prompt = [tok.bos_id]
     sample = tok.decode(model.generate(prompt, 300, temperature=0.8, generator=g)[1:])
     ckpt = {
+        "arch": args.arch,
         "config": cfg.to_dict(),
         "state_dict": model.state_dict(),
         "tokenizer": tok.to_dict(),
-        "f16_snapped": True,
+        "f16_snapped": args.arch == "deepseek",
         "train": {
             "corpus": os.path.basename(args.corpus), "steps": step, "kept_step": best[2],
             "batch": args.batch, "ctx": args.ctx, "lr": args.lr, "seed": args.seed, "dropout": args.dropout,
@@ -200,7 +224,7 @@ def main():
     }
     path = os.path.join(args.out, "ckpt.pt")
     torch.save(ckpt, path)
-    print(f"final validation loss {final_val:.4f} (ppl {math.exp(final_val):.2f}) after F16 snapping; saved {path}")
+    print(f"final validation loss {final_val:.4f} (ppl {math.exp(final_val):.2f}); saved {path}")
     print("sample (temperature 0.8, seed 42):\n" + sample, flush=True)
 
 
