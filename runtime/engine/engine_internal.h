@@ -1,0 +1,48 @@
+/* The engine's insides, shared by its files (engine.c: one sequence; engine_batch.c: many). */
+#ifndef MLAVK_ENGINE_INTERNAL_H
+#define MLAVK_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "formats/model_files.h"
+#include "mlavk.h"
+#include "model/model.h"
+
+#define MAX_PROFILED_OPS 64
+
+/* One sequence's cache and scratch (model_state) with the recordings that read them. */
+typedef struct engine_seq {
+    model_state *state;
+    vk_recording *decode;          /* one token, recorded once and submitted for every step */
+    vk_recording *batch;           /* re-recorded for each prompt chunk */
+    bool decode_recorded;
+} engine_seq;
+
+struct mlavk_engine {
+    vk_context *ctx;
+    ops *ops;
+    model_files *files;
+    mlavk_tokenizer *tokenizer;
+    model *model;
+    engine_seq main;               /* the sequence of mlavk_engine_eval and mlavk_engine_generate */
+    uint32_t n_ctx;
+    ops_cache_type cache_type;
+    model_prefill_attention prefill;
+    bool profile;
+    uint32_t batch_size;
+    char model_path[512];
+    mlavk_op_profile profile_ops[MAX_PROFILED_OPS];
+    uint32_t profile_count;
+    mlavk_trace_event *trace;
+    uint32_t trace_count, trace_capacity;
+};
+
+/* A sequence with the engine's context length, cache type and prompt batch. */
+mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq);
+void engine_seq_free(mlavk_engine *e, engine_seq *seq);
+
+/* Runs n (<= batch_size) tokens after those in seq's cache, which must have room for them; the logits of the
+ * last (or every) token land in seq->state->logits_host. */
+mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n, bool all_logits);
+
+#endif
