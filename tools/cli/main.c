@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "server_main.h"
 #include "mlavk.h"
 
 static void print_usage(FILE *out)
@@ -32,6 +33,10 @@ static void print_usage(FILE *out)
             "                         logits of every position: text, or raw little-endian float32 n x vocab\n"
             "  perplexity [-m MODEL] -f FILE [-c CTX]\n"
             "                         perplexity over non-overlapping windows of CTX tokens, each from BOS\n"
+            "  serve [-m MODEL] [--host 127.0.0.1] [--port 8080] [--parallel 4] [--cache-tokens T] [--queue 64]\n"
+            "        [--drain-seconds 30] [-c CTX] [-b N] [--kv-f32] [--device D]\n"
+            "                         OpenAI-compatible HTTP server: /v1/chat/completions, /v1/completions,\n"
+            "                         /v1/models, /health, /metrics (docs/SERVING.md); --port 0 takes a free port\n"
             "\n"
             "MODEL is a GGUF file or a Hugging Face checkpoint directory; without -m, the built-in model.\n"
             "sampling: --temp T (0: greedy) --top-k K --top-p P --min-p M --repeat-penalty R --seed S\n"
@@ -67,7 +72,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {{"devices", cli_devices}, {"run", cli_run},       {"chat", cli_chat},
-                    {"bench", cli_bench},     {"logits", cli_logits}, {"perplexity", cli_perplexity}};
+                    {"bench", cli_bench},     {"logits", cli_logits}, {"perplexity", cli_perplexity},
+                    {"serve", cli_serve}};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(command, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
