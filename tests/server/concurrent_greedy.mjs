@@ -6,7 +6,7 @@ await serverTest(['--kv-f32', '--parallel', '8'], async (server) => {
   const { client, model } = server;
   const prompts = ['ROMEO:', 'JULIET:', 'First Citizen:\nBefore we proceed', 'KING RICHARD III:', 'Now is the',
                    'MENENIUS:\nWhy,', 'To be', 'O, speak again'];
-  const ask = (prompt) => client.completions.create({ model, prompt, max_tokens: 16, temperature: 0 })
+  const ask = (prompt) => client.completions.create({ model, prompt, max_tokens: 8, temperature: 0 })
     .then((r) => r.choices[0].text);
   const alone = [];
   for (const p of prompts) alone.push(await ask(p));

@@ -8,7 +8,7 @@ await serverTest(['--parallel', '4'], async (server) => {
   let answered = 0;
   const clientLoop = async (c) => {
     for (let i = 0; i < 25; i++) {
-      const max_tokens = 1 + ((c + i) % 4);
+      const max_tokens = 1 + ((c + i) % 3);
       if (i % 2) {
         const stream = await client.chat.completions.create({ model, stream: true, max_tokens, temperature: 0.8,
           seed: i, messages: [{ role: 'user', content: `client ${c} request ${i}` }] });

@@ -33,7 +33,7 @@ async function streamThroughSigterm(args, max_tokens) {
   }
 }
 
-const finished = await streamThroughSigterm([], 64);
+const finished = await streamThroughSigterm([], 16);
 check(!finished.error, `the running stream failed: ${finished.error}`);
 equal(finished.finish, 'length', 'the running stream finished');
 const cancelled = await streamThroughSigterm(['--drain-seconds', '0', '-c', '2048'], 1500);
