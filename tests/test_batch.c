@@ -64,33 +64,18 @@ static mlavk_seq_params greedy(const int32_t *ids, size_t n, uint32_t max_tokens
     return p;
 }
 
-int main(void)
+/* Two slots for three sequences (the third waits for one to end): each gets the tokens it gets alone. */
+static void check_together_as_alone(mlavk_engine *engine, int32_t *ids[], const size_t n_ids[], collected got[])
 {
-    mlavk_engine_params params = {.n_ctx = 256, .kv_f32 = 1};
-    mlavk_engine *engine = NULL;
-    CHECK(mlavk_engine_create(&params, &engine) == MLAVK_OK);
-    if (!engine)
-        return test_finish("batch");
     mlavk_tokenizer *tok = mlavk_engine_tokenizer(engine);
-    const char *prompts[N_SEQS] = {"ROMEO:", "JULIET:\nO Romeo", "First Citizen:\nBefore we proceed any further"};
-    int32_t *ids[N_SEQS];
-    size_t n_ids[N_SEQS];
-    for (int i = 0; i < N_SEQS; i++) {
-        CHECK(mlavk_tokenize(tok, prompts[i], strlen(prompts[i]), MLAVK_BOS_DEFAULT, &ids[i], &n_ids[i]) == MLAVK_OK);
-        mlavk_sampling s = greedy(NULL, 0, 0, NULL).sampling;
-        mlavk_engine_reset(engine);
-        CHECK(mlavk_engine_generate(engine, ids[i], (uint32_t)n_ids[i], MAX_TOKENS, &s, keep_token, &reference[i],
-                                    NULL) == MLAVK_OK);
-    }
-
-    /* Two slots for three sequences: the third waits for one to end. */
     mlavk_batch *batch = NULL;
     CHECK(mlavk_batch_create(engine, &(mlavk_batch_params){.max_seqs = 2}, &batch) == MLAVK_OK);
-    collected got[N_SEQS] = {0};
-    uint64_t id[N_SEQS];
+    if (!batch)
+        return;
+    uint64_t id;
     for (int i = 0; i < N_SEQS; i++) {
         mlavk_seq_params p = greedy(ids[i], n_ids[i], MAX_TOKENS, &got[i]);
-        CHECK(mlavk_batch_submit(batch, &p, &id[i]) == MLAVK_OK && id[i] != 0);
+        CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_OK && id != 0);
     }
     run(batch, 200);
     for (int i = 0; i < N_SEQS; i++) {
@@ -108,61 +93,106 @@ int main(void)
     mlavk_batch_get_stats(batch, &st);
     CHECK(st.pages_used == 0 && st.running == 0 && st.queued == 0 && st.prefix_hit_tokens == 0);
     CHECK(st.generated_tokens > 0 && st.steps > 0);
+    mlavk_batch_free(batch);
+}
 
-    /* A stop string in the middle of the first sequence's text: the text before it, then STOP. */
-    CHECK(got[0].length > 8);
+/* A stop string from the middle of a text: the text before it, then STOP. Cancelling a running sequence ends
+ * it at the next step and returns its pages. */
+static void check_stop_and_cancel(mlavk_engine *engine, const int32_t *ids, size_t n_ids, const collected *full)
+{
+    mlavk_batch *batch = NULL;
+    CHECK(mlavk_batch_create(engine, &(mlavk_batch_params){.max_seqs = 2}, &batch) == MLAVK_OK);
+    CHECK(full->length > 8);
+    if (!batch || full->length <= 8) {
+        mlavk_batch_free(batch);
+        return;
+    }
     char stop[5];
-    memcpy(stop, got[0].text + 4, 4);
+    memcpy(stop, full->text + 4, 4);
     stop[4] = '\0';
-    size_t before = (size_t)(strstr(got[0].text, stop) - got[0].text);
+    size_t before = (size_t)(strstr(full->text, stop) - full->text);
     collected cut = {0};
-    mlavk_seq_params p = greedy(ids[0], n_ids[0], MAX_TOKENS, &cut);
+    mlavk_seq_params p = greedy(ids, n_ids, MAX_TOKENS, &cut);
     const char *stops[] = {"never in this text", stop};
     p.stop = stops;
     p.n_stop = 2;
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_OK);
+    uint64_t id;
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_OK);
     run(batch, 50);
-    CHECK(cut.finish == MLAVK_FINISH_STOP && cut.length == before && !memcmp(cut.text, got[0].text, before));
+    CHECK(cut.finish == MLAVK_FINISH_STOP && cut.length == before && !memcmp(cut.text, full->text, before));
 
-    /* Cancelling a running sequence ends it at the next step and returns its pages. */
     collected cancelled = {0};
-    p = greedy(ids[2], n_ids[2], 100, &cancelled);
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_OK);
+    p = greedy(ids, n_ids, 100, &cancelled);
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_OK);
     const mlavk_seq_event *events;
     uint32_t count;
     for (int i = 0; i < 3; i++)
         CHECK(mlavk_batch_step(batch, &events, &count) == MLAVK_OK);
+    mlavk_batch_stats st;
     mlavk_batch_get_stats(batch, &st);
     CHECK(st.running == 1 && st.pages_used == 1);
-    mlavk_batch_cancel(batch, id[0]);
+    mlavk_batch_cancel(batch, id);
     CHECK(mlavk_batch_step(batch, &events, &count) == MLAVK_OK);
     CHECK(count == 1 && events[0].finish == MLAVK_FINISH_CANCELLED && events[0].token == -1);
     mlavk_batch_get_stats(batch, &st);
     CHECK(st.running == 0 && st.pages_used == 0);
-
-    /* Refused: an empty prompt, one that fills the context. */
-    int32_t *many = calloc(300, sizeof *many);
-    p = greedy(many, 256, 1, NULL);
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_ERR_CONTEXT_FULL);
-    p.n_prompt = 0;
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_ERR_INVALID_ARGUMENT);
     mlavk_batch_free(batch);
+}
 
-    /* A pool of one page: a longer prompt is refused, a sequence that outgrows it ends with CACHE_FULL. */
+/* Refused: an empty prompt, one that fills the context, one larger than a pool of one page; a sequence that
+ * outgrows that page ends with CACHE_FULL. */
+static void check_refusals(mlavk_engine *engine)
+{
+    int32_t *many = calloc(256, sizeof *many);
+    mlavk_batch *batch = NULL;
     CHECK(mlavk_batch_create(engine, &(mlavk_batch_params){.max_seqs = 1, .cache_tokens = 64}, &batch) == MLAVK_OK);
-    p = greedy(many, 65, 1, NULL);
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_ERR_CACHE_FULL);
+    if (!many || !batch) {
+        free(many);
+        mlavk_batch_free(batch);
+        return;
+    }
+    uint64_t id;
+    mlavk_seq_params p = greedy(many, 256, 1, NULL);
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_ERR_CONTEXT_FULL);
+    p.n_prompt = 0;
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_ERR_INVALID_ARGUMENT);
+    p.n_prompt = 65;
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_ERR_CACHE_FULL);
     collected outgrown = {0};
     p = greedy(many, 60, 20, &outgrown);
-    CHECK(mlavk_batch_submit(batch, &p, &id[0]) == MLAVK_OK);
+    CHECK(mlavk_batch_submit(batch, &p, &id) == MLAVK_OK);
     run(batch, 30);
     CHECK(outgrown.finish == MLAVK_FINISH_ERROR && outgrown.error == MLAVK_ERR_CACHE_FULL);
     CHECK_MSG(outgrown.n == 5, "%u tokens before the pool ran out, not 4 + the one sampled last", outgrown.n);
+    mlavk_batch_stats st;
     mlavk_batch_get_stats(batch, &st);
     CHECK(st.pages_used == 0);
     mlavk_batch_free(batch);
-
     free(many);
+}
+
+int main(void)
+{
+    mlavk_engine_params params = {.n_ctx = 256, .kv_f32 = 1};
+    mlavk_engine *engine = NULL;
+    CHECK(mlavk_engine_create(&params, &engine) == MLAVK_OK);
+    if (!engine)
+        return test_finish("batch");
+    mlavk_tokenizer *tok = mlavk_engine_tokenizer(engine);
+    const char *prompts[N_SEQS] = {"ROMEO:", "JULIET:\nO Romeo", "First Citizen:\nBefore we proceed any further"};
+    int32_t *ids[N_SEQS] = {0};
+    size_t n_ids[N_SEQS] = {0};
+    for (int i = 0; i < N_SEQS; i++) {
+        CHECK(mlavk_tokenize(tok, prompts[i], strlen(prompts[i]), MLAVK_BOS_DEFAULT, &ids[i], &n_ids[i]) == MLAVK_OK);
+        mlavk_sampling s = greedy(NULL, 0, 0, NULL).sampling;
+        mlavk_engine_reset(engine);
+        CHECK(mlavk_engine_generate(engine, ids[i], (uint32_t)n_ids[i], MAX_TOKENS, &s, keep_token, &reference[i],
+                                    NULL) == MLAVK_OK);
+    }
+    collected got[N_SEQS] = {0};
+    check_together_as_alone(engine, ids, n_ids, got);
+    check_stop_and_cancel(engine, ids[0], n_ids[0], &got[0]);
+    check_refusals(engine);
     for (int i = 0; i < N_SEQS; i++)
         free(ids[i]);
     mlavk_engine_free(engine);
