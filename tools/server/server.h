@@ -46,7 +46,7 @@ typedef struct server_job {
 } server_job;
 
 typedef struct server_metrics {
-    uint64_t requests, errors, prompt_tokens, generated_tokens;
+    uint64_t requests, errors;
     mlavk_batch_stats batch;       /* as of the last step */
     uint32_t inbox;                /* received, not yet in the batch */
 } server_metrics;

@@ -32,7 +32,6 @@ server_job *server_job_create(server *s, server_request *request)
     pthread_mutex_lock(&s->lock);
     snprintf(job->id, sizeof job->id, "%s-%llu", job->request.endpoint == SERVER_CHAT ? "chatcmpl" : "cmpl",
              (unsigned long long)++s->next_job);
-    s->metrics.requests++;
     pthread_mutex_unlock(&s->lock);
     return job;
 }
@@ -195,10 +194,8 @@ static void deliver(engine_side *e, const mlavk_seq_event *events, uint32_t coun
                 job->text = grown;
             }
         }
-        s->metrics.generated_tokens += ev->generated_tokens - job->completion_tokens;
         job->completion_tokens = ev->generated_tokens;
         if (ev->finish != MLAVK_FINISH_NONE) {
-            s->metrics.prompt_tokens += ev->prompt_tokens;
             remove_active(e, job);
             if (ev->finish == MLAVK_FINISH_ERROR)
                 fail_job_locked(s, job, ev->error == MLAVK_ERR_CACHE_FULL ? 503 : 500, "server_error",

@@ -322,6 +322,9 @@ static enum MHD_Result send_events(server *s, struct MHD_Connection *c, server_j
 
 static enum MHD_Result complete(server *s, struct MHD_Connection *c, server_endpoint endpoint, connection *con)
 {
+    pthread_mutex_lock(&s->lock);
+    s->metrics.requests++;
+    pthread_mutex_unlock(&s->lock);
     if (con->too_large)
         return send_error(s, c, 413, "the request body is larger than 8 MiB", "invalid_request_error", NULL, NULL);
     server_request request;
@@ -370,8 +373,8 @@ static enum MHD_Result send_metrics(server *s, struct MHD_Connection *c)
         {"mlavk_ready", "gauge", "1 once the model is loaded", ready},
         {"mlavk_requests_total", "counter", "completion requests received", (double)m.requests},
         {"mlavk_request_errors_total", "counter", "requests answered with an error", (double)m.errors},
-        {"mlavk_prompt_tokens_total", "counter", "prompt tokens of finished requests", (double)m.prompt_tokens},
-        {"mlavk_generated_tokens_total", "counter", "tokens generated", (double)m.generated_tokens},
+        {"mlavk_prompt_tokens_total", "counter", "prompt tokens evaluated", (double)m.batch.prompt_tokens},
+        {"mlavk_generated_tokens_total", "counter", "tokens generated", (double)m.batch.generated_tokens},
         {"mlavk_sequences_running", "gauge", "sequences being decoded", m.batch.running},
         {"mlavk_sequences_queued", "gauge", "requests waiting for a sequence slot", m.batch.queued + m.inbox},
         {"mlavk_sequences_max", "gauge", "sequences decoded at once (--parallel)", m.batch.max_seqs},
