@@ -1,6 +1,16 @@
 # mlavk serve (tools/server) driven by the official openai npm client (tests/server/*.mjs, one server each on
 # 127.0.0.1 and a free port, the built-in model, whose chat template is DeepSeek V3's). The fixture installs
 # the pinned client (package-lock.json) with `npm ci` when tests/server/node_modules is missing.
+mlavk_failure_test(serve_rejects_an_unknown_option PATTERN "^mlavk serve: unknown option: '--bogus'"
+  COMMAND $<TARGET_FILE:mlavk_cli> serve --bogus 1)
+mlavk_failure_test(serve_rejects_a_port_out_of_range PATTERN "^mlavk serve: --port needs an integer from 0 to 65535"
+  COMMAND $<TARGET_FILE:mlavk_cli> serve --port 70000)
+mlavk_failure_test(serve_rejects_a_host_name_that_is_not_an_address
+  PATTERN "^mlavk serve: --host needs a numeric IPv4 or IPv6 address, not 'localhost'$"
+  COMMAND $<TARGET_FILE:mlavk_cli> serve --host localhost --port 0)
+mlavk_failure_test(serve_names_a_model_file_that_does_not_exist PATTERN "^mlavk serve: .*no-such-model.gguf"
+  COMMAND $<TARGET_FILE:mlavk_cli> serve -m no-such-model.gguf --port 0)
+
 find_program(NODE_EXECUTABLE node)
 find_program(NPM_EXECUTABLE npm)
 if(NOT NODE_EXECUTABLE OR NOT NPM_EXECUTABLE)

@@ -80,8 +80,15 @@ int cli_serve(int argc, char **argv)
                             .drain_seconds = 30}};
     if (!parse_options(argc, argv, &s.options))
         return 2;
-    model_id(s.options.engine.model_path ? s.options.engine.model_path : mlavk_default_model_path(), s.model_id,
-             sizeof s.model_id);
+    const char *path = s.options.engine.model_path ? s.options.engine.model_path : mlavk_default_model_path();
+    model_id(path, s.model_id, sizeof s.model_id);
+    /* A path that is no model fails here, in one line, before the server listens. */
+    mlavk_tokenizer *tokenizer = NULL;
+    if (mlavk_tokenizer_load_model(path, &tokenizer) != MLAVK_OK) {
+        fprintf(stderr, "mlavk serve: %s\n", mlavk_last_error());
+        return 1;
+    }
+    mlavk_tokenizer_free(tokenizer);
     /* Every thread inherits the blocked signals, so only sigwait below sees them. */
     sigset_t signals;
     sigemptyset(&signals);
