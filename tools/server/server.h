@@ -58,7 +58,6 @@ typedef struct server {
     pthread_cond_t engine_wake;
     server_job *inbox_head, *inbox_tail;
     bool ready, load_failed, stopping;
-    uint32_t n_ctx;
     server_metrics metrics;
     pthread_t engine_thread;
     bool engine_started;

@@ -234,7 +234,6 @@ static void *engine_main(void *arg)
     mlavk_engine_info info;
     mlavk_engine_get_info(e.engine, &info);
     pthread_mutex_lock(&s->lock);
-    s->n_ctx = info.n_ctx;
     mlavk_batch_get_stats(e.batch, &s->metrics.batch);
     s->ready = true;
     fprintf(stderr, "mlavk serve: %s on %s, %u sequences at once, context %u, cache %u pages of %u tokens%s\n",
