@@ -1,4 +1,4 @@
-/* mlavk: DeepSeek-style LLM inference on Vulkan compute. The only header the CLI and demo use. */
+/* mlavk: DeepSeek-style LLM inference on Vulkan compute. The only header the CLI, the server and the demo use. */
 #ifndef MLAVK_H
 #define MLAVK_H
 
