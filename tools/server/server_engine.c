@@ -205,9 +205,10 @@ static void deliver(engine_side *e, const mlavk_seq_event *events, uint32_t coun
                                     : mlavk_status_string(ev->error));
             job->finished = true;
             job->finish = ev->finish;
-            unref_locked(job);
         }
         pthread_cond_broadcast(&job->changed);
+        if (ev->finish != MLAVK_FINISH_NONE)
+            unref_locked(job); /* last: a client that left holds no reference */
     }
 }
 
