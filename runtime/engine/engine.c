@@ -1,4 +1,4 @@
-/* The public engine: a device, a model, one sequence and its cache. */
+/* The public engine: a device, a model, one sequence (slot 0 of a paged cache that grows with it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,9 @@ struct mlavk_engine {
     mlavk_tokenizer *tokenizer;
     model *model;
     model_state *state;
+    model_cache *cache;
     vk_recording *decode;          /* one token, recorded once and submitted for every step */
+    uint32_t decode_splits;        /* the attention splits it was recorded with (they grow with the context) */
     vk_recording *batch;           /* re-recorded for each prompt chunk */
     bool decode_recorded;
     bool profile;
@@ -57,8 +59,10 @@ static mlavk_status create_device_side(mlavk_engine *e, const mlavk_engine_param
                                                       [MLAVK_PREFILL_EXPANDED] = MODEL_PREFILL_EXPANDED};
     if ((unsigned)p->prefill_attention >= sizeof prefill / sizeof prefill[0])
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "engine: unknown prefill attention %d", (int)p->prefill_attention);
-    MLAVK_TRY(model_state_create(e->model, n_ctx, e->batch_size, p->kv_f32 ? OPS_CACHE_F32 : OPS_CACHE_F16,
-                                 prefill[p->prefill_attention], &e->state));
+    MLAVK_TRY(model_state_create(e->model, n_ctx, e->batch_size, prefill[p->prefill_attention], &e->state));
+    /* one sequence: a pool of its whole context, taken page by page as it grows */
+    uint32_t pages = (n_ctx + OPS_KV_PAGE_ROWS - 1) / OPS_KV_PAGE_ROWS;
+    MLAVK_TRY(model_cache_create(e->model, pages, 1, n_ctx, p->kv_f32 ? OPS_CACHE_F32 : OPS_CACHE_F16, &e->cache));
     MLAVK_TRY(vk_recording_create(e->ctx, &e->decode));
     return vk_recording_create(e->ctx, &e->batch);
 }
@@ -93,6 +97,8 @@ void mlavk_engine_free(mlavk_engine *e)
     vk_recording_destroy(e->batch);
     if (e->state)
         model_state_free(e->model, e->state);
+    if (e->cache)
+        model_cache_free(e->model, e->cache);
     model_free(e->model);
     ops_destroy(e->ops);
     mlavk_tokenizer_free(e->tokenizer);
@@ -108,7 +114,7 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     snprintf(info->device, sizeof info->device, "%s", e->ctx->info.name);
     snprintf(info->model_path, sizeof info->model_path, "%s", e->model_path);
     info->n_vocab = c->n_vocab;
-    info->n_ctx = e->state->n_ctx;
+    info->n_ctx = e->cache->max_seq_len;
     info->n_layer = c->n_layer;
     info->n_head = c->n_head;
     info->n_embd = c->n_embd;
@@ -119,7 +125,7 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     info->weight_bytes = e->model->weights.device_bytes;
     for (uint32_t i = 0; i < tensor_sources_count(e->files->sources); i++)
         info->parameters += tensor_sources_at(e->files->sources, i)->n_elements;
-    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->state->cache_type);
+    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->cache->type);
     info->mha_kv_bytes_per_token =
         (uint64_t)c->n_layer * c->n_head * (c->qk_nope_head_dim + c->qk_rope_head_dim + c->v_head_dim) * 2;
 }
@@ -128,9 +134,9 @@ mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; 
 
 const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->state->expert_ids_host.mapped; }
 
-uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->state->n_past; }
+uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->cache->lengths[0]; }
 
-void mlavk_engine_reset(mlavk_engine *e) { e->state->n_past = 0; }
+void mlavk_engine_reset(mlavk_engine *e) { model_cache_release(e->cache, 0); }
 
 static void keep_trace(mlavk_engine *e, const vk_timing *timings, uint32_t n)
 {
@@ -184,28 +190,23 @@ uint32_t mlavk_engine_trace(const mlavk_engine *e, const mlavk_trace_event **eve
 /* One forward step of n tokens starting at tokens; logits rows land in the state's readback buffer. */
 static mlavk_status step(mlavk_engine *e, const int32_t *tokens, uint32_t n, bool all_logits)
 {
-    model_state *s = e->state;
-    uint32_t *ids = s->tokens.mapped, *positions = s->positions.mapped;
-    for (uint32_t i = 0; i < n; i++) {
-        ids[i] = (uint32_t)tokens[i];
-        positions[i] = s->n_past + i;
-    }
+    model_batch batch = {.logits = all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST};
+    MLAVK_TRY(model_batch_add(e->state, e->cache, &batch, 0, tokens, n));
     vk_recording *rec = e->decode;
-    if (n > 1) {
-        rec = e->batch;
+    uint32_t splits = model_attention_splits(e->state, &batch);
+    if (n > 1 || !e->decode_recorded || splits != e->decode_splits) {
+        rec = n > 1 ? e->batch : e->decode;
         MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, n, all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST));
+        MLAVK_TRY(model_record_forward(e->model, e->state, e->cache, rec, &batch));
         MLAVK_TRY(vk_recording_end(rec));
-    } else if (!e->decode_recorded) {
-        MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, 1, MODEL_LOGITS_LAST));
-        MLAVK_TRY(vk_recording_end(rec));
-        e->decode_recorded = true;
+        if (n == 1) {
+            e->decode_recorded = true;
+            e->decode_splits = splits;
+        }
     }
     MLAVK_TRY(vk_recording_run(rec));
     if (e->profile)
         collect_profile(e, rec);
-    s->n_past += n;
     return MLAVK_OK;
 }
 
@@ -214,10 +215,10 @@ mlavk_status mlavk_engine_eval(mlavk_engine *e, const int32_t *tokens, uint32_t 
 {
     model_state *s = e->state;
     const uint32_t vocab = e->model->config.n_vocab;
-    if (n > s->n_ctx - s->n_past)
+    if (n > model_cache_room(e->cache, 0))
         return mlavk_fail(MLAVK_ERR_CONTEXT_FULL,
-                          "%u tokens do not fit in the context: %u of %u positions are already used", n, s->n_past,
-                          s->n_ctx);
+                          "%u tokens do not fit in the context: %u of %u positions are already used", n,
+                          e->cache->lengths[0], e->cache->max_seq_len);
     for (uint32_t i = 0; i < n; i++)
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= vocab)
             return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "token id %d is outside the vocabulary of %u", tokens[i],
@@ -246,8 +247,8 @@ static void fill_stats(const mlavk_engine *e, mlavk_stats *stats)
 {
     mlavk_engine_info info;
     mlavk_engine_get_info(e, &info);
-    stats->n_past = e->state->n_past;
-    stats->n_ctx = e->state->n_ctx;
+    stats->n_past = e->cache->lengths[0];
+    stats->n_ctx = e->cache->max_seq_len;
     stats->kv_bytes_used = (uint64_t)stats->n_past * info.kv_bytes_per_token;
     stats->kv_bytes_total = (uint64_t)stats->n_ctx * info.kv_bytes_per_token;
     stats->mha_kv_bytes_used = (uint64_t)stats->n_past * info.mha_kv_bytes_per_token;
@@ -274,7 +275,7 @@ mlavk_status mlavk_engine_generate(mlavk_engine *e, const int32_t *prompt, uint3
     stats->prompt_seconds = now_seconds() - start;
     start = now_seconds();
     /* Every sampled token, the end-of-sequence one too, goes into the cache, so a conversation can go on. */
-    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && e->state->n_past < e->state->n_ctx; i++) {
+    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && model_cache_room(e->cache, 0) > 0; i++) {
         int32_t token = (int32_t)sampler_sample(smp, logits);
         stats->generated_tokens++;
         bool stop = on_token && on_token(token, user);
