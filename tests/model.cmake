@@ -117,3 +117,8 @@ set_tests_properties(forward_matches_reference_with_the_cooperative_batched_kern
 # logits each gives alone (the built-in model: MoE layers, so the batch's expert products run grouped).
 mlavk_test(sequences_decoded_together_give_the_logits_of_each_decoded_alone GPU SOURCES test_model_multi_sequence.c
   ARGS ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf)
+add_test(NAME sequences_decoded_together_give_the_logits_of_each_decoded_alone_with_shared_memory_reductions
+  COMMAND test_sequences_decoded_together_give_the_logits_of_each_decoded_alone
+          ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf)
+set_tests_properties(sequences_decoded_together_give_the_logits_of_each_decoded_alone_with_shared_memory_reductions
+  PROPERTIES ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_REDUCTION=shared")

@@ -4,7 +4,7 @@
  * the four) gives each sequence's last-token logits in one submission. F32 cache: the two runs differ only in
  * float rounding (batched and grouped expert products against matrix-vector ones, the absorbed against the
  * expanded prompt form), observed below 1e-5; bound 5e-5 + 5e-5 |want|. A released sequence's pages return to the
- * pool.
+ * pool; a full pool or a batch that breaks its rules is an error that adds nothing.
  * usage: test_model_multi_sequence MODEL */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +136,15 @@ static void decode_together(fixture *f, float *want_decode[2][DECODING], const f
     model_cache_release(cache, 1); /* 72 positions: two pages */
     CHECK_MSG(cache->n_free == free_before + 2 && cache->lengths[1] == 0, "%u free pages after release, %u before",
               cache->n_free, free_before);
+    model_cache_free(f->m, cache);
+
+    /* a pool of one page: a second sequence finds no free page, and nothing of it is added */
+    cache = new_cache(f, 1, 2);
+    b = (model_batch){.logits = MODEL_LOGITS_LAST};
+    CHECK(model_batch_add(f->s, cache, &b, 0, f->prompts[1], 3) == MLAVK_OK);
+    CHECK(model_batch_add(f->s, cache, &b, 1, f->prompts[1], 1) == MLAVK_ERR_CONTEXT_FULL);
+    CHECK_MSG(strstr(mlavk_last_error(), "0 of 1 are free") && cache->lengths[1] == 0 && b.n_seqs == 1,
+              "%s (length %u)", mlavk_last_error(), cache->lengths[1]);
     model_cache_free(f->m, cache);
 }
 
