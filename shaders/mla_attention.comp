@@ -43,7 +43,9 @@ shared float rescale[QUERIES];
 shared float running_max[QUERIES];
 shared float running_sum[QUERIES];
 
-uint keys_visible(uint token) { return positions[token] + 1u; }
+/* Tokens are numbered from the dispatch's first (push first_token). */
+uint keys_visible(uint token) { return positions[p.first_token + token] + 1u; }
+uint seq_of(uint token) { return seq_ids[p.first_token + token]; }
 
 /* Whether query q (of the workgroup's run of tokens [run_first, run_last]) scores row `row` of the split. */
 bool scores_row(uint q, uint row, uint split_end, uint run_first, uint run_last)
@@ -87,7 +89,7 @@ void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out
 void attend_run(uint split, uint q_base, uint run_first, uint run_last, inout float acc[QUERIES][MAX_DIMS])
 {
     uint lid = gl_LocalInvocationID.x;
-    uint seq = seq_ids[run_first], n_keys = 0u;
+    uint seq = seq_of(run_first), n_keys = 0u;
     for (uint token = run_first; token <= run_last; token++)
         n_keys = max(n_keys, keys_visible(token));
     uint per_split = (n_keys + p.n_splits - 1u) / p.n_splits;
@@ -159,7 +161,7 @@ void main()
     /* runs of consecutive tokens of one sequence (every invocation reads the same ids: the loop is uniform) */
     for (uint run_first = token_first; run_first <= token_last;) {
         uint run_last = run_first;
-        while (run_last < token_last && seq_ids[run_last + 1u] == seq_ids[run_first])
+        while (run_last < token_last && seq_of(run_last + 1u) == seq_of(run_first))
             run_last++;
         attend_run(split, q_base, run_first, run_last, acc);
         run_first = run_last + 1u;

@@ -3,7 +3,8 @@
  * order, the second sequence sharing the first's leading pages (a common prefix), lengths that end inside a page,
  * and a batch whose tokens are each sequence's last ones (decode: one per sequence; prompt chunks: several). The
  * pool starts as NaN, so a read of any row no sequence owns (a free page, the unused tail of a page) would turn
- * outputs to NaN; outputs are poisoned before each run. F16 and F32 caches, one split and more splits than rows. */
+ * outputs to NaN; outputs are poisoned before each run. One case attends for the batch's decode tokens only (the
+ * queries start at a token past the first). F16 and F32 caches, one split and more splits than rows. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ typedef struct attention_case {
     uint32_t length[MAX_SEQS];      /* positions cached per sequence, the batch's own included */
     uint32_t batch[MAX_SEQS];       /* the batch's tokens of each sequence: its last positions */
     uint32_t shared_pages;          /* leading pages of sequence 1 that are sequence 0's */
+    uint32_t first_token;           /* attend for the batch's tokens from this one on */
 } attention_case;
 
 /* A case laid out: logical rows per sequence, the page table, the batch's token places. */
@@ -96,8 +98,8 @@ static void free_layout(const attention_case *c, layout *l)
 static void reference(const attention_case *c, const layout *l, const float *queries, double scale, double *want)
 {
     double *scores = malloc(pages_of(4096) * P * sizeof *scores);
-    for (uint32_t q = 0; q < l->n_tokens * c->heads; q++) {
-        uint32_t token = q / c->heads, visible = l->positions[token] + 1;
+    for (uint32_t q = 0; q < (l->n_tokens - c->first_token) * c->heads; q++) {
+        uint32_t token = c->first_token + q / c->heads, visible = l->positions[token] + 1;
         const float *rows = l->rows[l->seq_ids[token]];
         double max = -INFINITY, total = 0;
         for (uint32_t t = 0; t < visible; t++) {
@@ -212,7 +214,7 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
     store_rows(ctx, ops, rec, c, &l, &d);
     check_gather(ctx, ops, rec, c, &l, &d);
 
-    uint32_t row_dim = l.row_dim, n_queries = l.n_tokens * c->heads;
+    uint32_t row_dim = l.row_dim, n_queries = (l.n_tokens - c->first_token) * c->heads;
     size_t query_floats = (size_t)n_queries * row_dim, out_floats = (size_t)n_queries * c->latent;
     float *queries = malloc(query_floats * sizeof *queries);
     /* the rope halves live in a q-like buffer: per query [pad (3) | q_pe (rope)], stride rope + 3 */
@@ -227,7 +229,7 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
         memcpy(rope_rows + rope_offset + q * rope_stride, queries + q * row_dim + c->latent, c->rope * sizeof *rope_rows);
     }
     double scale = 1.0 / sqrt((double)row_dim) * 1.7;
-    ops_mla_shape shape = {n_queries, c->heads, c->latent, row_dim, c->splits, (float)scale};
+    ops_mla_shape shape = {n_queries, c->heads, c->latent, row_dim, c->splits, (float)scale, c->first_token};
     vk_buffer b_latent = gpu_test_buffer(ctx, out_floats * 4);
     vk_buffer b_rope = gpu_test_buffer(ctx, (size_t)n_queries * rope_stride * 4);
     vk_buffer b_pos = gpu_test_buffer(ctx, l.n_tokens * 4), b_seq = gpu_test_buffer(ctx, l.n_tokens * 4);
@@ -251,9 +253,9 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const attention_c
     reference(c, &l, queries, scale, want);
 
     char label[160];
-    int at = snprintf(label, sizeof label, "mla %s H%u lat%u rope%u splits%u shared%u seqs",
+    int at = snprintf(label, sizeof label, "mla %s H%u lat%u rope%u splits%u shared%u from%u seqs",
                       c->cache == OPS_CACHE_F16 ? "f16" : "f32", c->heads, c->latent, c->rope, c->splits,
-                      c->shared_pages);
+                      c->shared_pages, c->first_token);
     for (uint32_t s = 0; s < c->n_seqs && at > 0 && (size_t)at < sizeof label; s++)
         at += snprintf(label + at, sizeof label - (size_t)at, " %u+%u", c->length[s] - c->batch[s], c->batch[s]);
     test_compare(label, out, want, out_floats, 2e-5, 2e-4);
@@ -293,20 +295,22 @@ int main(void)
     check_refusals(ctx, ops);
     const attention_case cases[] = {
         /* one sequence: decode with three splits, more splits than rows, a V2-Lite decode over several pages */
-        {4, 32, 8, 3, OPS_CACHE_F16, 1, {37}, {1}, 0},
-        {4, 32, 8, 16, OPS_CACHE_F16, 1, {5}, {1}, 0},
-        {16, 512, 64, 8, OPS_CACHE_F16, 1, {301}, {1}, 0},
-        {16, 512, 64, 1, OPS_CACHE_F32, 1, {77}, {1}, 0},
+        {4, 32, 8, 3, OPS_CACHE_F16, 1, {37}, {1}, 0, 0},
+        {4, 32, 8, 16, OPS_CACHE_F16, 1, {5}, {1}, 0, 0},
+        {16, 512, 64, 8, OPS_CACHE_F16, 1, {301}, {1}, 0, 0},
+        {16, 512, 64, 1, OPS_CACHE_F32, 1, {77}, {1}, 0, 0},
         /* causal prompt chunks of one sequence: after 65 cached rows, and a whole prompt (165 queries) */
-        {3, 40, 10, 4, OPS_CACHE_F16, 1, {70}, {5}, 0},
-        {5, 24, 6, 2, OPS_CACHE_F32, 1, {33}, {33}, 0},
+        {3, 40, 10, 4, OPS_CACHE_F16, 1, {70}, {5}, 0, 0},
+        {5, 24, 6, 2, OPS_CACHE_F32, 1, {33}, {33}, 0, 0},
         /* decode of several sequences together: few heads, so one workgroup serves several sequences in turn;
          * sequence 1 shares sequence 0's first page */
-        {3, 40, 10, 1, OPS_CACHE_F32, 4, {130, 71, 9, 200}, {1, 1, 1, 1}, 1},
-        {3, 40, 10, 5, OPS_CACHE_F16, 4, {130, 71, 9, 200}, {1, 1, 1, 1}, 1},
-        {16, 512, 64, 3, OPS_CACHE_F16, 3, {150, 129, 64}, {1, 1, 1}, 2},
+        {3, 40, 10, 1, OPS_CACHE_F32, 4, {130, 71, 9, 200}, {1, 1, 1, 1}, 1, 0},
+        {3, 40, 10, 5, OPS_CACHE_F16, 4, {130, 71, 9, 200}, {1, 1, 1, 1}, 1, 0},
+        {16, 512, 64, 3, OPS_CACHE_F16, 3, {150, 129, 64}, {1, 1, 1}, 2, 0},
         /* a mixed batch: a prompt chunk of one sequence, then one decode token of each of two others */
-        {4, 32, 8, 1, OPS_CACHE_F32, 3, {90, 150, 7}, {11, 1, 1}, 1},
+        {4, 32, 8, 1, OPS_CACHE_F32, 3, {90, 150, 7}, {11, 1, 1}, 1, 0},
+        /* the decode tokens of such a batch alone (the chunk takes the expanded form): queries from token 11 on */
+        {4, 32, 8, 2, OPS_CACHE_F16, 3, {90, 150, 7}, {11, 1, 1}, 1, 11},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(ctx, ops, &rng, &cases[i]);

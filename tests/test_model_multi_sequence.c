@@ -2,8 +2,8 @@
  * four sequences (prompts of 5, 70, 1 and 33 tokens, so their pages interleave in the pool) decode one token each
  * in one submission, then a mixed batch (a 12-token prompt chunk of a fifth sequence and the next decode token of
  * the four) gives each sequence's last-token logits in one submission. F32 cache: the two runs differ only in
- * float rounding (batched and grouped expert products against matrix-vector ones, the absorbed against the
- * expanded prompt form), observed below 1e-5; bound 5e-5 + 5e-5 |want|. A released sequence's pages return to the
+ * float rounding (batched and grouped expert products against matrix-vector ones), observed below 1e-5, with
+ * prompt chunks in either attention form; bound 5e-5 + 5e-5 |want|. A released sequence's pages return to the
  * pool; a full pool or a batch that breaks its rules is an error that adds nothing.
  * usage: test_model_multi_sequence MODEL */
 #include <stdio.h>
@@ -158,7 +158,6 @@ int main(int argc, char **argv)
     CHECK(ops_create(f.ctx, NULL, &f.ops) == MLAVK_OK);
     CHECK_MSG(model_files_open(argv[1], true, &f.files) == MLAVK_OK, "%s", mlavk_last_error());
     CHECK_MSG(model_load(f.ctx, f.ops, f.files, argv[1], NULL, NULL, &f.m) == MLAVK_OK, "%s", mlavk_last_error());
-    CHECK(model_state_create(f.m, MAX_LEN, BATCH, MODEL_PREFILL_AUTO, &f.s) == MLAVK_OK);
     CHECK(vk_recording_create(f.ctx, &f.rec) == MLAVK_OK);
     f.vocab = f.m->config.n_vocab;
     test_rng rng = {77};
@@ -173,15 +172,23 @@ int main(int argc, char **argv)
     for (uint32_t step = 0; step < 2; step++)
         for (uint32_t seq = 0; seq < DECODING; seq++)
             want_decode[step][seq] = malloc(f.vocab * sizeof(float));
-    decode_alone(&f, want_decode, want_prompt);
-    decode_together(&f, want_decode, want_prompt);
+    /* prompt chunks in either attention form: expanded, the mixed batch's chunk runs expanded and its decode
+     * tokens absorbed */
+    const model_prefill_attention forms[] = {MODEL_PREFILL_ABSORBED, MODEL_PREFILL_EXPANDED};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        CHECK(model_state_create(f.m, MAX_LEN, BATCH, forms[i], &f.s) == MLAVK_OK);
+        CHECK(model_prefill_is_expanded(f.m, f.s, prompt_lengths[DECODING] - CHUNK_SPLIT, CHUNK_SPLIT) == (i == 1));
+        printf("prompt chunks %s\n", i == 1 ? "expanded" : "absorbed");
+        decode_alone(&f, want_decode, want_prompt);
+        decode_together(&f, want_decode, want_prompt);
+        model_state_free(f.m, f.s);
+    }
 
     for (uint32_t step = 0; step < 2; step++)
         for (uint32_t seq = 0; seq < DECODING; seq++)
             free(want_decode[step][seq]);
     free(want_prompt);
     vk_recording_destroy(f.rec);
-    model_state_free(f.m, f.s);
     model_free(f.m);
     model_files_close(f.files);
     ops_destroy(f.ops);

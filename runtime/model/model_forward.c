@@ -97,43 +97,48 @@ static mlavk_status rope(const forward *f, ops_rows x, uint32_t heads, uint32_t 
     return ops_rope(f->m->ops, f->rec, &args);
 }
 
-/* o = MLA(q, cache) absorbed: W_UK folds into the queries, scores and outputs are taken against the latent cache
- * directly, and W_UV turns the latent outputs into values. One pass over the cache serves all heads. */
-static mlavk_status attention_absorbed(const forward *f, const model_layer *w, const ops_kv_pages *kv)
+/* o = MLA(q, cache) absorbed for the batch's tokens [first, first + n): W_UK folds into the queries, scores and
+ * outputs are taken against the latent cache directly, and W_UV turns the latent outputs into values. One pass
+ * over a sequence's cache serves all heads. */
+static mlavk_status attention_absorbed(const forward *f, const model_layer *w, const ops_kv_pages *kv, uint32_t first,
+                                       uint32_t n)
 {
     const deepseek_config *c = f->c;
     model_state *s = f->s;
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
     const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
     /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
-    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv),
-                             false));
-    ops_mla_shape shape = {.n_queries = f->B * H,
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, n * H, 1, rows(&s->q, first * H * dq, dq),
+                             rows(&s->q_latent, 0, rkv), false));
+    ops_mla_shape shape = {.n_queries = n * H,
                            .n_heads = H,
                            .latent_dim = rkv,
                            .row_dim = row,
                            .n_splits = model_attention_splits(s, f->batch),
-                           .scale = f->m->weights.attention_scale};
-    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, dn, dq), kv, &f->places,
+                           .scale = f->m->weights.attention_scale,
+                           .first_token = first};
+    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, first * H * dq + dn, dq),
+                                kv, &f->places,
                                 whole(&s->partial_out), whole(&s->partial_stats), whole(&s->o_latent)));
     /* o_h = W_UV_h o_latent_h */
-    return stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv),
-                          false);
+    return stacked_linear(f, &w->wv_b, &s->head_ids, n * H, 1, rows(&s->o_latent, 0, rkv),
+                          rows(&s->o, first * H * dv, dv), false);
 }
 
-/* o = MLA(q, cache) expanded, for a batch of one sequence: k_nope_{t,h} = W_UK_h c_t and v_{t,h} = W_UV_h c_t for
- * every cached token t of the sequence, then ordinary causal attention with the shared rope key k_pe_t. */
-static mlavk_status attention_expanded(const forward *f, const model_layer *w, const ops_kv_pages *kv)
+/* o = MLA(q, cache) expanded for the batch's first n tokens, a prompt chunk of its first sequence: k_nope_{t,h} =
+ * W_UK_h c_t and v_{t,h} = W_UV_h c_t for every cached token t of the sequence, then ordinary causal attention with
+ * the shared rope key k_pe_t. */
+static mlavk_status attention_expanded(const forward *f, const model_layer *w, const ops_kv_pages *kv, uint32_t n)
 {
     const deepseek_config *c = f->c;
     model_state *s = f->s;
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
-    const uint32_t rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim, T = f->batch->first_past + f->B;
+    const uint32_t rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim, T = f->batch->first_past + n;
     MLAVK_TRY(ops_kv_gather(f->m->ops, f->rec, kv, f->batch->first_seq, T, row, whole(&s->latent_rows)));
     model_tensor k_up = heads_as_rows(&w->wk_up), v_up = heads_as_rows(&w->wv_b);
     MLAVK_TRY(linear_batch(f, &k_up, rows(&s->latent_rows, 0, row), rows(&s->keys, 0, H * dn), T, false));
     MLAVK_TRY(linear_batch(f, &v_up, rows(&s->latent_rows, 0, row), rows(&s->values, 0, H * dv), T, false));
-    ops_expanded_shape shape = {.n_tokens = f->B,
+    ops_expanded_shape shape = {.n_tokens = n,
                                 .n_heads = H,
                                 .nope_dim = dn,
                                 .rope_dim = dr,
@@ -202,11 +207,16 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     ops_kv_pages kv = {whole(&cache->pools[layer]), whole(&cache->page_table), cache->pages_per_seq, cache->type};
     MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, &kv, whole(&s->kv), &f->places, f->B, row));
 
-    /* the expanded form serves a prompt chunk of one sequence; mixed and decode batches run absorbed */
-    if (f->batch->n_seqs == 1 && model_prefill_is_expanded(f->m, s, f->B, f->batch->first_past))
-        MLAVK_TRY(attention_expanded(f, w, &kv));
-    else
-        MLAVK_TRY(attention_absorbed(f, w, &kv));
+    /* The first sequence's tokens (a prompt chunk) may take the expanded form; the decode tokens after them run
+     * absorbed. */
+    const uint32_t chunk = f->B - (f->batch->n_seqs - 1);
+    if (model_prefill_is_expanded(f->m, s, chunk, f->batch->first_past)) {
+        MLAVK_TRY(attention_expanded(f, w, &kv, chunk));
+        if (chunk < f->B)
+            MLAVK_TRY(attention_absorbed(f, w, &kv, chunk, f->B - chunk));
+    } else {
+        MLAVK_TRY(attention_absorbed(f, w, &kv, 0, f->B));
+    }
     return linear(f, &w->wo, rows(&s->o, 0, H * dv), rows(&s->x, 0, D), true);
 }
 

@@ -218,6 +218,7 @@ typedef struct ops_mla_shape {
     uint32_t row_dim;          /* r_kv + d_r */
     uint32_t n_splits;         /* sequence splits (flash decoding); partial buffers are sized by it */
     float scale;
+    uint32_t first_token;      /* query q is token first_token + q / n_heads of the token places */
 } ops_mla_shape;
 
 /* Bytes of the scratch buffers mla_attention needs for a shape. */
@@ -233,7 +234,7 @@ mlavk_status ops_kv_gather(ops *ops, vk_recording *rec, const ops_kv_pages *kv, 
                            uint32_t row_dim, vk_binding out);
 
 /* out[q][latent_dim] = softmax_t(scale * query[q] . cache[t]) . cache[t][0:latent_dim] over the rows t <=
- * positions[b] of sequence seq_ids[b], b = q/H, where query[q] = [query_latent[q] (latent_dim F32: W_UK^T q_nope) |
+ * positions[b] of sequence seq_ids[b], b = first_token + q/H, where query[q] = [query_latent[q] (latent_dim F32: W_UK^T q_nope) |
  * the row_dim - latent_dim F32 of query_rope row q (q_pe after RoPE)]. Tokens of one sequence should be
  * consecutive in the batch: a workgroup serves each run of them with one pass over its rows. */
 mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding query_latent,

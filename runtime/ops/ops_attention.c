@@ -61,7 +61,8 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                       .scale = shape->scale,
                                       .rope_offset = query_rope.offset,
                                       .rope_stride = query_rope.stride,
-                                      .pages_per_seq = kv->pages_per_seq};
+                                      .pages_per_seq = kv->pages_per_seq,
+                                      .first_token = shape->first_token};
     vk_binding bindings[8] = {query_latent,  kv->pool,          places->positions, partial_out,
                               partial_stats, query_rope.buffer, places->seq_ids,   kv->page_table};
     vk_dispatch(rec, attention, bindings, 8, &push, sizeof push, shape->n_splits,

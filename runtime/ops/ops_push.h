@@ -10,7 +10,7 @@
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
 PUSH_SIZE_CHECK(push_add, 4);
-PUSH_SIZE_CHECK(push_mla_attention, 36);
+PUSH_SIZE_CHECK(push_mla_attention, 40);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_attention_expanded, 64);
 PUSH_SIZE_CHECK(push_kv_store, 12);

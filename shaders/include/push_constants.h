@@ -132,8 +132,8 @@ struct push_topk {
 #define KV_PAGE_ROWS 64
 
 /* Absorbed MLA attention over the paged latent cache (flash-decoding split).
- * Query q (0 <= q < n_queries) belongs to token b = q / n_heads of the batch, at position positions[b] of sequence
- * seq_ids[b], and sees that sequence's cache rows 0 .. positions[b]. A workgroup whose queries span several
+ * Query q (0 <= q < n_queries) belongs to token b = first_token + q / n_heads of the batch, at position
+ * positions[b] of sequence seq_ids[b], and sees that sequence's cache rows 0 .. positions[b]. A workgroup whose queries span several
  * sequences walks each one's rows in turn.
  * A workgroup of MLA_ATTENTION_LOCAL_SIZE invocations takes MLA_ATTENTION_QUERIES queries and walks its split in
  * tiles of MLA_ATTENTION_TILE cache rows, each invocation scoring two (row, query) pairs of a tile; each invocation
@@ -153,6 +153,7 @@ struct push_mla_attention {
     uint rope_offset;    /* query q's rope part starts at rope_offset + q * rope_stride of its buffer */
     uint rope_stride;
     uint pages_per_seq;  /* the page table's row length */
+    uint first_token;    /* query q is token first_token + q / n_heads of positions[] and seq_ids[] */
 };
 
 /* Combines the splits of mla_attention into out[n_queries][latent_dim]. */
