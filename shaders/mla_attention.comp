@@ -35,7 +35,9 @@ layout(std430, binding = 3) writeonly buffer PartialOut { float partial_out[]; }
 layout(std430, binding = 4) writeonly buffer PartialStats { vec2 partial_stats[]; }; /* [split][query]: max, sum */
 layout(push_constant) uniform Push { push_mla_attention p; };
 
-shared uint tile_rows[TILE];                /* the pool row of each row of the tile */
+/* The pool row of each row of the tile, double-buffered: the next tile's are looked up before the barrier that
+ * ends a tile, so a tile costs no barrier of its own for them. */
+shared uint tile_rows[2][TILE];
 shared float rows_tile[TILE][K_STEP + 1];
 shared float query_tile[QUERIES][K_STEP + 1];
 shared float probs[TILE][QUERIES];
@@ -47,15 +49,10 @@ shared float running_sum[QUERIES];
 uint keys_visible(uint token) { return positions[p.first_token + token] + 1u; }
 uint seq_of(uint token) { return seq_ids[p.first_token + token]; }
 
-/* Whether query q (of the workgroup's run of tokens [run_first, run_last]) scores row `row` of the split. */
-bool scores_row(uint q, uint row, uint split_end, uint run_first, uint run_last)
-{
-    uint token = q / p.n_heads;
-    return q < p.n_queries && token >= run_first && token <= run_last && row < split_end && row < keys_visible(token);
-}
+shared uint query_keys[QUERIES];            /* rows each query of the current run sees (0: not in the run) */
 
 /* S for this thread's two (row, query) pairs of a tile: a small matrix product through shared memory. */
-void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out float s1)
+void tile_scores(uint tile_start, uint split_end, uint q_base, uint buf, out float s0, out float s1)
 {
     uint lid = gl_LocalInvocationID.x;
     uint t = lid % TILE, q = (lid / TILE) * 2u;
@@ -64,7 +61,7 @@ void tile_scores(uint tile_start, uint split_end, uint q_base, out float s0, out
     for (uint k0 = 0; k0 < p.row_dim; k0 += K_STEP) {
         for (uint i = lid; i < TILE * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, row = tile_start + r, col = k0 + c;
-            rows_tile[r][c] = (row < split_end && col < p.row_dim) ? kv_cache_load(tile_rows[r] * p.row_dim + col) : 0.0;
+            rows_tile[r][c] = (row < split_end && col < p.row_dim) ? kv_cache_load(tile_rows[buf][r] * p.row_dim + col) : 0.0;
         }
         for (uint i = lid; i < QUERIES * K_STEP; i += LOCAL_SIZE) {
             uint r = i / K_STEP, c = i % K_STEP, query = q_base + r, col = k0 + c;
@@ -95,18 +92,23 @@ void attend_run(uint split, uint q_base, uint run_first, uint run_last, inout fl
     uint per_split = (n_keys + p.n_splits - 1u) / p.n_splits;
     uint split_start = split * per_split, split_end = min(split_start + per_split, n_keys);
 
+    if (lid < TILE)
+        tile_rows[0][lid] = split_start + lid < split_end ? kv_row(seq, split_start + lid, p.pages_per_seq) : 0u;
+    if (lid < QUERIES) {
+        uint query = q_base + lid, token = query / p.n_heads;
+        bool in_run = query < p.n_queries && token >= run_first && token <= run_last;
+        query_keys[lid] = in_run ? min(keys_visible(token), split_end) : 0u;
+    }
+    barrier();
+    uint buf = 0u;
     for (uint tile_start = split_start; tile_start < split_end; tile_start += TILE) {
-        if (lid < TILE)
-            tile_rows[lid] = tile_start + lid < split_end ? kv_row(seq, tile_start + lid, p.pages_per_seq) : 0u;
-        barrier();
         float s0, s1;
-        tile_scores(tile_start, split_end, q_base, s0, s1);
+        tile_scores(tile_start, split_end, q_base, buf, s0, s1);
         uint t = lid % TILE, q = (lid / TILE) * 2u, row = tile_start + t;
         if (q < QUERIES) {
             /* causal: a query sees its own sequence's rows up to its own position */
-            probs[t][q] = scores_row(q_base + q, row, split_end, run_first, run_last) ? s0 * p.scale : -1.0 / 0.0;
-            probs[t][q + 1u] =
-                scores_row(q_base + q + 1u, row, split_end, run_first, run_last) ? s1 * p.scale : -1.0 / 0.0;
+            probs[t][q] = row < query_keys[q] ? s0 * p.scale : -1.0 / 0.0;
+            probs[t][q + 1u] = row < query_keys[q + 1u] ? s1 * p.scale : -1.0 / 0.0;
         }
         barrier();
         if (lid < QUERIES) { /* online softmax update for one query */
@@ -133,12 +135,16 @@ void attend_run(uint split, uint q_base, uint run_first, uint run_last, inout fl
             for (uint qq = 0; qq < QUERIES; qq++)
                 acc[qq][d] *= rescale[qq];
             for (uint r = 0; r < TILE && tile_start + r < split_end; r++) {
-                float c = kv_cache_load(tile_rows[r] * p.row_dim + col);
+                float c = kv_cache_load(tile_rows[buf][r] * p.row_dim + col);
                 for (uint qq = 0; qq < QUERIES; qq++)
                     acc[qq][d] += probs[r][qq] * c;
             }
         }
+        uint next = tile_start + TILE + lid;
+        if (lid < TILE) /* the other buffer was last read before the previous tile's closing barrier */
+            tile_rows[buf ^ 1u][lid] = next < split_end ? kv_row(seq, next, p.pages_per_seq) : 0u;
         barrier();
+        buf ^= 1u;
     }
 }
 
