@@ -1,5 +1,6 @@
 /* Sequences of different lengths decoded together over one paged cache give the logits each gives decoded alone:
- * four sequences (prompts of 5, 70, 1 and 33 tokens, so their pages interleave in the pool) decode one token each
+ * four sequences (prompts of 5, 70, 1 and 300 tokens, so their pages interleave in the pool and the longest one's
+ * decode attention takes two splits along the sequence) decode one token each
  * in one submission, then a mixed batch (a 12-token prompt chunk of a fifth sequence and the next decode token of
  * the four) gives each sequence's last-token logits in one submission. F32 cache: the two runs differ only in
  * float rounding (batched and grouped expert products against matrix-vector ones), observed below 1e-5, with
@@ -15,12 +16,12 @@
 #include "model/model.h"
 #include "test_util.h"
 
-#define MAX_LEN 256
+#define MAX_LEN 512
 #define BATCH 32
 #define DECODING 4               /* sequences 0..3 decode; sequence 4 brings a prompt in two chunks */
 #define CHUNK_SPLIT 28
 
-static const uint32_t prompt_lengths[DECODING + 1] = {5, 70, 1, 33, 40};
+static const uint32_t prompt_lengths[DECODING + 1] = {5, 70, 1, 300, 40};
 
 typedef struct fixture {
     vk_context *ctx;
@@ -111,6 +112,7 @@ static void decode_together(fixture *f, float *want_decode[2][DECODING], const f
     model_batch b = {.logits = MODEL_LOGITS_LAST};
     for (uint32_t seq = 0; seq < DECODING; seq++)
         CHECK(model_batch_add(f->s, cache, &b, seq, &f->decode_tokens[0][seq], 1) == MLAVK_OK);
+    CHECK_MSG(model_attention_splits(f->s, &b) == 2, "%u splits for 302 positions", model_attention_splits(f->s, &b));
     run_batch(f, cache, &b);
     for (uint32_t seq = 0; seq < DECODING; seq++)
         compare(f, "decode batch", seq, seq, want_decode[0][seq]);
