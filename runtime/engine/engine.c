@@ -1,4 +1,5 @@
-/* The public engine: a device, a model, and its own sequence (mlavk_engine_eval, mlavk_engine_generate). */
+/* The public engine: a device, a model, and its own sequence (mlavk_engine_eval, mlavk_engine_generate) in a paged
+ * cache of one slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,10 @@ const char *mlavk_default_model_path(void)
 
 mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq)
 {
-    MLAVK_TRY(model_state_create(e->model, e->n_ctx, e->batch_size, e->cache_type, e->prefill, &seq->state));
+    MLAVK_TRY(model_state_create(e->model, e->n_ctx, e->batch_size, e->prefill, &seq->state));
+    /* one sequence: a pool of its whole context, taken page by page as it grows */
+    uint32_t pages = (e->n_ctx + OPS_KV_PAGE_ROWS - 1) / OPS_KV_PAGE_ROWS;
+    MLAVK_TRY(model_cache_create(e->model, pages, 1, e->n_ctx, e->cache_type, &seq->cache));
     MLAVK_TRY(vk_recording_create(e->ctx, &seq->decode));
     return vk_recording_create(e->ctx, &seq->batch);
 }
@@ -31,6 +35,8 @@ void engine_seq_free(mlavk_engine *e, engine_seq *seq)
     vk_recording_destroy(seq->batch);
     if (seq->state)
         model_state_free(e->model, seq->state);
+    if (seq->cache)
+        model_cache_free(e->model, seq->cache);
     *seq = (engine_seq){0};
 }
 
@@ -98,7 +104,7 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     snprintf(info->device, sizeof info->device, "%s", e->ctx->info.name);
     snprintf(info->model_path, sizeof info->model_path, "%s", e->model_path);
     info->n_vocab = c->n_vocab;
-    info->n_ctx = e->main.state->n_ctx;
+    info->n_ctx = e->n_ctx;
     info->n_layer = c->n_layer;
     info->n_head = c->n_head;
     info->n_embd = c->n_embd;
@@ -109,7 +115,7 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     info->weight_bytes = e->model->weights.device_bytes;
     for (uint32_t i = 0; i < tensor_sources_count(e->files->sources); i++)
         info->parameters += tensor_sources_at(e->files->sources, i)->n_elements;
-    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->main.state->cache_type);
+    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->cache_type);
     info->mha_kv_bytes_per_token =
         (uint64_t)c->n_layer * c->n_head * (c->qk_nope_head_dim + c->qk_rope_head_dim + c->v_head_dim) * 2;
 }
@@ -118,9 +124,9 @@ mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; 
 
 const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->main.state->expert_ids_host.mapped; }
 
-uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->main.state->n_past; }
+uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->main.cache->lengths[0]; }
 
-void mlavk_engine_reset(mlavk_engine *e) { e->main.state->n_past = 0; }
+void mlavk_engine_reset(mlavk_engine *e) { model_cache_release(e->main.cache, 0); }
 
 static void keep_trace(mlavk_engine *e, const vk_timing *timings, uint32_t n)
 {
@@ -173,28 +179,23 @@ uint32_t mlavk_engine_trace(const mlavk_engine *e, const mlavk_trace_event **eve
 
 mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n, bool all_logits)
 {
-    model_state *s = seq->state;
-    uint32_t *ids = s->tokens.mapped, *positions = s->positions.mapped;
-    for (uint32_t i = 0; i < n; i++) {
-        ids[i] = (uint32_t)tokens[i];
-        positions[i] = s->n_past + i;
-    }
+    model_batch batch = {.logits = all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST};
+    MLAVK_TRY(model_batch_add(seq->state, seq->cache, &batch, 0, tokens, n));
     vk_recording *rec = seq->decode;
-    if (n > 1) {
-        rec = seq->batch;
+    uint32_t splits = model_attention_splits(seq->state, &batch);
+    if (n > 1 || !seq->decode_recorded || splits != seq->decode_splits) {
+        rec = n > 1 ? seq->batch : seq->decode;
         MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, n, all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST));
+        MLAVK_TRY(model_record_forward(e->model, seq->state, seq->cache, rec, &batch));
         MLAVK_TRY(vk_recording_end(rec));
-    } else if (!seq->decode_recorded) {
-        MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, 1, MODEL_LOGITS_LAST));
-        MLAVK_TRY(vk_recording_end(rec));
-        seq->decode_recorded = true;
+        if (n == 1) {
+            seq->decode_recorded = true;
+            seq->decode_splits = splits;
+        }
     }
     MLAVK_TRY(vk_recording_run(rec));
     if (e->profile)
         collect_profile(e, rec);
-    s->n_past += n;
     return MLAVK_OK;
 }
 
@@ -203,10 +204,10 @@ mlavk_status mlavk_engine_eval(mlavk_engine *e, const int32_t *tokens, uint32_t 
 {
     model_state *s = e->main.state;
     const uint32_t vocab = e->model->config.n_vocab;
-    if (n > s->n_ctx - s->n_past)
+    if (n > model_cache_room(e->main.cache, 0))
         return mlavk_fail(MLAVK_ERR_CONTEXT_FULL,
-                          "%u tokens do not fit in the context: %u of %u positions are already used", n, s->n_past,
-                          s->n_ctx);
+                          "%u tokens do not fit in the context: %u of %u positions are already used", n,
+                          e->main.cache->lengths[0], e->n_ctx);
     for (uint32_t i = 0; i < n; i++)
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= vocab)
             return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "token id %d is outside the vocabulary of %u", tokens[i],
@@ -235,8 +236,8 @@ static void fill_stats(const mlavk_engine *e, mlavk_stats *stats)
 {
     mlavk_engine_info info;
     mlavk_engine_get_info(e, &info);
-    stats->n_past = e->main.state->n_past;
-    stats->n_ctx = e->main.state->n_ctx;
+    stats->n_past = e->main.cache->lengths[0];
+    stats->n_ctx = e->n_ctx;
     stats->kv_bytes_used = (uint64_t)stats->n_past * info.kv_bytes_per_token;
     stats->kv_bytes_total = (uint64_t)stats->n_ctx * info.kv_bytes_per_token;
     stats->mha_kv_bytes_used = (uint64_t)stats->n_past * info.mha_kv_bytes_per_token;
@@ -263,7 +264,7 @@ mlavk_status mlavk_engine_generate(mlavk_engine *e, const int32_t *prompt, uint3
     stats->prompt_seconds = now_seconds() - start;
     start = now_seconds();
     /* Every sampled token, the end-of-sequence one too, goes into the cache, so a conversation can go on. */
-    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && e->main.state->n_past < e->main.state->n_ctx; i++) {
+    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && model_cache_room(e->main.cache, 0) > 0; i++) {
         int32_t token = (int32_t)sampler_sample(smp, logits);
         stats->generated_tokens++;
         bool stop = on_token && on_token(token, user);

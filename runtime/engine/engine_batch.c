@@ -238,7 +238,7 @@ static mlavk_status take_token(mlavk_batch *b, batch_seq *s, int32_t token)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "batch: out of memory");
     if (eos || stopped)
         return finish(b, s, ev, MLAVK_FINISH_STOP, MLAVK_OK);
-    if ((s->max_tokens && s->generated >= s->max_tokens) || s->slot->state->n_past >= b->engine->n_ctx)
+    if ((s->max_tokens && s->generated >= s->max_tokens) || model_cache_room(s->slot->cache, 0) == 0)
         return finish(b, s, ev, MLAVK_FINISH_LENGTH, MLAVK_OK);
     s->next_token = token;
     return MLAVK_OK;
@@ -264,7 +264,7 @@ static void admit(mlavk_batch *b)
             slot++;
         b->slot_busy[slot] = true;
         s->slot = &b->slots[slot];
-        s->slot->state->n_past = 0;
+        model_cache_release(s->slot->cache, 0);
         s->pages = pages_for(s->n_prompt);
         b->pages_used += s->pages;
         b->running[b->n_running++] = s;
@@ -327,7 +327,7 @@ static mlavk_status decode(mlavk_batch *b, const batch_seq *started)
             i++;
             continue;
         }
-        uint32_t n_past = s->slot->state->n_past;
+        uint32_t n_past = s->slot->cache->lengths[0];
         if (n_past + 1 > s->pages * MLAVK_PAGE_TOKENS) {
             if (b->pages_used == b->pages_total) {
                 mlavk_fail(MLAVK_ERR_CACHE_FULL, "batch: the cache's %u pages are all in use", b->pages_total);
@@ -402,6 +402,6 @@ void mlavk_batch_get_stats(const mlavk_batch *b, mlavk_batch_stats *st)
     st->cache_tokens_free = (uint64_t)st->pages_free * MLAVK_PAGE_TOKENS;
     st->cache_tokens_used = 0;
     for (uint32_t i = 0; i < b->n_running; i++)
-        st->cache_tokens_used += b->running[i]->slot->state->n_past;
+        st->cache_tokens_used += b->running[i]->slot->cache->lengths[0];
     st->prefix_hit_tokens = 0;
 }

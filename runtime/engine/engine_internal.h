@@ -10,10 +10,13 @@
 
 #define MAX_PROFILED_OPS 64
 
-/* One sequence's cache and scratch (model_state) with the recordings that read them. */
+/* One sequence: a paged cache of one slot (model_cache) and scratch (model_state), with the recordings that read
+ * them. */
 typedef struct engine_seq {
     model_state *state;
+    model_cache *cache;
     vk_recording *decode;          /* one token, recorded once and submitted for every step */
+    uint32_t decode_splits;        /* the attention splits it was recorded with (they grow with the context) */
     vk_recording *batch;           /* re-recorded for each prompt chunk */
     bool decode_recorded;
 } engine_seq;
