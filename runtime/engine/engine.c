@@ -19,7 +19,8 @@ const char *mlavk_default_model_path(void)
     return env && env[0] ? env : MLAVK_DEFAULT_MODEL_FILE;
 }
 
-mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq)
+/* A sequence with the engine's context length, cache type and prompt batch. */
+static mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq)
 {
     MLAVK_TRY(model_state_create(e->model, e->n_ctx, e->batch_size, e->prefill, &seq->state));
     /* one sequence: a pool of its whole context, taken page by page as it grows */
@@ -29,7 +30,7 @@ mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq)
     return vk_recording_create(e->ctx, &seq->batch);
 }
 
-void engine_seq_free(mlavk_engine *e, engine_seq *seq)
+static void engine_seq_free(mlavk_engine *e, engine_seq *seq)
 {
     vk_recording_destroy(seq->decode);
     vk_recording_destroy(seq->batch);
@@ -177,7 +178,10 @@ uint32_t mlavk_engine_trace(const mlavk_engine *e, const mlavk_trace_event **eve
     return e->trace_count;
 }
 
-mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n, bool all_logits)
+/* Runs n (<= batch_size) tokens after those in seq's cache, which must have room for them; the logits of the
+ * last (or every) token land in seq->state->logits_host. */
+static mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n,
+                                    bool all_logits)
 {
     model_batch batch = {.logits = all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST};
     MLAVK_TRY(model_batch_add(seq->state, seq->cache, &batch, 0, tokens, n));

@@ -1,5 +1,7 @@
-/* The batch scheduler: many sequences over one engine, with a pool of cache pages (see mlavk.h). Each running
- * sequence has a slot: for now its own model_state with the full context, submitted on its own each step. */
+/* The batch scheduler: many sequences over one engine (see mlavk.h). Every sequence lives in one paged cache
+ * (model_cache): a running sequence has a slot there, a page table row, and takes pool pages as it grows. Each
+ * step is one model_batch (a chunk of one waiting prompt, then one decode token per running sequence) recorded
+ * and submitted once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "util/status.h"
 
 #define DEFAULT_MAX_SEQS 4
+#define NO_SLOT UINT32_MAX
 
 typedef struct batch_seq {
     uint64_t id;
@@ -20,26 +23,35 @@ typedef struct batch_seq {
     int32_t next_token;            /* sampled, to be evaluated at the next step; -1 while prefilling */
     sampler *sampler;
     text_stream *text;
-    uint32_t pages;                /* pages of the pool it holds */
-    engine_seq *slot;              /* NULL while queued */
+    uint32_t slot;                 /* its slot in the cache, NO_SLOT while queued */
     bool cancel;
     struct batch_seq *next;        /* the queue, or the list of sequences finished at the last step */
 } batch_seq;
 
+/* A recording of decode-only steps of one batch width: the shape repeats from step to step, so it is reused
+ * while the attention splits (which grow with the longest sequence) stay the same. */
+typedef struct decode_recording {
+    vk_recording *rec;
+    uint32_t splits;
+    bool recorded;
+} decode_recording;
+
 struct mlavk_batch {
     mlavk_engine *engine;
     uint32_t max_seqs, prefill_chunk;
-    uint32_t pages_total, pages_used;
-    engine_seq *slots;             /* [max_seqs] */
-    bool *slot_busy;
+    model_cache *cache;            /* every sequence's pages; slot i of its page tables is slot i here */
+    model_state *state;            /* the step's scratch */
+    vk_recording *mixed;           /* a step with a prompt chunk: recorded anew each time */
+    decode_recording *decode;      /* [max_seqs]: decode-only steps of 1 .. max_seqs sequences */
+    bool *slot_busy;               /* [max_seqs] */
     batch_seq **running;           /* [max_seqs], in the order they were admitted */
+    batch_seq **members;           /* [max_seqs]: the sequences of this step's batch, in its order */
     uint32_t n_running, n_queued;
     batch_seq *queue_head, *queue_tail;
     batch_seq *finished;           /* freed at the next step: their events point into them */
     mlavk_seq_event *events;       /* [max_seqs + queued] */
     uint32_t n_events, events_capacity;
     uint64_t next_id;
-    uint64_t forwards;             /* forward passes run: a step that ran any counts as a step */
     mlavk_batch_stats totals;      /* steps, prompt_tokens, generated_tokens */
 };
 
@@ -57,18 +69,28 @@ mlavk_status mlavk_batch_create(mlavk_engine *engine, const mlavk_batch_params *
     if (b->prefill_chunk > engine->batch_size)
         b->prefill_chunk = engine->batch_size;
     uint64_t tokens = params->cache_tokens ? params->cache_tokens : (uint64_t)b->max_seqs * engine->n_ctx;
-    b->pages_total = (uint32_t)((tokens + MLAVK_PAGE_TOKENS - 1) / MLAVK_PAGE_TOKENS);
+    uint64_t pages = (tokens + MLAVK_PAGE_TOKENS - 1) / MLAVK_PAGE_TOKENS;
     b->next_id = 1;
-    b->slots = calloc(b->max_seqs, sizeof *b->slots);
+    b->decode = calloc(b->max_seqs, sizeof *b->decode);
     b->slot_busy = calloc(b->max_seqs, sizeof *b->slot_busy);
     b->running = calloc(b->max_seqs, sizeof *b->running);
-    mlavk_status status = b->slots && b->slot_busy && b->running
+    b->members = calloc(b->max_seqs, sizeof *b->members);
+    mlavk_status status = b->decode && b->slot_busy && b->running && b->members
                               ? MLAVK_OK
                               : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "batch: out of memory");
-    if (status == MLAVK_OK && b->pages_total == 0)
+    if (status == MLAVK_OK && (pages == 0 || pages > UINT32_MAX))
         status = mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "batch: a cache of %llu tokens", (unsigned long long)tokens);
+    if (status == MLAVK_OK)
+        status = model_cache_create(engine->model, (uint32_t)pages, b->max_seqs, engine->n_ctx, engine->cache_type,
+                                    &b->cache);
+    /* a step holds a prompt chunk and one decode token of every other running sequence */
+    if (status == MLAVK_OK)
+        status = model_state_create(engine->model, engine->n_ctx, b->prefill_chunk + b->max_seqs - 1,
+                                    engine->prefill, &b->state);
+    if (status == MLAVK_OK)
+        status = vk_recording_create(engine->ctx, &b->mixed);
     for (uint32_t i = 0; status == MLAVK_OK && i < b->max_seqs; i++)
-        status = engine_seq_create(engine, &b->slots[i]);
+        status = vk_recording_create(engine->ctx, &b->decode[i].rec);
     if (status != MLAVK_OK) {
         mlavk_batch_free(b);
         return status;
@@ -102,11 +124,17 @@ void mlavk_batch_free(mlavk_batch *b)
         seq_free(b->running[i]);
     free_list(b->queue_head);
     free_list(b->finished);
-    for (uint32_t i = 0; b->slots && i < b->max_seqs; i++)
-        engine_seq_free(b->engine, &b->slots[i]);
-    free(b->slots);
+    for (uint32_t i = 0; b->decode && i < b->max_seqs; i++)
+        vk_recording_destroy(b->decode[i].rec);
+    free(b->decode);
+    vk_recording_destroy(b->mixed);
+    if (b->state)
+        model_state_free(b->engine->model, b->state);
+    if (b->cache)
+        model_cache_free(b->engine->model, b->cache);
     free(b->slot_busy);
     free(b->running);
+    free(b->members);
     free(b->events);
     free(b);
 }
@@ -122,9 +150,9 @@ static mlavk_status check_params(const mlavk_batch *b, const mlavk_seq_params *p
     if (p->n_prompt >= n_ctx)
         return mlavk_fail(MLAVK_ERR_CONTEXT_FULL, "a prompt of %u tokens leaves no room in a context of %u",
                           p->n_prompt, n_ctx);
-    if (pages_for(p->n_prompt) > b->pages_total)
+    if (pages_for(p->n_prompt) > b->cache->n_pages)
         return mlavk_fail(MLAVK_ERR_CACHE_FULL, "a prompt of %u tokens needs %u cache pages of %d tokens; the "
-                          "cache has %u", p->n_prompt, pages_for(p->n_prompt), MLAVK_PAGE_TOKENS, b->pages_total);
+                          "cache has %u", p->n_prompt, pages_for(p->n_prompt), MLAVK_PAGE_TOKENS, b->cache->n_pages);
     for (uint32_t i = 0; i < p->n_prompt; i++)
         if (p->prompt[i] < 0 || (uint32_t)p->prompt[i] >= vocab)
             return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "token id %d is outside the vocabulary of %u", p->prompt[i],
@@ -146,6 +174,7 @@ mlavk_status mlavk_batch_submit(mlavk_batch *b, const mlavk_seq_params *p, uint6
     s->max_tokens = p->max_tokens;
     s->user = p->user;
     s->next_token = -1;
+    s->slot = NO_SLOT;
     mlavk_status status = sampler_create(&p->sampling, b->engine->model->config.n_vocab, &s->sampler);
     if (status == MLAVK_OK)
         status = text_stream_create(b->engine->tokenizer, p->stop, p->n_stop, &s->text);
@@ -206,11 +235,10 @@ static mlavk_status finish(mlavk_batch *b, batch_seq *s, mlavk_seq_event *ev, ml
     text_stream_output(s->text, &ev->text, &ev->length); /* the token's text and what the flush added */
     ev->finish = why;
     ev->error = error;
-    if (s->slot) {
-        b->slot_busy[s->slot - b->slots] = false;
-        s->slot = NULL;
-        b->pages_used -= s->pages;
-        s->pages = 0;
+    if (s->slot != NO_SLOT) {
+        model_cache_release(b->cache, s->slot);
+        b->slot_busy[s->slot] = false;
+        s->slot = NO_SLOT;
         uint32_t i = 0;
         while (b->running[i] != s)
             i++;
@@ -238,21 +266,27 @@ static mlavk_status take_token(mlavk_batch *b, batch_seq *s, int32_t token)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "batch: out of memory");
     if (eos || stopped)
         return finish(b, s, ev, MLAVK_FINISH_STOP, MLAVK_OK);
-    if ((s->max_tokens && s->generated >= s->max_tokens) || model_cache_room(s->slot->cache, 0) == 0)
+    if ((s->max_tokens && s->generated >= s->max_tokens) || model_cache_room(b->cache, s->slot) == 0)
         return finish(b, s, ev, MLAVK_FINISH_LENGTH, MLAVK_OK);
     s->next_token = token;
     return MLAVK_OK;
 }
 
-static int32_t sample(batch_seq *s)
+/* Pages the prompts of running sequences will still take: admission and decode leave them free. */
+static uint32_t pages_promised(const mlavk_batch *b)
 {
-    return (int32_t)sampler_sample(s->sampler, s->slot->state->logits_host.mapped);
+    uint32_t pages = 0;
+    for (uint32_t i = 0; i < b->n_running; i++) {
+        const batch_seq *s = b->running[i];
+        pages += pages_for(s->n_prompt) - pages_for(b->cache->lengths[s->slot]);
+    }
+    return pages;
 }
 
 static void admit(mlavk_batch *b)
 {
     while (b->queue_head && b->n_running < b->max_seqs &&
-           pages_for(b->queue_head->n_prompt) <= b->pages_total - b->pages_used) {
+           pages_for(b->queue_head->n_prompt) + pages_promised(b) <= b->cache->n_free) {
         batch_seq *s = b->queue_head;
         b->queue_head = s->next;
         if (!b->queue_head)
@@ -263,10 +297,7 @@ static void admit(mlavk_batch *b)
         while (b->slot_busy[slot])
             slot++;
         b->slot_busy[slot] = true;
-        s->slot = &b->slots[slot];
-        model_cache_release(s->slot->cache, 0);
-        s->pages = pages_for(s->n_prompt);
-        b->pages_used += s->pages;
+        s->slot = slot;
         b->running[b->n_running++] = s;
     }
 }
@@ -295,54 +326,85 @@ static mlavk_status cancel_requested(mlavk_batch *b)
     return MLAVK_OK;
 }
 
-/* A chunk of the prompt of the oldest sequence still prefilling; its first token when the prompt is done. */
-static mlavk_status prefill(mlavk_batch *b, batch_seq **started)
+/* The step's batch: a chunk of the prompt of the oldest sequence still prefilling, then one token of every
+ * sequence past its prompt, each taking a page when its tokens fill the ones it holds (or ending with
+ * MLAVK_ERR_CACHE_FULL when none is left). b->members gets the batch's sequences in its order. */
+static mlavk_status build_batch(mlavk_batch *b, model_batch *batch, uint32_t *n_members, uint32_t *chunk)
 {
-    *started = NULL;
+    *n_members = 0;
+    *chunk = 0;
     for (uint32_t i = 0; i < b->n_running; i++) {
         batch_seq *s = b->running[i];
         if (s->n_evaluated == s->n_prompt)
             continue;
-        uint32_t chunk = s->n_prompt - s->n_evaluated < b->prefill_chunk ? s->n_prompt - s->n_evaluated
-                                                                         : b->prefill_chunk;
-        MLAVK_TRY(engine_seq_step(b->engine, s->slot, s->prompt + s->n_evaluated, chunk, false));
-        b->forwards++;
-        s->n_evaluated += chunk;
-        b->totals.prompt_tokens += chunk;
-        if (s->n_evaluated == s->n_prompt) {
-            *started = s;
-            return take_token(b, s, sample(s));
+        uint32_t left = s->n_prompt - s->n_evaluated;
+        *chunk = left < b->prefill_chunk ? left : b->prefill_chunk;
+        MLAVK_TRY(model_batch_add(b->state, b->cache, batch, s->slot, s->prompt + s->n_evaluated, *chunk));
+        b->members[(*n_members)++] = s;
+        break;
+    }
+    for (uint32_t i = 0; i < b->n_running;) {
+        batch_seq *s = b->running[i];
+        if (s->next_token < 0) {
+            i++;
+            continue;
         }
-        return MLAVK_OK;
+        if (b->cache->lengths[s->slot] % MLAVK_PAGE_TOKENS == 0 && b->cache->n_free <= pages_promised(b)) {
+            mlavk_fail(MLAVK_ERR_CACHE_FULL, "batch: the cache's %u pages are all in use", b->cache->n_pages);
+            MLAVK_TRY(finish(b, s, NULL, MLAVK_FINISH_ERROR, MLAVK_ERR_CACHE_FULL));
+            continue; /* it left the list: the next one moved to i */
+        }
+        MLAVK_TRY(model_batch_add(b->state, b->cache, batch, s->slot, &s->next_token, 1));
+        b->members[(*n_members)++] = s;
+        i++;
     }
     return MLAVK_OK;
 }
 
-/* One token for every sequence past its prompt, each taking a page when its tokens fill the ones it holds. */
-static mlavk_status decode(mlavk_batch *b, const batch_seq *started)
+/* Records the batch, or reuses the decode recording of its width, and runs it. */
+static mlavk_status forward(mlavk_batch *b, const model_batch *batch)
 {
-    for (uint32_t i = 0; i < b->n_running;) {
-        batch_seq *s = b->running[i];
-        if (s == started || s->next_token < 0) {
-            i++;
-            continue;
+    mlavk_engine *e = b->engine;
+    uint32_t splits = model_attention_splits(b->state, batch);
+    vk_recording *rec = b->mixed;
+    decode_recording *d = batch->n_tokens == batch->n_seqs ? &b->decode[batch->n_seqs - 1] : NULL;
+    if (d)
+        rec = d->rec;
+    if (!d || !d->recorded || d->splits != splits) {
+        if (d)
+            d->recorded = false;
+        MLAVK_TRY(vk_recording_begin(rec, false));
+        MLAVK_TRY(model_record_forward(e->model, b->state, b->cache, rec, batch));
+        MLAVK_TRY(vk_recording_end(rec));
+        if (d) {
+            d->recorded = true;
+            d->splits = splits;
         }
-        uint32_t n_past = s->slot->cache->lengths[0];
-        if (n_past + 1 > s->pages * MLAVK_PAGE_TOKENS) {
-            if (b->pages_used == b->pages_total) {
-                mlavk_fail(MLAVK_ERR_CACHE_FULL, "batch: the cache's %u pages are all in use", b->pages_total);
-                MLAVK_TRY(finish(b, s, NULL, MLAVK_FINISH_ERROR, MLAVK_ERR_CACHE_FULL));
+    }
+    return vk_recording_run(rec);
+}
+
+/* One forward pass of the step's batch, and each sequence's token from the logits of its last one. */
+static mlavk_status run_batch(mlavk_batch *b)
+{
+    model_batch batch = {.logits = MODEL_LOGITS_LAST};
+    uint32_t n_members, chunk;
+    MLAVK_TRY(build_batch(b, &batch, &n_members, &chunk));
+    if (batch.n_tokens == 0)
+        return MLAVK_OK;
+    MLAVK_TRY(forward(b, &batch));
+    b->totals.steps++;
+    const uint32_t vocab = b->engine->model->config.n_vocab;
+    const float *logits = b->state->logits_host.mapped;
+    for (uint32_t i = 0; i < n_members; i++) {
+        batch_seq *s = b->members[i];
+        if (s->n_evaluated < s->n_prompt) { /* the prompt chunk comes first */
+            s->n_evaluated += chunk;
+            b->totals.prompt_tokens += chunk;
+            if (s->n_evaluated < s->n_prompt)
                 continue;
-            }
-            s->pages++;
-            b->pages_used++;
         }
-        int32_t token = s->next_token;
-        MLAVK_TRY(engine_seq_step(b->engine, s->slot, &token, 1, false));
-        b->forwards++;
-        uint32_t before = b->n_running;
-        MLAVK_TRY(take_token(b, s, sample(s)));
-        i += b->n_running == before; /* a finished sequence left the list: the next one moved to i */
+        MLAVK_TRY(take_token(b, s, (int32_t)sampler_sample(s->sampler, logits + (size_t)i * vocab)));
     }
     return MLAVK_OK;
 }
@@ -371,13 +433,8 @@ mlavk_status mlavk_batch_step(mlavk_batch *b, const mlavk_seq_event **events, ui
     mlavk_status status = cancel_requested(b);
     if (status == MLAVK_OK)
         admit(b);
-    batch_seq *started = NULL;
-    const uint64_t forwards = b->forwards;
-    if (status == MLAVK_OK && b->n_running)
-        status = prefill(b, &started);
     if (status == MLAVK_OK)
-        status = decode(b, started);
-    b->totals.steps += b->forwards != forwards;
+        status = run_batch(b);
     if (status != MLAVK_OK) {
         char message[512];
         snprintf(message, sizeof message, "%s", mlavk_last_error());
@@ -396,12 +453,12 @@ void mlavk_batch_get_stats(const mlavk_batch *b, mlavk_batch_stats *st)
     st->running = b->n_running;
     st->queued = b->n_queued;
     st->page_tokens = MLAVK_PAGE_TOKENS;
-    st->pages_total = b->pages_total;
-    st->pages_used = b->pages_used;
-    st->pages_free = b->pages_total - b->pages_used;
+    st->pages_total = b->cache->n_pages;
+    st->pages_free = b->cache->n_free;
+    st->pages_used = st->pages_total - st->pages_free;
     st->cache_tokens_free = (uint64_t)st->pages_free * MLAVK_PAGE_TOKENS;
     st->cache_tokens_used = 0;
     for (uint32_t i = 0; i < b->n_running; i++)
-        st->cache_tokens_used += b->running[i]->slot->cache->lengths[0];
+        st->cache_tokens_used += b->cache->lengths[b->running[i]->slot];
     st->prefix_hit_tokens = 0;
 }

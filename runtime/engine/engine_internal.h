@@ -1,4 +1,4 @@
-/* The engine's insides, shared by its files (engine.c: one sequence; engine_batch.c: many). */
+/* The engine's insides, shared by its files (engine.c: its own sequence; engine_batch.c: many in one cache). */
 #ifndef MLAVK_ENGINE_INTERNAL_H
 #define MLAVK_ENGINE_INTERNAL_H
 
@@ -39,13 +39,5 @@ struct mlavk_engine {
     mlavk_trace_event *trace;
     uint32_t trace_count, trace_capacity;
 };
-
-/* A sequence with the engine's context length, cache type and prompt batch. */
-mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq);
-void engine_seq_free(mlavk_engine *e, engine_seq *seq);
-
-/* Runs n (<= batch_size) tokens after those in seq's cache, which must have room for them; the logits of the
- * last (or every) token land in seq->state->logits_host. */
-mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n, bool all_logits);
 
 #endif

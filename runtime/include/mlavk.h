@@ -403,10 +403,9 @@ void mlavk_session_clear(mlavk_session *session);
 /* A scheduler of many sequences over one engine. Sequences join and leave between steps; each step adds a
  * chunk of waiting prompt tokens and decodes one token for every running sequence, sampling each with its own
  * parameters. The cache is a pool of pages of MLAVK_PAGE_TOKENS tokens shared by all sequences: a sequence
- * takes pages as it grows and returns them when it ends, so none reserves its whole context up front.
- * (Today each running sequence also has a cache of the full context of its own and is submitted on its own;
- * the pool accounts for the pages. A paged cache read by one batched forward pass will take its place behind
- * this same interface.) Use one batch from one thread; it uses the engine's device, not its own sequence. */
+ * takes pages as it grows and returns them when it ends, so none reserves its whole context up front. A step
+ * is one forward pass of all its tokens, submitted once. Use one batch from one thread; it uses the engine's
+ * device, not its own sequence. */
 typedef struct mlavk_batch mlavk_batch;
 
 #define MLAVK_PAGE_TOKENS 64
