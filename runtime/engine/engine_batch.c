@@ -1,12 +1,13 @@
 /* The batch scheduler: many sequences over one engine (see mlavk.h). Every sequence lives in one paged cache
  * (model_cache): a running sequence has a slot there, a page table row, and takes pool pages as it grows. Each
  * step is one model_batch (a chunk of one waiting prompt, then one decode token per running sequence) recorded
- * and submitted once. */
+ * and submitted once. Full pages are kept by content (engine_prefix.h) for later prompts that begin alike. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine_prefix.h"
 #include "engine_text.h"
 #include "sampler/sampler.h"
 #include "util/status.h"
@@ -17,8 +18,10 @@
 typedef struct batch_seq {
     uint64_t id;
     void *user;
-    int32_t *prompt;
+    int32_t *tokens;               /* [n_ctx] the prompt, then each generated token once it joins a batch */
     uint32_t n_prompt, n_evaluated;
+    uint32_t n_keyed;              /* its full pages kept in the prefix store (or found there) */
+    uint64_t key;                  /* the key of the last of them */
     uint32_t max_tokens, generated;
     int32_t next_token;            /* sampled, to be evaluated at the next step; -1 while prefilling */
     sampler *sampler;
@@ -41,6 +44,8 @@ struct mlavk_batch {
     uint32_t max_seqs, prefill_chunk;
     model_cache *cache;            /* every sequence's pages; slot i of its page tables is slot i here */
     model_state *state;            /* the step's scratch */
+    prefix_store prefix;
+    uint32_t *found;               /* [pages_per_seq] the pages a prompt found kept */
     vk_recording *mixed;           /* a step with a prompt chunk: recorded anew each time */
     decode_recording *decode;      /* [max_seqs]: decode-only steps of 1 .. max_seqs sequences */
     bool *slot_busy;               /* [max_seqs] */
@@ -88,6 +93,10 @@ mlavk_status mlavk_batch_create(mlavk_engine *engine, const mlavk_batch_params *
         status = model_state_create(engine->model, engine->n_ctx, b->prefill_chunk + b->max_seqs - 1,
                                     engine->prefill, &b->state);
     if (status == MLAVK_OK)
+        status = prefix_store_init(&b->prefix, b->cache);
+    if (status == MLAVK_OK && !(b->found = malloc(b->cache->pages_per_seq * sizeof *b->found)))
+        status = mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "batch: out of memory");
+    if (status == MLAVK_OK)
         status = vk_recording_create(engine->ctx, &b->mixed);
     for (uint32_t i = 0; status == MLAVK_OK && i < b->max_seqs; i++)
         status = vk_recording_create(engine->ctx, &b->decode[i].rec);
@@ -103,7 +112,7 @@ static void seq_free(batch_seq *s)
 {
     sampler_free(s->sampler);
     text_stream_free(s->text);
-    free(s->prompt);
+    free(s->tokens);
     free(s);
 }
 
@@ -130,6 +139,8 @@ void mlavk_batch_free(mlavk_batch *b)
     vk_recording_destroy(b->mixed);
     if (b->state)
         model_state_free(b->engine->model, b->state);
+    prefix_store_free(&b->prefix);
+    free(b->found);
     if (b->cache)
         model_cache_free(b->engine->model, b->cache);
     free(b->slot_busy);
@@ -165,11 +176,11 @@ mlavk_status mlavk_batch_submit(mlavk_batch *b, const mlavk_seq_params *p, uint6
     *id = 0;
     MLAVK_TRY(check_params(b, p));
     batch_seq *s = calloc(1, sizeof *s);
-    if (!s || !(s->prompt = malloc((size_t)p->n_prompt * sizeof *s->prompt))) {
+    if (!s || !(s->tokens = malloc((size_t)b->engine->n_ctx * sizeof *s->tokens))) {
         free(s);
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "batch: out of memory");
     }
-    memcpy(s->prompt, p->prompt, (size_t)p->n_prompt * sizeof *s->prompt);
+    memcpy(s->tokens, p->prompt, (size_t)p->n_prompt * sizeof *s->tokens);
     s->n_prompt = p->n_prompt;
     s->max_tokens = p->max_tokens;
     s->user = p->user;
@@ -183,7 +194,7 @@ mlavk_status mlavk_batch_submit(mlavk_batch *b, const mlavk_seq_params *p, uint6
         return status;
     }
     for (uint32_t i = 0; i < s->n_prompt; i++)
-        sampler_accept(s->sampler, (uint32_t)s->prompt[i]);
+        sampler_accept(s->sampler, (uint32_t)s->tokens[i]);
     s->id = b->next_id++;
     if (b->queue_tail)
         b->queue_tail->next = s;
@@ -283,23 +294,60 @@ static uint32_t pages_promised(const mlavk_batch *b)
     return pages;
 }
 
-static void admit(mlavk_batch *b)
+/* Maps into the sequence's empty slot the kept pages its prompt begins with, leaving at least the prompt's last
+ * token to compute (its logits give the first token); returns how many. */
+static mlavk_status reuse_prefix(mlavk_batch *b, batch_seq *s, uint32_t *n_found)
 {
-    while (b->queue_head && b->n_running < b->max_seqs &&
-           pages_for(b->queue_head->n_prompt) + pages_promised(b) <= b->cache->n_free) {
+    uint64_t key = 0;
+    uint32_t n = 0;
+    while ((n + 1) * MLAVK_PAGE_TOKENS < s->n_prompt) {
+        uint64_t next = prefix_key(key, s->tokens + (size_t)n * MLAVK_PAGE_TOKENS);
+        uint32_t page = prefix_find(&b->prefix, next);
+        if (page == UINT32_MAX)
+            break;
+        b->found[n++] = page;
+        key = next;
+    }
+    *n_found = n;
+    if (n == 0)
+        return MLAVK_OK;
+    for (uint32_t g = n; g > 0; g--) /* the deepest page counts as used first: evicted before those it needs */
+        prefix_touch(&b->prefix, b->found[g - 1]);
+    MLAVK_TRY(model_cache_map(b->cache, s->slot, b->found, n));
+    s->n_evaluated = n * MLAVK_PAGE_TOKENS;
+    s->n_keyed = n;
+    s->key = key;
+    return MLAVK_OK;
+}
+
+/* Starts queued sequences while a slot is free and the pool (evicting kept pages if need be) has the pages
+ * their prompts still need beyond those of the prompts already running. */
+static mlavk_status admit(mlavk_batch *b)
+{
+    while (b->queue_head && b->n_running < b->max_seqs) {
         batch_seq *s = b->queue_head;
+        uint32_t slot = 0, found;
+        while (b->slot_busy[slot])
+            slot++;
+        s->slot = slot;
+        MLAVK_TRY(reuse_prefix(b, s, &found));
+        uint32_t need = pages_for(s->n_prompt) - found + pages_promised(b);
+        if (!prefix_make_room(&b->prefix, need)) {
+            model_cache_release(b->cache, slot);
+            s->slot = NO_SLOT;
+            s->n_evaluated = s->n_keyed = 0;
+            return MLAVK_OK;
+        }
+        b->totals.prefix_hit_tokens += (uint64_t)found * MLAVK_PAGE_TOKENS;
         b->queue_head = s->next;
         if (!b->queue_head)
             b->queue_tail = NULL;
         b->n_queued--;
         s->next = NULL;
-        uint32_t slot = 0;
-        while (b->slot_busy[slot])
-            slot++;
         b->slot_busy[slot] = true;
-        s->slot = slot;
         b->running[b->n_running++] = s;
     }
+    return MLAVK_OK;
 }
 
 static mlavk_status cancel_requested(mlavk_batch *b)
@@ -339,7 +387,7 @@ static mlavk_status build_batch(mlavk_batch *b, model_batch *batch, uint32_t *n_
             continue;
         uint32_t left = s->n_prompt - s->n_evaluated;
         *chunk = left < b->prefill_chunk ? left : b->prefill_chunk;
-        MLAVK_TRY(model_batch_add(b->state, b->cache, batch, s->slot, s->prompt + s->n_evaluated, *chunk));
+        MLAVK_TRY(model_batch_add(b->state, b->cache, batch, s->slot, s->tokens + s->n_evaluated, *chunk));
         b->members[(*n_members)++] = s;
         break;
     }
@@ -349,11 +397,13 @@ static mlavk_status build_batch(mlavk_batch *b, model_batch *batch, uint32_t *n_
             i++;
             continue;
         }
-        if (b->cache->lengths[s->slot] % MLAVK_PAGE_TOKENS == 0 && b->cache->n_free <= pages_promised(b)) {
+        uint32_t length = b->cache->lengths[s->slot];
+        if (length % MLAVK_PAGE_TOKENS == 0 && !prefix_make_room(&b->prefix, pages_promised(b) + 1)) {
             mlavk_fail(MLAVK_ERR_CACHE_FULL, "batch: the cache's %u pages are all in use", b->cache->n_pages);
             MLAVK_TRY(finish(b, s, NULL, MLAVK_FINISH_ERROR, MLAVK_ERR_CACHE_FULL));
             continue; /* it left the list: the next one moved to i */
         }
+        s->tokens[length] = s->next_token;
         MLAVK_TRY(model_batch_add(b->state, b->cache, batch, s->slot, &s->next_token, 1));
         b->members[(*n_members)++] = s;
         i++;
@@ -384,6 +434,16 @@ static mlavk_status forward(mlavk_batch *b, const model_batch *batch)
     return vk_recording_run(rec);
 }
 
+/* Keeps the sequence's pages that are full of computed tokens for later prompts. */
+static void keep_full_pages(mlavk_batch *b, batch_seq *s)
+{
+    const uint32_t *pages = model_cache_pages(b->cache, s->slot);
+    while ((s->n_keyed + 1) * MLAVK_PAGE_TOKENS <= b->cache->lengths[s->slot]) {
+        s->key = prefix_key(s->key, s->tokens + (size_t)s->n_keyed * MLAVK_PAGE_TOKENS);
+        prefix_keep(&b->prefix, s->key, pages[s->n_keyed++]);
+    }
+}
+
 /* One forward pass of the step's batch, and each sequence's token from the logits of its last one. */
 static mlavk_status run_batch(mlavk_batch *b)
 {
@@ -398,6 +458,7 @@ static mlavk_status run_batch(mlavk_batch *b)
     const float *logits = b->state->logits_host.mapped;
     for (uint32_t i = 0; i < n_members; i++) {
         batch_seq *s = b->members[i];
+        keep_full_pages(b, s);
         if (s->n_evaluated < s->n_prompt) { /* the prompt chunk comes first */
             s->n_evaluated += chunk;
             b->totals.prompt_tokens += chunk;
@@ -432,7 +493,7 @@ mlavk_status mlavk_batch_step(mlavk_batch *b, const mlavk_seq_event **events, ui
     *count = 0;
     mlavk_status status = cancel_requested(b);
     if (status == MLAVK_OK)
-        admit(b);
+        status = admit(b);
     if (status == MLAVK_OK)
         status = run_batch(b);
     if (status != MLAVK_OK) {
@@ -454,11 +515,10 @@ void mlavk_batch_get_stats(const mlavk_batch *b, mlavk_batch_stats *st)
     st->queued = b->n_queued;
     st->page_tokens = MLAVK_PAGE_TOKENS;
     st->pages_total = b->cache->n_pages;
-    st->pages_free = b->cache->n_free;
+    st->pages_free = b->cache->n_free + prefix_evictable(&b->prefix);
     st->pages_used = st->pages_total - st->pages_free;
     st->cache_tokens_free = (uint64_t)st->pages_free * MLAVK_PAGE_TOKENS;
     st->cache_tokens_used = 0;
     for (uint32_t i = 0; i < b->n_running; i++)
         st->cache_tokens_used += b->cache->lengths[b->running[i]->slot];
-    st->prefix_hit_tokens = 0;
 }

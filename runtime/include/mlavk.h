@@ -404,7 +404,9 @@ void mlavk_session_clear(mlavk_session *session);
  * chunk of waiting prompt tokens and decodes one token for every running sequence, sampling each with its own
  * parameters. The cache is a pool of pages of MLAVK_PAGE_TOKENS tokens shared by all sequences: a sequence
  * takes pages as it grows and returns them when it ends, so none reserves its whole context up front. A step
- * is one forward pass of all its tokens, submitted once. Use one batch from one thread; it uses the engine's
+ * is one forward pass of all its tokens, submitted once. Full pages stay kept by their token content after
+ * their sequence ends (until the pool needs them, least recently used first): a prompt that begins with the
+ * same tokens maps them instead of computing them again. Use one batch from one thread; it uses the engine's
  * device, not its own sequence. */
 typedef struct mlavk_batch mlavk_batch;
 
@@ -470,10 +472,11 @@ mlavk_status mlavk_batch_step(mlavk_batch *batch, const mlavk_seq_event **events
 typedef struct mlavk_batch_stats {
     uint32_t max_seqs, running, queued;
     uint32_t page_tokens;
-    uint32_t pages_total, pages_used, pages_free;
+    uint32_t pages_total, pages_used, pages_free; /* used: held by sequences; free: unused, or kept for prefix
+                                                      reuse and held by no sequence (evicted when needed) */
     uint64_t cache_tokens_used;     /* tokens the running sequences hold */
     uint64_t cache_tokens_free;     /* pages_free x page_tokens */
-    uint64_t prefix_hit_tokens;     /* prompt tokens found already cached: 0, no prefix reuse yet */
+    uint64_t prefix_hit_tokens;     /* prompt tokens found already cached (kept full pages) and not computed */
     uint64_t steps;                 /* steps that decoded or evaluated anything */
     uint64_t prompt_tokens, generated_tokens; /* evaluated and generated since creation */
 } mlavk_batch_stats;

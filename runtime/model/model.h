@@ -109,7 +109,8 @@ double model_attention_cost(const deepseek_config *c, uint32_t n_tokens, uint32_
 
 /* The latent cache of every sequence: per layer one pool of pages of OPS_KV_PAGE_ROWS rows (r_kv + d_r values
  * each), handed to a sequence as it grows and returned when it ends, and a page table row per sequence slot. No
- * sequence reserves its longest context up front; sequences with a common prefix may share pages. */
+ * sequence reserves its longest context up front; sequences with a common prefix may share full pages, which
+ * are counted by reference and return to the pool when the last holder lets go. */
 typedef struct model_cache {
     ops_cache_type type;
     uint32_t n_pages;               /* pool pages per layer */
@@ -122,6 +123,7 @@ typedef struct model_cache {
     uint32_t *lengths;              /* [max_seqs] positions each sequence holds */
     uint32_t *free_pages;           /* [n_pages] a stack of the pool pages no sequence holds */
     uint32_t n_free;
+    uint32_t *refs;                 /* [n_pages] holders of each page: page table rows and model_cache_hold */
 } model_cache;
 
 /* A pool of n_pages pages per layer for max_seqs sequences of at most max_seq_len positions each. */
@@ -130,8 +132,16 @@ mlavk_status model_cache_create(const model *m, uint32_t n_pages, uint32_t max_s
 void model_cache_free(const model *m, model_cache *c);
 /* Positions a sequence may still take: its page table row's room, not the pool's free pages. */
 uint32_t model_cache_room(const model_cache *c, uint32_t seq);
-/* Returns a sequence's pages to the pool and empties it. */
+/* Lets go of a sequence's pages (each returns to the pool when nothing else holds it) and empties it. */
 void model_cache_release(model_cache *c, uint32_t seq);
+/* Gives an empty sequence n full pages that hold positions 0 .. n * OPS_KV_PAGE_ROWS - 1 (pages of another
+ * sequence with the same tokens there), each gaining a holder. */
+mlavk_status model_cache_map(model_cache *c, uint32_t seq, const uint32_t *pages, uint32_t n);
+/* The pool pages of a sequence, in position order. */
+const uint32_t *model_cache_pages(const model_cache *c, uint32_t seq);
+/* A holder of a page beyond the sequences' (a store of pages kept for later prompts), and its release. */
+void model_cache_hold(model_cache *c, uint32_t page);
+void model_cache_drop(model_cache *c, uint32_t page);
 
 /* Per-step scratch: activations for up to max_batch tokens and the step's inputs. */
 typedef struct model_state {

@@ -31,7 +31,8 @@ mlavk_status model_cache_create(const model *m, uint32_t n_pages, uint32_t max_s
     c->pools = calloc(cfg->n_layer, sizeof *c->pools);
     c->lengths = calloc(max_seqs, sizeof *c->lengths);
     c->free_pages = malloc(n_pages * sizeof *c->free_pages);
-    mlavk_status status = c->pools && c->lengths && c->free_pages
+    c->refs = calloc(n_pages, sizeof *c->refs);
+    mlavk_status status = c->pools && c->lengths && c->free_pages && c->refs
                               ? MLAVK_OK
                               : mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "kv cache: out of memory");
     for (uint32_t l = 0; l < cfg->n_layer && status == MLAVK_OK; l++)
@@ -61,6 +62,7 @@ void model_cache_free(const model *m, model_cache *c)
     free(c->pools);
     free(c->lengths);
     free(c->free_pages);
+    free(c->refs);
     free(c);
 }
 
@@ -71,12 +73,42 @@ uint32_t model_cache_room(const model_cache *c, uint32_t seq)
 
 static uint32_t pages_for(uint32_t positions) { return (positions + OPS_KV_PAGE_ROWS - 1) / OPS_KV_PAGE_ROWS; }
 
+const uint32_t *model_cache_pages(const model_cache *c, uint32_t seq)
+{
+    return (const uint32_t *)c->page_table.mapped + (size_t)seq * c->pages_per_seq;
+}
+
+void model_cache_hold(model_cache *c, uint32_t page) { c->refs[page]++; }
+
+void model_cache_drop(model_cache *c, uint32_t page)
+{
+    if (--c->refs[page] == 0)
+        c->free_pages[c->n_free++] = page;
+}
+
 void model_cache_release(model_cache *c, uint32_t seq)
 {
-    uint32_t *table = (uint32_t *)c->page_table.mapped + (size_t)seq * c->pages_per_seq;
+    const uint32_t *table = model_cache_pages(c, seq);
     for (uint32_t g = pages_for(c->lengths[seq]); g > 0; g--)
-        c->free_pages[c->n_free++] = table[g - 1];
+        model_cache_drop(c, table[g - 1]);
     c->lengths[seq] = 0;
+}
+
+mlavk_status model_cache_map(model_cache *c, uint32_t seq, const uint32_t *pages, uint32_t n)
+{
+    if (seq >= c->max_seqs || c->lengths[seq] != 0 || n > c->pages_per_seq)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "kv cache: %u shared pages for sequence slot %u of %u", n, seq,
+                          c->max_seqs);
+    for (uint32_t g = 0; g < n; g++)
+        if (pages[g] >= c->n_pages || c->refs[pages[g]] == 0)
+            return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "kv cache: page %u is not in use", pages[g]);
+    uint32_t *table = (uint32_t *)c->page_table.mapped + (size_t)seq * c->pages_per_seq;
+    for (uint32_t g = 0; g < n; g++) {
+        table[g] = pages[g];
+        c->refs[pages[g]]++;
+    }
+    c->lengths[seq] = n * OPS_KV_PAGE_ROWS;
+    return MLAVK_OK;
 }
 
 /* Takes pool pages for positions [length, length + n) of a sequence; all or none. */
@@ -91,8 +123,10 @@ static mlavk_status grow(model_cache *c, uint32_t seq, uint32_t n)
         return mlavk_fail(MLAVK_ERR_CONTEXT_FULL, "kv cache: %u more pages needed but %u of %u are free",
                           need - have, c->n_free, c->n_pages);
     uint32_t *table = (uint32_t *)c->page_table.mapped + (size_t)seq * c->pages_per_seq;
-    for (uint32_t g = have; g < need; g++)
+    for (uint32_t g = have; g < need; g++) {
         table[g] = c->free_pages[--c->n_free];
+        c->refs[table[g]] = 1;
+    }
     c->lengths[seq] += n;
     return MLAVK_OK;
 }

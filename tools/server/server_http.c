@@ -379,11 +379,11 @@ static enum MHD_Result send_metrics(server *s, struct MHD_Connection *c)
         {"mlavk_sequences_queued", "gauge", "requests waiting for a sequence slot", m.batch.queued + m.inbox},
         {"mlavk_sequences_max", "gauge", "sequences decoded at once (--parallel)", m.batch.max_seqs},
         {"mlavk_cache_pages_used", "gauge", "latent cache pages held by sequences", m.batch.pages_used},
-        {"mlavk_cache_pages_free", "gauge", "latent cache pages free", m.batch.pages_free},
+        {"mlavk_cache_pages_free", "gauge", "latent cache pages free (or kept for prefix reuse, held by no sequence)", m.batch.pages_free},
         {"mlavk_cache_page_tokens", "gauge", "tokens per cache page", m.batch.page_tokens},
         {"mlavk_cache_tokens_used", "gauge", "tokens held in the cache", (double)m.batch.cache_tokens_used},
         {"mlavk_cache_tokens_free", "gauge", "tokens the free pages hold", (double)m.batch.cache_tokens_free},
-        {"mlavk_prefix_hit_tokens_total", "counter", "prompt tokens found cached (0: no prefix reuse yet)",
+        {"mlavk_prefix_hit_tokens_total", "counter", "prompt tokens found cached, not computed",
          (double)m.batch.prefix_hit_tokens},
         {"mlavk_decode_steps_total", "counter", "scheduler steps that ran the model", (double)m.batch.steps},
     };
