@@ -73,7 +73,9 @@ mlavk_status mlavk_batch_create(mlavk_engine *engine, const mlavk_batch_params *
     b->prefill_chunk = params->prefill_chunk ? params->prefill_chunk : engine->batch_size;
     if (b->prefill_chunk > engine->batch_size)
         b->prefill_chunk = engine->batch_size;
-    uint64_t tokens = params->cache_tokens ? params->cache_tokens : (uint64_t)b->max_seqs * engine->n_ctx;
+    /* by default every slot can hold a whole context, in whole pages of its own */
+    uint64_t tokens = params->cache_tokens ? params->cache_tokens
+                                           : (uint64_t)b->max_seqs * pages_for(engine->n_ctx) * MLAVK_PAGE_TOKENS;
     uint64_t pages = (tokens + MLAVK_PAGE_TOKENS - 1) / MLAVK_PAGE_TOKENS;
     b->next_id = 1;
     b->decode = calloc(b->max_seqs, sizeof *b->decode);

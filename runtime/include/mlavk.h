@@ -414,7 +414,8 @@ typedef struct mlavk_batch mlavk_batch;
 
 typedef struct mlavk_batch_params {
     uint32_t max_seqs;        /* sequences running at once; 0: 4 */
-    uint32_t cache_tokens;    /* the page pool, in tokens (rounded up to whole pages); 0: max_seqs x n_ctx */
+    uint32_t cache_tokens;    /* the page pool, in tokens (rounded up to whole pages); 0: max_seqs x n_ctx, each
+                                 context rounded up to whole pages */
     uint32_t prefill_chunk;   /* prompt tokens evaluated per step; 0: the engine's prompt batch */
 } mlavk_batch_params;
 
