@@ -332,7 +332,11 @@ static mlavk_status admit(mlavk_batch *b)
         while (b->slot_busy[slot])
             slot++;
         s->slot = slot;
-        MLAVK_TRY(reuse_prefix(b, s, &found));
+        mlavk_status status = reuse_prefix(b, s, &found);
+        if (status != MLAVK_OK) { /* nothing mapped: it stays queued */
+            s->slot = NO_SLOT;
+            return status;
+        }
         uint32_t need = pages_for(s->n_prompt) - found + pages_promised(b);
         if (!prefix_make_room(&b->prefix, need)) {
             model_cache_release(b->cache, slot);
