@@ -33,5 +33,5 @@ await serverTest(['--parallel', '4'], async (server) => {
   equal(m.mlavk_cache_pages_free * m.mlavk_cache_page_tokens, m.mlavk_cache_tokens_free, 'free tokens');
   check(m.mlavk_cache_pages_free > 0, 'no pages');
   check(m.mlavk_decode_steps_total > 0 && m.mlavk_generated_tokens_total > 0, 'no steps counted');
-  equal(m.mlavk_prefix_hit_tokens_total, 0, 'prefix hits (no prefix reuse yet)');
+  equal(m.mlavk_prefix_hit_tokens_total, 0, 'prefix hits (no prompt here fills a page)');
 });
