@@ -1,5 +1,5 @@
-/* The chat worker thread: owns the engine, runs turns so that only each new turn's tokens are evaluated, and
- * publishes the conversation and live statistics into a lock-protected view. */
+/* The chat worker thread: owns the engine and its session (mlavk_session_turn evaluates only what each new
+ * turn adds to the cache), and publishes the conversation and live statistics into a lock-protected view. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,9 +22,7 @@ struct chat {
     atomic_int interrupt;
     /* Worker only. */
     mlavk_engine *engine;
-    mlavk_detokenizer *detok;
-    mlavk_chat_template style; /* the model's own chat template */
-    char *evaluated;           /* the rendering whose tokens the cache holds, the reply after it excluded */
+    mlavk_session *session;    /* the conversation in the model's own chat template, kept in the cache */
     int32_t eos;
     double turn_start, first_token_time;
     uint32_t n_turn_tokens;
@@ -143,19 +141,24 @@ static void record_step(chat *c)
     v->n_past = mlavk_engine_n_past(c->engine);
 }
 
-/* Called by the engine for every sampled token; the token enters the cache after this returns. */
-static int on_token(int32_t token, void *user)
+/* Called by the session for every sampled token (and last with -1 for text held back); the token enters the
+ * cache after this returns. */
+static int on_text(int32_t token, const char *text, size_t length, void *user)
 {
     chat *c = user;
     double now = now_seconds();
-    const char *text = "";
-    size_t length = 0;
-    if (token != c->eos)
-        mlavk_detokenizer_feed(c->detok, token, &text, &length);
     pthread_mutex_lock(&c->lock);
     chat_view *v = &c->shared;
+    chat_message *m = &v->messages[v->n_messages - 1];
+    if (token < 0) {
+        message_append(m, text, length);
+        v->version++;
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
     if (c->n_turn_tokens++ == 0) {
         c->first_token_time = now;
+        v->last_prompt_tokens = mlavk_session_prompt_tokens(c->session);
         v->state = CHAT_GENERATING;
         if (now > c->turn_start)
             v->prompt_tps = v->last_prompt_tokens / (now - c->turn_start);
@@ -163,7 +166,6 @@ static int on_token(int32_t token, void *user)
         v->gen_tps = (c->n_turn_tokens - 1) / (now - c->first_token_time);
     }
     v->last_gen_tokens = c->n_turn_tokens;
-    chat_message *m = &v->messages[v->n_messages - 1];
     if (token == c->eos)
         m->ended_with_eos = 1;
     else if (message_append(m, text, length) == 0)
@@ -192,11 +194,7 @@ static int load_engine(chat *c)
         set_error(c, "loading the model");
         return -1;
     }
-    if (mlavk_detokenizer_create(mlavk_engine_tokenizer(c->engine), &c->detok) != MLAVK_OK) {
-        set_error(c, "tokenizer");
-        return -1;
-    }
-    if (mlavk_chat_template_of(mlavk_engine_tokenizer(c->engine), &c->style) != MLAVK_OK) {
+    if (mlavk_session_create(c->engine, NULL, &c->session) != MLAVK_OK) {
         pthread_mutex_lock(&c->lock);
         snprintf(c->shared.error, sizeof c->shared.error, "%s; `mlavk run` takes a prompt written in the model's "
                  "own format", mlavk_last_error());
@@ -224,27 +222,6 @@ static int load_engine(chat *c)
     return 0;
 }
 
-/* The tokens a new user turn adds to the cache (mlavk_chat_turn): the conversation's rendering past what the
- * cache holds, or all of it when the cache must start over (*restart). *rendering receives the rendering. */
-static int turn_tokens(chat *c, const char *user_text, int32_t **ids, size_t *count, char **rendering, int *restart)
-{
-    const chat_view *v = &c->shared; /* the worker is its only writer, so reading it unlocked is safe */
-    mlavk_chat_message *msgs = calloc(v->n_messages + 1, sizeof *msgs);
-    if (!msgs)
-        return -1;
-    for (size_t i = 0; i < v->n_messages; i++)
-        msgs[i] = (mlavk_chat_message){v->messages[i].role == CHAT_USER ? "user" : "assistant", v->messages[i].text};
-    msgs[v->n_messages] = (mlavk_chat_message){"user", user_text};
-    const chat_message *reply = v->n_messages > 0 ? &v->messages[v->n_messages - 1] : NULL;
-    int cached = c->evaluated && mlavk_engine_n_past(c->engine) > 0;
-    int ok = mlavk_chat_turn(mlavk_engine_tokenizer(c->engine), c->style, msgs, v->n_messages + 1,
-                             cached ? c->evaluated : NULL, reply ? reply->text : "",
-                             reply && reply->ended_with_eos ? c->eos : -1, rendering, ids, count,
-                             restart) == MLAVK_OK;
-    free(msgs);
-    return ok ? 0 : -1;
-}
-
 /* Drops the last two messages of a turn that put nothing into the cache. */
 static void drop_turn(chat *c)
 {
@@ -257,16 +234,6 @@ static void drop_turn(chat *c)
 
 static void run_turn(chat *c, const char *text)
 {
-    int32_t *ids = NULL;
-    size_t count = 0;
-    int restart = 0;
-    char *rendering = NULL;
-    if (turn_tokens(c, text, &ids, &count, &rendering, &restart) != 0) {
-        set_error(c, "chat template");
-        return;
-    }
-    if (restart)
-        mlavk_engine_reset(c->engine);
     mlavk_sampling sampling = mlavk_sampling_defaults();
     sampling.temperature = c->options.temperature;
     sampling.seed = c->options.seed;
@@ -275,27 +242,16 @@ static void run_turn(chat *c, const char *text)
                                                                strlen(text)) == 0 && push_message(c, CHAT_MODEL);
     c->shared.state = CHAT_PROMPT;
     c->shared.error[0] = '\0';
-    c->shared.last_prompt_tokens = (uint32_t)count;
+    c->shared.last_prompt_tokens = 0;
     c->shared.version++;
     pthread_mutex_unlock(&c->lock);
     c->turn_start = now_seconds();
     c->n_turn_tokens = 0;
-    mlavk_detokenizer_free(c->detok);
-    c->detok = NULL;
     mlavk_stats stats;
     mlavk_status status = !pushed ? MLAVK_ERR_OUT_OF_HOST_MEMORY
-                          : mlavk_detokenizer_create(mlavk_engine_tokenizer(c->engine), &c->detok);
-    if (status == MLAVK_OK)
-        status = mlavk_engine_generate(c->engine, ids, (uint32_t)count, c->options.n_predict, &sampling, on_token, c,
-                                       &stats);
-    free(ids);
-    const char *rest = "";
-    size_t rest_len = 0;
-    if (c->detok)
-        mlavk_detokenizer_finish(c->detok, &rest, &rest_len);
+                                  : mlavk_session_turn(c->session, text, c->options.n_predict, &sampling, on_text, c,
+                                                       &stats);
     pthread_mutex_lock(&c->lock);
-    if (pushed && rest_len)
-        message_append(&c->shared.messages[c->shared.n_messages - 1], rest, rest_len);
     c->shared.n_past = mlavk_engine_n_past(c->engine);
     if (status == MLAVK_OK && stats.generation_seconds > 0 && stats.generated_tokens > 1)
         c->shared.gen_tps = stats.generated_tokens / stats.generation_seconds;
@@ -303,19 +259,6 @@ static void run_turn(chat *c, const char *text)
     c->shared.turns_done++;
     c->shared.version++;
     pthread_mutex_unlock(&c->lock);
-    /* The cache now holds the rendering, unless the turn failed before its first token: a full context changes
-     * nothing, any other failure may leave part of the turn, so the next one starts over. */
-    if (status == MLAVK_OK || c->n_turn_tokens > 0) {
-        free(c->evaluated);
-        c->evaluated = rendering;
-    } else {
-        free(rendering);
-        if (status != MLAVK_ERR_CONTEXT_FULL) {
-            mlavk_engine_reset(c->engine);
-            free(c->evaluated);
-            c->evaluated = NULL;
-        }
-    }
     if (status != MLAVK_OK) {
         set_error(c, status == MLAVK_ERR_CONTEXT_FULL ? "context full, press New chat" : "generation");
         if (c->n_turn_tokens == 0)
@@ -325,9 +268,7 @@ static void run_turn(chat *c, const char *text)
 
 static void new_conversation(chat *c)
 {
-    mlavk_engine_reset(c->engine);
-    free(c->evaluated);
-    c->evaluated = NULL;
+    mlavk_session_clear(c->session);
     pthread_mutex_lock(&c->lock);
     clear_messages(&c->shared);
     c->heat_filled = c->heat_next = 0;
@@ -403,9 +344,8 @@ void chat_stop_and_free(chat *c)
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
-    mlavk_detokenizer_free(c->detok);
+    mlavk_session_free(c->session);
     mlavk_engine_free(c->engine);
-    free(c->evaluated);
     free(c->pending);
     chat_view_free(&c->shared);
     pthread_mutex_destroy(&c->lock);

@@ -23,7 +23,7 @@ layout(std430, binding = 0) readonly buffer Query { float query[]; };
 layout(std430, binding = 1) readonly buffer Keys { float keys[]; };
 layout(std430, binding = 2) readonly buffer KeyRope { float key_rope[]; };
 layout(std430, binding = 3) readonly buffer Values { float values[]; };
-layout(std430, binding = 4) readonly buffer Position { uint pos0; };
+layout(std430, binding = 4) readonly buffer Positions { uint positions[]; };  /* [token] */
 layout(std430, binding = 5) writeonly buffer Out { float out_rows[]; };
 layout(push_constant) uniform Push { push_attention_expanded p; };
 
@@ -34,7 +34,7 @@ shared float rescale[TOKENS];
 shared float running_max[TOKENS];
 shared float running_sum[TOKENS];
 
-uint keys_visible(uint token) { return pos0 + token + 1u; }
+uint keys_visible(uint token) { return positions[token] + 1u; }
 
 float key_value(uint t, uint head, uint col)
 {
@@ -75,7 +75,9 @@ void main()
 {
     uint lid = gl_LocalInvocationID.x;
     uint b_base = gl_WorkGroupID.x * TOKENS, head = gl_WorkGroupID.y;
-    uint n_keys = keys_visible(min(b_base + TOKENS, p.n_tokens) - 1u);
+    uint n_keys = 0u;
+    for (uint b = b_base; b < min(b_base + TOKENS, p.n_tokens); b++)
+        n_keys = max(n_keys, keys_visible(b));
     /* the value phase: threads [half * VALUE_THREADS, ...) serve tokens [half * TOKENS_PER_HALF, ...) */
     uint half_id = lid / VALUE_THREADS, lane = lid % VALUE_THREADS;
 

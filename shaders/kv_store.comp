@@ -1,14 +1,17 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-/* Appends rows [c | k_pe] of a batch to the latent cache at positions pos0, pos0 + 1, ... */
+/* Writes rows [c | k_pe] of a batch to the paged latent cache: row b at position positions[b] of sequence
+ * seq_ids[b], through the page table. */
 #include "common.glsl"
 
-#define KV_CACHE_BINDING 2
+#define KV_CACHE_BINDING 4
 #define KV_CACHE_ACCESS writeonly
+#define KV_PAGE_TABLE_BINDING 3
 #include "kv_cache.glsl"
 
 layout(std430, binding = 0) readonly buffer Rows { float rows[]; };     /* [n_rows][row_dim] */
-layout(std430, binding = 1) readonly buffer Position { uint pos0; };
+layout(std430, binding = 1) readonly buffer Positions { uint positions[]; };
+layout(std430, binding = 2) readonly buffer SeqIds { uint seq_ids[]; };
 layout(push_constant) uniform Push { push_kv_store p; };
 
 void main()
@@ -16,7 +19,7 @@ void main()
     uint row = gl_GlobalInvocationID.y;
     if (row >= p.n_rows)
         return;
-    uint dst = (pos0 + row) * p.row_dim, src = row * p.row_dim;
+    uint dst = kv_row(seq_ids[row], positions[row], p.pages_per_seq) * p.row_dim, src = row * p.row_dim;
 #ifdef CACHE_F32
     uint col = gl_GlobalInvocationID.x;
     if (col < p.row_dim)

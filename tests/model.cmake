@@ -1,5 +1,5 @@
 # Model-level kernels and the forward pass.
-mlavk_test(mla_attention_matches_the_softmax_definition GPU SOURCES test_kernel_mla_attention.c)
+mlavk_test(paged_cache_store_gather_and_mla_attention_match_the_definition GPU SOURCES test_kernel_mla_attention.c)
 mlavk_test(expanded_attention_matches_the_softmax_definition GPU SOURCES test_kernel_attention_expanded.c)
 # The cost rule between the absorbed and expanded prefill forms (needs no device, but links the model layer).
 mlavk_test(prefill_attention_form_is_the_one_with_fewer_operations GPU SOURCES test_prefill_attention_choice.c)
@@ -112,3 +112,13 @@ add_test(NAME forward_matches_reference_with_the_cooperative_batched_kernel
   COMMAND test_forward_matches_reference_v2_lite_f32_gguf ${MODELS}/v2-tiny/v2-tiny-q8_0.gguf f32 1e-5 1e-5 expanded)
 set_tests_properties(forward_matches_reference_with_the_cooperative_batched_kernel PROPERTIES
   FIXTURES_REQUIRED generated_models ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BATCHED_MATMUL=cooperative")
+
+# Several sequences over one paged cache, decoded together and in a mixed batch with a prompt chunk, give the
+# logits each gives alone (the built-in model: MoE layers, so the batch's expert products run grouped).
+mlavk_test(sequences_decoded_together_give_the_logits_of_each_decoded_alone GPU SOURCES test_model_multi_sequence.c
+  ARGS ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf)
+add_test(NAME sequences_decoded_together_give_the_logits_of_each_decoded_alone_with_shared_memory_reductions
+  COMMAND test_sequences_decoded_together_give_the_logits_of_each_decoded_alone
+          ${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf)
+set_tests_properties(sequences_decoded_together_give_the_logits_of_each_decoded_alone_with_shared_memory_reductions
+  PROPERTIES ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_REDUCTION=shared")

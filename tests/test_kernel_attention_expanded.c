@@ -79,14 +79,17 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const expanded_ca
     test_poison_f32(out, no);
 
     vk_buffer bq = gpu_test_buffer(ctx, nq * 4), bk = gpu_test_buffer(ctx, nk * 4), br = gpu_test_buffer(ctx, nr * 4);
-    vk_buffer bv = gpu_test_buffer(ctx, nv * 4), bo = gpu_test_buffer(ctx, no * 4), bp = gpu_test_buffer(ctx, 4);
-    uint32_t pos0 = c->keys - c->batch;
+    vk_buffer bv = gpu_test_buffer(ctx, nv * 4), bo = gpu_test_buffer(ctx, no * 4);
+    vk_buffer bp = gpu_test_buffer(ctx, (size_t)c->batch * 4);
+    uint32_t *positions = malloc((size_t)c->batch * sizeof *positions);
+    for (uint32_t b = 0; b < c->batch; b++) /* each token's own position, read per token */
+        positions[b] = c->keys - c->batch + b;
     gpu_test_upload(ctx, &bq, q, nq * 4);
     gpu_test_upload(ctx, &bk, k, nk * 4);
     gpu_test_upload(ctx, &br, kr, nr * 4);
     gpu_test_upload(ctx, &bv, v, nv * 4);
     gpu_test_upload(ctx, &bo, out, no * 4);
-    gpu_test_upload(ctx, &bp, &pos0, 4);
+    gpu_test_upload(ctx, &bp, positions, (size_t)c->batch * 4);
 
     ops_expanded_shape shape = {c->batch, c->heads, c->nope, c->rope, c->value, (float)scale};
     vk_recording *rec;
@@ -118,6 +121,7 @@ static void run_case(vk_context *ctx, ops *ops, test_rng *rng, const expanded_ca
     vk_buffer *all[] = {&bq, &bk, &br, &bv, &bo, &bp};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         vk_buffer_destroy(ctx, all[i]);
+    free(positions);
     free(q);
     free(k);
     free(kr);

@@ -1,5 +1,5 @@
 /* The GPU forward pass equals the double-precision reference (naive MLA with per-head K and V) for a prompt
- * evaluated as a batch and then 64 tokens decoded one at a time (the split decode path over a long cache);
+ * evaluated as a batch and then 64 tokens decoded one at a time (in a context longer than the positions used);
  * evaluating the prompt token by token gives the same logits and the same greedy continuation. Comparison stops
  * at the first token whose expert choice the reference finds a near-tie (float or F16-cache rounding may then
  * rightly pick the other expert); at least MIN_COMPARED positions must be compared.
@@ -18,7 +18,7 @@
 
 #define PROMPT 11
 #define DECODE 64
-#define N_CTX 600 /* several flash-decoding splits */
+#define N_CTX 600 /* more than one cache page, most of them never taken */
 #define MIN_COMPARED 16
 /* routing scores closer than this may swap under float rounding (F32 cache) or F16 cache rounding */
 #define CLEAR_MARGIN_F32 5e-5

@@ -74,19 +74,18 @@ int main(void)
     CHECK_MSG(deep_cpu >= 2 && deep_cpu < 64, "lavapipe crossover at %u tokens, measured below 64", deep_cpu);
 
     model m = {.config = c};
-    model_state s = {.prefill = MODEL_PREFILL_AUTO, .attention_costs = model_costs_operations, .expand_rows = 8192,
-                     .n_past = 4096};
-    CHECK(!model_prefill_is_expanded(&m, &s, 64));
-    CHECK(model_prefill_is_expanded(&m, &s, 512));
-    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 1), "decode is always absorbed");
+    model_state s = {.prefill = MODEL_PREFILL_AUTO, .attention_costs = model_costs_operations, .expand_rows = 8192};
+    CHECK(!model_prefill_is_expanded(&m, &s, 64, 4096));
+    CHECK(model_prefill_is_expanded(&m, &s, 512, 4096));
+    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 1, 4096), "decode is always absorbed");
     s.prefill = MODEL_PREFILL_EXPANDED;
-    CHECK(model_prefill_is_expanded(&m, &s, 2));
-    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 1), "decode is always absorbed");
-    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 4097), "8193 tokens do not fit 8192 scratch rows");
+    CHECK(model_prefill_is_expanded(&m, &s, 2, 4096));
+    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 1, 4096), "decode is always absorbed");
+    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 4097, 4096), "8193 tokens do not fit 8192 scratch rows");
     s.prefill = MODEL_PREFILL_ABSORBED;
-    CHECK(!model_prefill_is_expanded(&m, &s, 512));
+    CHECK(!model_prefill_is_expanded(&m, &s, 512, 4096));
     s.prefill = MODEL_PREFILL_AUTO;
     s.expand_rows = 0;
-    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 512), "no scratch, no expanded form");
+    CHECK_MSG(!model_prefill_is_expanded(&m, &s, 512, 4096), "no scratch, no expanded form");
     return test_finish("prefill_attention_choice");
 }

@@ -8,9 +8,13 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libvulkan-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers
-  libcjson-dev libpcre2-dev libutf8proc-dev liblapacke-dev
+  libcjson-dev libpcre2-dev libutf8proc-dev liblapacke-dev libmicrohttpd-dev
   libglfw3-dev libstb-dev fonts-dejavu-core fonts-droid-fallback xvfb xauth
 )
+# The server tests drive `mlavk serve` with the openai npm client: Debian's node and npm unless a node is there.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if [ "${1:-}" = "--train" ]; then
   packages+=(python3-torch python3-numpy python3-regex libopenblas0-pthread)
 fi

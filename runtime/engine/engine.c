@@ -1,38 +1,17 @@
-/* The public engine: a device, a model, one sequence and its cache. */
+/* The public engine: a device, a model, and its own sequence (mlavk_engine_eval, mlavk_engine_generate) in a paged
+ * cache of one slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "formats/model_files.h"
-#include "model/model.h"
-#include "mlavk.h"
+#include "engine_internal.h"
 #include "sampler/sampler.h"
 #include "tokenizer/tokenizer.h"
 #include "util/status.h"
 
 #define DEFAULT_MAX_CTX 4096
 #define DEFAULT_BATCH 64
-#define MAX_PROFILED_OPS 64
-
-struct mlavk_engine {
-    vk_context *ctx;
-    ops *ops;
-    model_files *files;
-    mlavk_tokenizer *tokenizer;
-    model *model;
-    model_state *state;
-    vk_recording *decode;          /* one token, recorded once and submitted for every step */
-    vk_recording *batch;           /* re-recorded for each prompt chunk */
-    bool decode_recorded;
-    bool profile;
-    uint32_t batch_size;
-    char model_path[512];
-    mlavk_op_profile profile_ops[MAX_PROFILED_OPS];
-    uint32_t profile_count;
-    mlavk_trace_event *trace;
-    uint32_t trace_count, trace_capacity;
-};
 
 const char *mlavk_default_model_path(void)
 {
@@ -40,16 +19,38 @@ const char *mlavk_default_model_path(void)
     return env && env[0] ? env : MLAVK_DEFAULT_MODEL_FILE;
 }
 
+/* A sequence with the engine's context length, cache type and prompt batch. */
+static mlavk_status engine_seq_create(mlavk_engine *e, engine_seq *seq)
+{
+    MLAVK_TRY(model_state_create(e->model, e->n_ctx, e->batch_size, e->prefill, &seq->state));
+    /* one sequence: a pool of its whole context, taken page by page as it grows */
+    uint32_t pages = (e->n_ctx + OPS_KV_PAGE_ROWS - 1) / OPS_KV_PAGE_ROWS;
+    MLAVK_TRY(model_cache_create(e->model, pages, 1, e->n_ctx, e->cache_type, &seq->cache));
+    MLAVK_TRY(vk_recording_create(e->ctx, &seq->decode));
+    return vk_recording_create(e->ctx, &seq->batch);
+}
+
+static void engine_seq_free(mlavk_engine *e, engine_seq *seq)
+{
+    vk_recording_destroy(seq->decode);
+    vk_recording_destroy(seq->batch);
+    if (seq->state)
+        model_state_free(e->model, seq->state);
+    if (seq->cache)
+        model_cache_free(e->model, seq->cache);
+    *seq = (engine_seq){0};
+}
+
 static mlavk_status create_device_side(mlavk_engine *e, const mlavk_engine_params *p)
 {
     MLAVK_TRY(vk_context_create(p->device, &e->ctx));
     MLAVK_TRY(ops_create(e->ctx, NULL, &e->ops));
     MLAVK_TRY(model_load(e->ctx, e->ops, e->files, e->model_path, p->progress, p->progress_user, &e->model));
-    uint32_t n_ctx = p->n_ctx;
-    if (n_ctx == 0) {
-        n_ctx = e->files->config.n_ctx_train;
-        if (n_ctx == 0 || n_ctx > DEFAULT_MAX_CTX)
-            n_ctx = DEFAULT_MAX_CTX;
+    e->n_ctx = p->n_ctx;
+    if (e->n_ctx == 0) {
+        e->n_ctx = e->files->config.n_ctx_train;
+        if (e->n_ctx == 0 || e->n_ctx > DEFAULT_MAX_CTX)
+            e->n_ctx = DEFAULT_MAX_CTX;
     }
     e->batch_size = p->batch ? p->batch : DEFAULT_BATCH;
     static const model_prefill_attention prefill[] = {[MLAVK_PREFILL_AUTO] = MODEL_PREFILL_AUTO,
@@ -57,10 +58,9 @@ static mlavk_status create_device_side(mlavk_engine *e, const mlavk_engine_param
                                                       [MLAVK_PREFILL_EXPANDED] = MODEL_PREFILL_EXPANDED};
     if ((unsigned)p->prefill_attention >= sizeof prefill / sizeof prefill[0])
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "engine: unknown prefill attention %d", (int)p->prefill_attention);
-    MLAVK_TRY(model_state_create(e->model, n_ctx, e->batch_size, p->kv_f32 ? OPS_CACHE_F32 : OPS_CACHE_F16,
-                                 prefill[p->prefill_attention], &e->state));
-    MLAVK_TRY(vk_recording_create(e->ctx, &e->decode));
-    return vk_recording_create(e->ctx, &e->batch);
+    e->prefill = prefill[p->prefill_attention];
+    e->cache_type = p->kv_f32 ? OPS_CACHE_F32 : OPS_CACHE_F16;
+    return engine_seq_create(e, &e->main);
 }
 
 mlavk_status mlavk_engine_create(const mlavk_engine_params *p, mlavk_engine **out)
@@ -89,10 +89,7 @@ void mlavk_engine_free(mlavk_engine *e)
     if (!e)
         return;
     free(e->trace);
-    vk_recording_destroy(e->decode);
-    vk_recording_destroy(e->batch);
-    if (e->state)
-        model_state_free(e->model, e->state);
+    engine_seq_free(e, &e->main);
     model_free(e->model);
     ops_destroy(e->ops);
     mlavk_tokenizer_free(e->tokenizer);
@@ -108,7 +105,7 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     snprintf(info->device, sizeof info->device, "%s", e->ctx->info.name);
     snprintf(info->model_path, sizeof info->model_path, "%s", e->model_path);
     info->n_vocab = c->n_vocab;
-    info->n_ctx = e->state->n_ctx;
+    info->n_ctx = e->n_ctx;
     info->n_layer = c->n_layer;
     info->n_head = c->n_head;
     info->n_embd = c->n_embd;
@@ -119,18 +116,18 @@ void mlavk_engine_get_info(const mlavk_engine *e, mlavk_engine_info *info)
     info->weight_bytes = e->model->weights.device_bytes;
     for (uint32_t i = 0; i < tensor_sources_count(e->files->sources); i++)
         info->parameters += tensor_sources_at(e->files->sources, i)->n_elements;
-    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->state->cache_type);
+    info->kv_bytes_per_token = model_kv_bytes_per_token(c, e->cache_type);
     info->mha_kv_bytes_per_token =
         (uint64_t)c->n_layer * c->n_head * (c->qk_nope_head_dim + c->qk_rope_head_dim + c->v_head_dim) * 2;
 }
 
 mlavk_tokenizer *mlavk_engine_tokenizer(mlavk_engine *e) { return e->tokenizer; }
 
-const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->state->expert_ids_host.mapped; }
+const int32_t *mlavk_engine_expert_choices(const mlavk_engine *e) { return e->main.state->expert_ids_host.mapped; }
 
-uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->state->n_past; }
+uint32_t mlavk_engine_n_past(const mlavk_engine *e) { return e->main.cache->lengths[0]; }
 
-void mlavk_engine_reset(mlavk_engine *e) { e->state->n_past = 0; }
+void mlavk_engine_reset(mlavk_engine *e) { model_cache_release(e->main.cache, 0); }
 
 static void keep_trace(mlavk_engine *e, const vk_timing *timings, uint32_t n)
 {
@@ -181,50 +178,47 @@ uint32_t mlavk_engine_trace(const mlavk_engine *e, const mlavk_trace_event **eve
     return e->trace_count;
 }
 
-/* One forward step of n tokens starting at tokens; logits rows land in the state's readback buffer. */
-static mlavk_status step(mlavk_engine *e, const int32_t *tokens, uint32_t n, bool all_logits)
+/* Runs n (<= batch_size) tokens after those in seq's cache, which must have room for them; the logits of the
+ * last (or every) token land in seq->state->logits_host. */
+static mlavk_status engine_seq_step(mlavk_engine *e, engine_seq *seq, const int32_t *tokens, uint32_t n,
+                                    bool all_logits)
 {
-    model_state *s = e->state;
-    uint32_t *ids = s->tokens.mapped, *positions = s->positions.mapped;
-    for (uint32_t i = 0; i < n; i++) {
-        ids[i] = (uint32_t)tokens[i];
-        positions[i] = s->n_past + i;
-    }
-    vk_recording *rec = e->decode;
-    if (n > 1) {
-        rec = e->batch;
+    model_batch batch = {.logits = all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST};
+    MLAVK_TRY(model_batch_add(seq->state, seq->cache, &batch, 0, tokens, n));
+    vk_recording *rec = seq->decode;
+    uint32_t splits = model_attention_splits(seq->state, &batch);
+    if (n > 1 || !seq->decode_recorded || splits != seq->decode_splits) {
+        rec = n > 1 ? seq->batch : seq->decode;
         MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, n, all_logits ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST));
+        MLAVK_TRY(model_record_forward(e->model, seq->state, seq->cache, rec, &batch));
         MLAVK_TRY(vk_recording_end(rec));
-    } else if (!e->decode_recorded) {
-        MLAVK_TRY(vk_recording_begin(rec, e->profile));
-        MLAVK_TRY(model_record_forward(e->model, s, rec, 1, MODEL_LOGITS_LAST));
-        MLAVK_TRY(vk_recording_end(rec));
-        e->decode_recorded = true;
+        if (n == 1) {
+            seq->decode_recorded = true;
+            seq->decode_splits = splits;
+        }
     }
     MLAVK_TRY(vk_recording_run(rec));
     if (e->profile)
         collect_profile(e, rec);
-    s->n_past += n;
     return MLAVK_OK;
 }
 
 mlavk_status mlavk_engine_eval(mlavk_engine *e, const int32_t *tokens, uint32_t n, int all_logits, int one_by_one,
                                float *logits)
 {
-    model_state *s = e->state;
+    model_state *s = e->main.state;
     const uint32_t vocab = e->model->config.n_vocab;
-    if (n > s->n_ctx - s->n_past)
+    if (n > model_cache_room(e->main.cache, 0))
         return mlavk_fail(MLAVK_ERR_CONTEXT_FULL,
-                          "%u tokens do not fit in the context: %u of %u positions are already used", n, s->n_past,
-                          s->n_ctx);
+                          "%u tokens do not fit in the context: %u of %u positions are already used", n,
+                          e->main.cache->lengths[0], e->n_ctx);
     for (uint32_t i = 0; i < n; i++)
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= vocab)
             return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "token id %d is outside the vocabulary of %u", tokens[i],
                               vocab);
     for (uint32_t done = 0; done < n;) {
         uint32_t chunk = one_by_one ? 1 : (n - done < e->batch_size ? n - done : e->batch_size);
-        MLAVK_TRY(step(e, tokens + done, chunk, all_logits != 0));
+        MLAVK_TRY(engine_seq_step(e, &e->main, tokens + done, chunk, all_logits != 0));
         const float *rows = s->logits_host.mapped;
         if (logits && all_logits)
             memcpy(logits + (size_t)done * vocab, rows, (size_t)chunk * vocab * sizeof *logits);
@@ -246,8 +240,8 @@ static void fill_stats(const mlavk_engine *e, mlavk_stats *stats)
 {
     mlavk_engine_info info;
     mlavk_engine_get_info(e, &info);
-    stats->n_past = e->state->n_past;
-    stats->n_ctx = e->state->n_ctx;
+    stats->n_past = e->main.cache->lengths[0];
+    stats->n_ctx = e->n_ctx;
     stats->kv_bytes_used = (uint64_t)stats->n_past * info.kv_bytes_per_token;
     stats->kv_bytes_total = (uint64_t)stats->n_ctx * info.kv_bytes_per_token;
     stats->mha_kv_bytes_used = (uint64_t)stats->n_past * info.mha_kv_bytes_per_token;
@@ -274,7 +268,7 @@ mlavk_status mlavk_engine_generate(mlavk_engine *e, const int32_t *prompt, uint3
     stats->prompt_seconds = now_seconds() - start;
     start = now_seconds();
     /* Every sampled token, the end-of-sequence one too, goes into the cache, so a conversation can go on. */
-    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && e->state->n_past < e->state->n_ctx; i++) {
+    for (uint32_t i = 0; status == MLAVK_OK && i < n_predict && model_cache_room(e->main.cache, 0) > 0; i++) {
         int32_t token = (int32_t)sampler_sample(smp, logits);
         stats->generated_tokens++;
         bool stop = on_token && on_token(token, user);

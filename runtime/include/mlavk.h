@@ -1,4 +1,4 @@
-/* mlavk: DeepSeek-style LLM inference on Vulkan compute. The only header the CLI and demo use. */
+/* mlavk: DeepSeek-style LLM inference on Vulkan compute. The only header the CLI, the server and the demo use. */
 #ifndef MLAVK_H
 #define MLAVK_H
 
@@ -24,6 +24,7 @@ typedef enum mlavk_status {
     MLAVK_ERR_DEVICE_LOST,
     MLAVK_ERR_VULKAN,             /* any other Vulkan failure */
     MLAVK_ERR_CONTEXT_FULL,       /* the prompt or conversation does not fit the context */
+    MLAVK_ERR_CACHE_FULL,         /* the cache shared by a batch's sequences has no room left */
     MLAVK_STATUS_COUNT
 } mlavk_status;
 
@@ -51,7 +52,7 @@ typedef struct mlavk_sampling {
 /* The defaults above (temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.0 over 64, seed 0). */
 mlavk_sampling mlavk_sampling_defaults(void);
 
-/* ---- Engine: a model on a device with one sequence ------------------------------------------------------ */
+/* ---- Engine: a model on a device, with a sequence of its own ------------------------------------------------------ */
 
 typedef struct mlavk_engine mlavk_engine;
 typedef struct mlavk_tokenizer mlavk_tokenizer;
@@ -392,6 +393,129 @@ mlavk_status mlavk_chat_turn(mlavk_tokenizer *tokenizer, mlavk_chat_template sty
                              const mlavk_chat_message *messages, size_t count, const char *evaluated,
                              const char *reply, int32_t stop_token, char **rendering, int32_t **ids, size_t *n_ids,
                              int *restart);
+
+/* ---- Session: a conversation over the engine's own sequence ---------------------------------------------- */
+
+/* Called for each generated token with the text it completes (possibly empty: an unfinished UTF-8 character
+ * is held back; the end-of-sequence token has none), and last with token -1 for any text still held back.
+ * Return non-zero to stop after it. */
+typedef int (*mlavk_text_fn)(int32_t token, const char *text, size_t length, void *user);
+
+/* A chat in the model's own chat template (mlavk_chat_template_of), kept in the engine's cache: each turn
+ * evaluates only the tokens the cache lacks (mlavk_chat_turn). What `mlavk chat` and the demo run. */
+typedef struct mlavk_session mlavk_session;
+
+/* system may be NULL. Fails with MLAVK_ERR_UNSUPPORTED, naming the file, when the model has no chat template or
+ * one mlavk does not render. Empties the engine's cache. */
+mlavk_status mlavk_session_create(mlavk_engine *engine, const char *system, mlavk_session **out);
+void mlavk_session_free(mlavk_session *session);
+mlavk_chat_template mlavk_session_template(const mlavk_session *session);
+
+/* One turn: the user's message, then up to n_predict tokens of reply streamed through on_text (may be NULL).
+ * Afterwards the conversation holds both messages (the reply as generated). A turn that fails before its
+ * first token leaves the conversation as it was (and the cache too when the status is MLAVK_ERR_CONTEXT_FULL;
+ * otherwise the next turn evaluates the whole conversation again). stats may be NULL. */
+mlavk_status mlavk_session_turn(mlavk_session *session, const char *user_text, uint32_t n_predict,
+                                const mlavk_sampling *sampling, mlavk_text_fn on_text, void *user,
+                                mlavk_stats *stats);
+
+/* The messages so far (the system message first when there is one); valid until the next turn or clear. */
+size_t mlavk_session_messages(const mlavk_session *session, const mlavk_chat_message **messages);
+
+/* The tokens the current (or last) turn evaluated before its reply: what the cache lacked. */
+uint32_t mlavk_session_prompt_tokens(const mlavk_session *session);
+
+/* Whether the last reply ended with the end-of-sequence token. */
+int mlavk_session_reply_ended(const mlavk_session *session);
+
+/* Forgets every message but the system one, and empties the cache. */
+void mlavk_session_clear(mlavk_session *session);
+
+/* ---- Batch: many sequences decoded together (the server) ------------------------------------------------ */
+
+/* A scheduler of many sequences over one engine. Sequences join and leave between steps; each step adds a
+ * chunk of waiting prompt tokens and decodes one token for every running sequence, sampling each with its own
+ * parameters. The cache is a pool of pages of MLAVK_PAGE_TOKENS tokens shared by all sequences: a sequence
+ * takes pages as it grows and returns them when it ends, so none reserves its whole context up front. A step
+ * is one forward pass of all its tokens, submitted once. Full pages stay kept by their token content after
+ * their sequence ends (until the pool needs them, least recently used first): a prompt that begins with the
+ * same tokens maps them instead of computing them again. Use one batch from one thread; it uses the engine's
+ * device, not its own sequence. */
+typedef struct mlavk_batch mlavk_batch;
+
+#define MLAVK_PAGE_TOKENS 64
+
+typedef struct mlavk_batch_params {
+    uint32_t max_seqs;        /* sequences running at once; 0: 4 */
+    uint32_t cache_tokens;    /* the page pool, in tokens (rounded up to whole pages); 0: max_seqs x n_ctx, each
+                                 context rounded up to whole pages */
+    uint32_t prefill_chunk;   /* prompt tokens evaluated per step; 0: the engine's prompt batch */
+} mlavk_batch_params;
+
+mlavk_status mlavk_batch_create(mlavk_engine *engine, const mlavk_batch_params *params, mlavk_batch **out);
+void mlavk_batch_free(mlavk_batch *batch);
+
+#define MLAVK_MAX_STOP_STRINGS 16
+
+typedef struct mlavk_seq_params {
+    const int32_t *prompt;    /* copied */
+    uint32_t n_prompt;
+    uint32_t max_tokens;      /* generated tokens at most; 0: until the context is full */
+    mlavk_sampling sampling;
+    const char *const *stop;  /* generation ends where one of these strings appears in the text; copied */
+    uint32_t n_stop;          /* at most MLAVK_MAX_STOP_STRINGS */
+    void *user;               /* returned with every event of the sequence */
+} mlavk_seq_params;
+
+/* Queues a sequence (it runs once a slot and pages for its prompt are free) and gives its id (never 0).
+ * Fails, queueing nothing, with MLAVK_ERR_CONTEXT_FULL when the prompt leaves no room in the context for a
+ * token, MLAVK_ERR_CACHE_FULL when it needs more pages than the pool has, MLAVK_ERR_INVALID_ARGUMENT for an
+ * empty prompt, a token outside the vocabulary or too many stop strings. */
+mlavk_status mlavk_batch_submit(mlavk_batch *batch, const mlavk_seq_params *params, uint64_t *id);
+
+/* Ends a queued or running sequence at the next step, which reports it as MLAVK_FINISH_CANCELLED and returns
+ * its pages. Unknown or finished ids are ignored. */
+void mlavk_batch_cancel(mlavk_batch *batch, uint64_t id);
+
+typedef enum mlavk_finish {
+    MLAVK_FINISH_NONE = 0,    /* the sequence goes on */
+    MLAVK_FINISH_STOP,        /* end-of-sequence token or a stop string (whose text is not reported) */
+    MLAVK_FINISH_LENGTH,      /* max_tokens, or the context is full */
+    MLAVK_FINISH_CANCELLED,
+    MLAVK_FINISH_ERROR,       /* see error: MLAVK_ERR_CACHE_FULL when the pool ran out of pages mid-sequence */
+} mlavk_finish;
+
+typedef struct mlavk_seq_event {
+    uint64_t id;
+    void *user;
+    int32_t token;            /* the token generated this step, or -1 (an event that only finishes) */
+    const char *text;         /* text now final (held back while it may begin a stop string); valid until the
+                                 next step */
+    size_t length;
+    mlavk_finish finish;
+    mlavk_status error;       /* with MLAVK_FINISH_ERROR */
+    uint32_t prompt_tokens;
+    uint32_t generated_tokens; /* so far, the end-of-sequence token not counted */
+} mlavk_seq_event;
+
+/* One step. *events (valid until the next step or free) has one entry per sequence that generated a token or
+ * finished. Returns at once with no events when nothing is queued or running. A failure of the device ends
+ * every sequence with MLAVK_FINISH_ERROR and is returned. */
+mlavk_status mlavk_batch_step(mlavk_batch *batch, const mlavk_seq_event **events, uint32_t *count);
+
+typedef struct mlavk_batch_stats {
+    uint32_t max_seqs, running, queued;
+    uint32_t page_tokens;
+    uint32_t pages_total, pages_used, pages_free; /* used: held by sequences; free: unused, or kept for prefix
+                                                      reuse and held by no sequence (evicted when needed) */
+    uint64_t cache_tokens_used;     /* tokens the running sequences hold */
+    uint64_t cache_tokens_free;     /* pages_free x page_tokens */
+    uint64_t prefix_hit_tokens;     /* prompt tokens found already cached (kept full pages) and not computed */
+    uint64_t steps;                 /* steps that decoded or evaluated anything */
+    uint64_t prompt_tokens, generated_tokens; /* evaluated and generated since creation */
+} mlavk_batch_stats;
+
+void mlavk_batch_get_stats(const mlavk_batch *batch, mlavk_batch_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,11 @@ typedef struct forward {
     const model *m;
     const deepseek_config *c;
     model_state *s;
+    const model_cache *cache;
+    const model_batch *batch;
     vk_recording *rec;
-    uint32_t B;                     /* tokens in this batch */
+    uint32_t B;                     /* tokens in this batch (or in its tail that gets logits) */
+    ops_token_places places;        /* each token's position and sequence slot */
 } forward;
 
 static vk_binding whole(const vk_buffer *b) { return (vk_binding){b, 0, 0}; }
@@ -94,46 +97,48 @@ static mlavk_status rope(const forward *f, ops_rows x, uint32_t heads, uint32_t 
     return ops_rope(f->m->ops, f->rec, &args);
 }
 
-/* o = MLA(q, cache) absorbed: W_UK folds into the queries, scores and outputs are taken against the latent cache
- * directly, and W_UV turns the latent outputs into values. One pass over the cache serves all heads. */
-static mlavk_status attention_absorbed(const forward *f, const model_layer *w, vk_binding cache)
+/* o = MLA(q, cache) absorbed for the batch's tokens [first, first + n): W_UK folds into the queries, scores and
+ * outputs are taken against the latent cache directly, and W_UV turns the latent outputs into values. One pass
+ * over a sequence's cache serves all heads. */
+static mlavk_status attention_absorbed(const forward *f, const model_layer *w, const ops_kv_pages *kv, uint32_t first,
+                                       uint32_t n)
 {
     const deepseek_config *c = f->c;
     model_state *s = f->s;
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
     const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
     /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
-    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, f->B * H, 1, rows(&s->q, 0, dq), rows(&s->q_latent, 0, rkv),
-                             false));
-    ops_mla_shape shape = {.n_queries = f->B * H,
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, n * H, 1, rows(&s->q, first * H * dq, dq),
+                             rows(&s->q_latent, 0, rkv), false));
+    ops_mla_shape shape = {.n_queries = n * H,
                            .n_heads = H,
                            .latent_dim = rkv,
                            .row_dim = row,
-                           .n_splits = f->B == 1 ? s->n_splits_decode : 1,
+                           .n_splits = model_attention_splits(s, f->batch),
                            .scale = f->m->weights.attention_scale,
-                           .cache_type = s->cache_type};
-    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, dn, dq), cache,
-                                whole(&s->positions), whole(&s->partial_out), whole(&s->partial_stats),
-                                whole(&s->o_latent)));
+                           .first_token = first};
+    MLAVK_TRY(ops_mla_attention(f->m->ops, f->rec, &shape, whole(&s->q_latent), rows(&s->q, first * H * dq + dn, dq),
+                                kv, &f->places,
+                                whole(&s->partial_out), whole(&s->partial_stats), whole(&s->o_latent)));
     /* o_h = W_UV_h o_latent_h */
-    return stacked_linear(f, &w->wv_b, &s->head_ids, f->B * H, 1, rows(&s->o_latent, 0, rkv), rows(&s->o, 0, dv),
-                          false);
+    return stacked_linear(f, &w->wv_b, &s->head_ids, n * H, 1, rows(&s->o_latent, 0, rkv),
+                          rows(&s->o, first * H * dv, dv), false);
 }
 
-/* o = MLA(q, cache) expanded: k_nope_{t,h} = W_UK_h c_t and v_{t,h} = W_UV_h c_t for every cached token t, then
- * ordinary causal attention with the shared rope key k_pe_t. */
-static mlavk_status attention_expanded(const forward *f, const model_layer *w, vk_binding cache)
+/* o = MLA(q, cache) expanded for the batch's first n tokens, a prompt chunk of its first sequence: k_nope_{t,h} =
+ * W_UK_h c_t and v_{t,h} = W_UV_h c_t for every cached token t of the sequence, then ordinary causal attention with
+ * the shared rope key k_pe_t. */
+static mlavk_status attention_expanded(const forward *f, const model_layer *w, const ops_kv_pages *kv, uint32_t n)
 {
     const deepseek_config *c = f->c;
     model_state *s = f->s;
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
-    const uint32_t rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim, T = s->n_past + f->B;
-    ops_weight cache_rows = {cache, s->cache_type == OPS_CACHE_F16 ? GGML_TYPE_F16 : GGML_TYPE_F32, s->n_ctx, row};
-    MLAVK_TRY(ops_get_rows(f->m->ops, f->rec, &cache_rows, 0, whole(&s->key_ids), T, rows(&s->latent_rows, 0, row)));
+    const uint32_t rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim, T = f->batch->first_past + n;
+    MLAVK_TRY(ops_kv_gather(f->m->ops, f->rec, kv, f->batch->first_seq, T, row, whole(&s->latent_rows)));
     model_tensor k_up = heads_as_rows(&w->wk_up), v_up = heads_as_rows(&w->wv_b);
     MLAVK_TRY(linear_batch(f, &k_up, rows(&s->latent_rows, 0, row), rows(&s->keys, 0, H * dn), T, false));
     MLAVK_TRY(linear_batch(f, &v_up, rows(&s->latent_rows, 0, row), rows(&s->values, 0, H * dv), T, false));
-    ops_expanded_shape shape = {.n_tokens = f->B,
+    ops_expanded_shape shape = {.n_tokens = n,
                                 .n_heads = H,
                                 .nope_dim = dn,
                                 .rope_dim = dr,
@@ -160,14 +165,14 @@ double model_attention_cost(const deepseek_config *c, uint32_t n_tokens, uint32_
     return costs->per_head * B * H * 2 * rkv * (dn + dv) + costs->pairs * pairs * H * 2 * (2 * rkv + dr);
 }
 
-bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_tokens)
+bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_tokens, uint32_t n_past)
 {
-    if (n_tokens < 2 || s->n_past + n_tokens > s->expand_rows || s->prefill == MODEL_PREFILL_ABSORBED)
+    if (n_tokens < 2 || n_past + n_tokens > s->expand_rows || s->prefill == MODEL_PREFILL_ABSORBED)
         return false;
     if (s->prefill == MODEL_PREFILL_EXPANDED)
         return true;
-    return model_attention_cost(&m->config, n_tokens, s->n_past, true, &s->attention_costs) <
-           model_attention_cost(&m->config, n_tokens, s->n_past, false, &s->attention_costs);
+    return model_attention_cost(&m->config, n_tokens, n_past, true, &s->attention_costs) <
+           model_attention_cost(&m->config, n_tokens, n_past, false, &s->attention_costs);
 }
 
 /* x += W_o MLA(RMSNorm(x)) with the latent cache: absorbed or expanded (model_prefill_is_expanded). */
@@ -204,13 +209,20 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     if (c->attn_temp_scale != 0.0f)
         MLAVK_TRY(ops_attn_temperature(f->m->ops, f->rec, rows(&s->q, 0, H * dq), H * dq, f->B, whole(&s->positions),
                                        c->attn_temp_length, c->attn_temp_scale));
-    vk_binding cache = whole(&s->kv_cache[layer]);
-    MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, s->cache_type, whole(&s->kv), whole(&s->positions), cache, f->B, row));
+    const model_cache *cache = f->cache;
+    ops_kv_pages kv = {whole(&cache->pools[layer]), whole(&cache->page_table), cache->pages_per_seq, cache->type};
+    MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, &kv, whole(&s->kv), &f->places, f->B, row));
 
-    if (model_prefill_is_expanded(f->m, s, f->B))
-        MLAVK_TRY(attention_expanded(f, w, cache));
-    else
-        MLAVK_TRY(attention_absorbed(f, w, cache));
+    /* The first sequence's tokens (a prompt chunk) may take the expanded form; the decode tokens after them run
+     * absorbed. */
+    const uint32_t chunk = f->B - (f->batch->n_seqs - 1);
+    if (model_prefill_is_expanded(f->m, s, chunk, f->batch->first_past)) {
+        MLAVK_TRY(attention_expanded(f, w, &kv, chunk));
+        if (chunk < f->B)
+            MLAVK_TRY(attention_absorbed(f, w, &kv, chunk, f->B - chunk));
+    } else {
+        MLAVK_TRY(attention_absorbed(f, w, &kv, 0, f->B));
+    }
     return linear(f, &w->wo, rows(&s->o, 0, H * dv), rows(&s->x, 0, D), true);
 }
 
@@ -277,11 +289,12 @@ static mlavk_status embed(const forward *f)
     return MLAVK_OK;
 }
 
+/* Logits of the batch's last n_seqs tokens (each sequence's last one) or of all. */
 static mlavk_status logits(forward *f, model_logits which)
 {
     const uint32_t D = f->c->n_embd, vocab = f->c->n_vocab;
     const model_weights *w = &f->m->weights;
-    uint32_t first = which == MODEL_LOGITS_LAST ? f->B - 1 : 0;
+    uint32_t first = which == MODEL_LOGITS_LAST ? f->B - f->batch->n_seqs : 0;
     forward tail = *f;
     tail.B = f->B - first;
     MLAVK_TRY(rms_norm(&tail, &w->output_norm, rows(&f->s->x, first * D, D), rows(&f->s->h, 0, D), D));
@@ -293,13 +306,14 @@ static mlavk_status logits(forward *f, model_logits which)
     return MLAVK_OK;
 }
 
-mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *rec, uint32_t n_tokens,
-                                  model_logits which)
+mlavk_status model_record_forward(const model *m, model_state *s, const model_cache *cache, vk_recording *rec,
+                                  const model_batch *b)
 {
-    if (n_tokens == 0 || n_tokens > s->max_batch)
-        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "forward: batch of %u tokens (at most %u)", n_tokens,
-                          s->max_batch);
-    forward f = {m, &m->config, s, rec, n_tokens};
+    const uint32_t n_tokens = b->n_tokens;
+    if (n_tokens == 0 || n_tokens > s->max_batch || b->n_seqs == 0 || b->n_seqs > n_tokens)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "forward: batch of %u tokens of %u sequences (at most %u)",
+                          n_tokens, b->n_seqs, s->max_batch);
+    forward f = {m, &m->config, s, cache, b, rec, n_tokens, {whole(&s->positions), whole(&s->seq_ids)}};
     MLAVK_TRY(embed(&f));
     for (uint32_t l = 0; l < m->config.n_layer; l++) {
         const model_layer *w = &m->weights.layers[l];
@@ -314,7 +328,7 @@ mlavk_status model_record_forward(const model *m, model_state *s, vk_recording *
             MLAVK_TRY(moe(&f, l, w));
         vk_label_end(rec);
     }
-    MLAVK_TRY(logits(&f, which));
+    MLAVK_TRY(logits(&f, b->logits));
     /* the last token's expert choices, for inspection (the demo's heatmap) */
     const uint32_t k = m->config.n_expert_used;
     for (uint32_t l = m->config.n_dense_lead; l < m->config.n_layer && k; l++) {

@@ -194,6 +194,22 @@ mlavk_status ops_topk(ops *ops, vk_recording *rec, ops_rows scores, uint32_t n, 
 
 typedef enum ops_cache_type { OPS_CACHE_F16, OPS_CACHE_F32 } ops_cache_type;
 
+/* The paged latent cache (KV_PAGE_ROWS of push_constants.h): position t of sequence slot s is pool row
+ * page_table[s * pages_per_seq + t / OPS_KV_PAGE_ROWS] * OPS_KV_PAGE_ROWS + t % OPS_KV_PAGE_ROWS. */
+#define OPS_KV_PAGE_ROWS 64
+typedef struct ops_kv_pages {
+    vk_binding pool;           /* [pages * OPS_KV_PAGE_ROWS][row_dim] of the cache type */
+    vk_binding page_table;     /* [slots][pages_per_seq] uint */
+    uint32_t pages_per_seq;
+    ops_cache_type type;
+} ops_kv_pages;
+
+/* Where each token of a batch is: positions[b] and seq_ids[b] (uint), its position and sequence slot. */
+typedef struct ops_token_places {
+    vk_binding positions;
+    vk_binding seq_ids;
+} ops_token_places;
+
 /* The latent width mla_attention supports (MLA_ATTENTION_MAX_LATENT of the shader). */
 #define OPS_MLA_MAX_LATENT 512
 
@@ -204,30 +220,35 @@ typedef struct ops_mla_shape {
     uint32_t row_dim;          /* r_kv + d_r */
     uint32_t n_splits;         /* sequence splits (flash decoding); partial buffers are sized by it */
     float scale;
-    ops_cache_type cache_type;
+    uint32_t first_token;      /* query q is token first_token + q / n_heads of the token places */
 } ops_mla_shape;
 
 /* Bytes of the scratch buffers mla_attention needs for a shape. */
 uint64_t ops_mla_partial_out_bytes(const ops_mla_shape *shape);
 uint64_t ops_mla_partial_stats_bytes(const ops_mla_shape *shape);
 
-/* cache rows pos0 + b <- rows[b] for b < n_rows; rows is [n_rows][row_dim] F32, pos holds pos0 (uint). */
-mlavk_status ops_kv_store(ops *ops, vk_recording *rec, ops_cache_type type, vk_binding rows, vk_binding pos,
-                          vk_binding cache, uint32_t n_rows, uint32_t row_dim);
+/* The cache row of token b's place <- rows[b] for b < n_rows; rows is [n_rows][row_dim] F32. */
+mlavk_status ops_kv_store(ops *ops, vk_recording *rec, const ops_kv_pages *kv, vk_binding rows,
+                          const ops_token_places *places, uint32_t n_rows, uint32_t row_dim);
 
-/* out[q][latent_dim] = softmax_t(scale * query[q] . cache[t]) . cache[t][0:latent_dim] over t <= pos0 + q/H,
- * where query[q] = [query_latent[q] (latent_dim F32: W_UK^T q_nope) | the row_dim - latent_dim F32 of query_rope
- * row q (q_pe after RoPE)]. */
+/* out[t] = the cache row of position t of sequence slot seq, as F32, for t < n_rows; out is [n_rows][row_dim]. */
+mlavk_status ops_kv_gather(ops *ops, vk_recording *rec, const ops_kv_pages *kv, uint32_t seq, uint32_t n_rows,
+                           uint32_t row_dim, vk_binding out);
+
+/* out[q][latent_dim] = softmax_t(scale * query[q] . cache[t]) . cache[t][0:latent_dim] over the rows t <=
+ * positions[b] of sequence seq_ids[b], b = first_token + q/H, where query[q] = [query_latent[q] (latent_dim F32: W_UK^T q_nope) |
+ * the row_dim - latent_dim F32 of query_rope row q (q_pe after RoPE)]. Tokens of one sequence should be
+ * consecutive in the batch: a workgroup serves each run of them with one pass over its rows. */
 mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding query_latent,
-                               ops_rows query_rope, vk_binding cache, vk_binding pos, vk_binding partial_out,
-                               vk_binding partial_stats, vk_binding out);
+                               ops_rows query_rope, const ops_kv_pages *kv, const ops_token_places *places,
+                               vk_binding partial_out, vk_binding partial_stats, vk_binding out);
 
 /* The expanded prefill form: keys and values per head, computed from the latent cache by matrix products, then
  * ordinary causal attention. Costs less than the absorbed form for large batches (r_kv is much wider than the
  * per-head key and value). */
 #define OPS_EXPANDED_MAX_VALUE 256  /* ATTENTION_EXPANDED_MAX_VALUE of the shader */
 typedef struct ops_expanded_shape {
-    uint32_t n_tokens;         /* batch tokens; token b is at position pos0 + b and sees keys 0 .. pos0 + b */
+    uint32_t n_tokens;         /* batch tokens of one sequence; token b sees keys 0 .. positions[b] */
     uint32_t n_heads;
     uint32_t nope_dim;         /* d_n: per-head key width without RoPE */
     uint32_t rope_dim;         /* d_r: the RoPE key part, shared by all heads */
@@ -238,7 +259,8 @@ typedef struct ops_expanded_shape {
  * query = query row b at h * (nope_dim + rope_dim) ([q_nope | q_pe]), key_t = [keys row t at h * nope_dim |
  * key_rope row t (rope_dim floats)], value_t = values row t at h * value_dim. */
 mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expanded_shape *shape, ops_rows query,
-                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding pos, ops_rows out);
+                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding positions,
+                                    ops_rows out);
 
 /* ---- Mixture of experts (ops_moe.c) ---- */
 

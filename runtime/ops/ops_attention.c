@@ -2,6 +2,7 @@
 
 /* The limits ops.h states are the shaders' (push_constants.h). */
 _Static_assert(OPS_MLA_MAX_LATENT == MLA_ATTENTION_MAX_LATENT, "OPS_MLA_MAX_LATENT is mla_attention.comp's limit");
+_Static_assert(OPS_KV_PAGE_ROWS == KV_PAGE_ROWS, "OPS_KV_PAGE_ROWS is the shaders' page size");
 _Static_assert(OPS_EXPANDED_MAX_VALUE == ATTENTION_EXPANDED_MAX_VALUE,
                "OPS_EXPANDED_MAX_VALUE is attention_expanded.comp's limit");
 
@@ -15,31 +16,42 @@ uint64_t ops_mla_partial_stats_bytes(const ops_mla_shape *shape)
     return (uint64_t)shape->n_splits * shape->n_queries * 2 * sizeof(float);
 }
 
-mlavk_status ops_kv_store(ops *ops, vk_recording *rec, ops_cache_type type, vk_binding rows, vk_binding pos,
-                          vk_binding cache, uint32_t n_rows, uint32_t row_dim)
+mlavk_status ops_kv_store(ops *ops, vk_recording *rec, const ops_kv_pages *kv, vk_binding rows,
+                          const ops_token_places *places, uint32_t n_rows, uint32_t row_dim)
 {
-    if (type == OPS_CACHE_F16 && row_dim % 2 != 0)
+    if (kv->type == OPS_CACHE_F16 && row_dim % 2 != 0)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "kv_store: F16 cache rows must have an even width, not %u", row_dim);
     const vk_pipeline *p;
-    MLAVK_TRY(ops_pipeline(ops, type == OPS_CACHE_F16 ? OP_KV_STORE : OP_KV_STORE_F32, &p));
-    struct push_kv_store push = {.n_rows = n_rows, .row_dim = row_dim};
-    uint32_t columns = type == OPS_CACHE_F16 ? row_dim / 2 : row_dim;
-    vk_binding bindings[3] = {rows, pos, cache};
-    vk_dispatch(rec, p, bindings, 3, &push, sizeof push, ops_div_up(columns, p->local_size[0]), n_rows, 1);
+    MLAVK_TRY(ops_pipeline(ops, kv->type == OPS_CACHE_F16 ? OP_KV_STORE : OP_KV_STORE_F32, &p));
+    struct push_kv_store push = {.n_rows = n_rows, .row_dim = row_dim, .pages_per_seq = kv->pages_per_seq};
+    uint32_t columns = kv->type == OPS_CACHE_F16 ? row_dim / 2 : row_dim;
+    vk_binding bindings[5] = {rows, places->positions, places->seq_ids, kv->page_table, kv->pool};
+    vk_dispatch(rec, p, bindings, 5, &push, sizeof push, ops_div_up(columns, p->local_size[0]), n_rows, 1);
+    return MLAVK_OK;
+}
+
+mlavk_status ops_kv_gather(ops *ops, vk_recording *rec, const ops_kv_pages *kv, uint32_t seq, uint32_t n_rows,
+                           uint32_t row_dim, vk_binding out)
+{
+    const vk_pipeline *p;
+    MLAVK_TRY(ops_pipeline(ops, kv->type == OPS_CACHE_F16 ? OP_KV_GATHER : OP_KV_GATHER_F32, &p));
+    struct push_kv_gather push = {
+        .n_rows = n_rows, .row_dim = row_dim, .seq = seq, .pages_per_seq = kv->pages_per_seq};
+    vk_binding bindings[3] = {kv->page_table, kv->pool, out};
+    ops_dispatch_groups(rec, p, bindings, 3, &push, sizeof push, n_rows, 1);
     return MLAVK_OK;
 }
 
 mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape *shape, vk_binding query_latent,
-                               ops_rows query_rope, vk_binding cache, vk_binding pos, vk_binding partial_out,
-                               vk_binding partial_stats, vk_binding out)
+                               ops_rows query_rope, const ops_kv_pages *kv, const ops_token_places *places,
+                               vk_binding partial_out, vk_binding partial_stats, vk_binding out)
 {
     if (shape->latent_dim > OPS_MLA_MAX_LATENT || shape->latent_dim > shape->row_dim || shape->n_splits == 0 ||
         shape->n_heads == 0 || shape->n_queries % shape->n_heads != 0)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "mla_attention: unsupported shape (latent %u, row %u, heads %u)",
                           shape->latent_dim, shape->row_dim, shape->n_heads);
     const vk_pipeline *attention, *reduce;
-    MLAVK_TRY(ops_pipeline(ops, shape->cache_type == OPS_CACHE_F16 ? OP_MLA_ATTENTION : OP_MLA_ATTENTION_F32,
-                           &attention));
+    MLAVK_TRY(ops_pipeline(ops, kv->type == OPS_CACHE_F16 ? OP_MLA_ATTENTION : OP_MLA_ATTENTION_F32, &attention));
     MLAVK_TRY(ops_pipeline(ops, OP_MLA_REDUCE, &reduce));
     struct push_mla_attention push = {.n_queries = shape->n_queries,
                                       .n_heads = shape->n_heads,
@@ -48,9 +60,12 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
                                       .n_splits = shape->n_splits,
                                       .scale = shape->scale,
                                       .rope_offset = query_rope.offset,
-                                      .rope_stride = query_rope.stride};
-    vk_binding bindings[6] = {query_latent, cache, pos, partial_out, partial_stats, query_rope.buffer};
-    vk_dispatch(rec, attention, bindings, 6, &push, sizeof push, shape->n_splits,
+                                      .rope_stride = query_rope.stride,
+                                      .pages_per_seq = kv->pages_per_seq,
+                                      .first_token = shape->first_token};
+    vk_binding bindings[8] = {query_latent,  kv->pool,          places->positions, partial_out,
+                              partial_stats, query_rope.buffer, places->seq_ids,   kv->page_table};
+    vk_dispatch(rec, attention, bindings, 8, &push, sizeof push, shape->n_splits,
                 ops_div_up(shape->n_queries, MLA_ATTENTION_QUERIES), 1);
     struct push_mla_reduce reduce_push = {.n_queries = shape->n_queries,
                                           .latent_dim = shape->latent_dim,
@@ -62,7 +77,8 @@ mlavk_status ops_mla_attention(ops *ops, vk_recording *rec, const ops_mla_shape 
 }
 
 mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expanded_shape *shape, ops_rows query,
-                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding pos, ops_rows out)
+                                    ops_rows keys, ops_rows key_rope, ops_rows values, vk_binding positions,
+                                    ops_rows out)
 {
     if (shape->value_dim == 0 || shape->value_dim > OPS_EXPANDED_MAX_VALUE || shape->n_heads == 0 ||
         shape->n_tokens == 0 || shape->nope_dim + shape->rope_dim == 0)
@@ -90,7 +106,7 @@ mlavk_status ops_attention_expanded(ops *ops, vk_recording *rec, const ops_expan
         .out_offset = out.offset,
         .out_stride = ops_rows_stride(out, shape->n_heads * shape->value_dim),
     };
-    vk_binding bindings[6] = {query.buffer, keys.buffer, key_rope.buffer, values.buffer, pos, out.buffer};
+    vk_binding bindings[6] = {query.buffer, keys.buffer, key_rope.buffer, values.buffer, positions, out.buffer};
     vk_dispatch(rec, p, bindings, 6, &push, sizeof push, ops_div_up(shape->n_tokens, ATTENTION_EXPANDED_TOKENS),
                 shape->n_heads, 1);
     return MLAVK_OK;

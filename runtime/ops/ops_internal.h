@@ -39,6 +39,8 @@ typedef enum op_id {
     OP_TOPK,
     OP_KV_STORE,
     OP_KV_STORE_F32,
+    OP_KV_GATHER,
+    OP_KV_GATHER_F32,
     OP_MLA_ATTENTION,
     OP_MLA_ATTENTION_F32,
     OP_MLA_REDUCE,

@@ -10,10 +10,11 @@
 
 #define PUSH_SIZE_CHECK(type, bytes) _Static_assert(sizeof(struct type) == (bytes), #type " size changed")
 PUSH_SIZE_CHECK(push_add, 8);
-PUSH_SIZE_CHECK(push_mla_attention, 32);
+PUSH_SIZE_CHECK(push_mla_attention, 40);
 PUSH_SIZE_CHECK(push_mla_reduce, 12);
 PUSH_SIZE_CHECK(push_attention_expanded, 64);
-PUSH_SIZE_CHECK(push_kv_store, 8);
+PUSH_SIZE_CHECK(push_kv_store, 12);
+PUSH_SIZE_CHECK(push_kv_gather, 16);
 PUSH_SIZE_CHECK(push_moe_route, 28);
 PUSH_SIZE_CHECK(push_moe_combine, 12);
 PUSH_SIZE_CHECK(push_matmul, 56);

@@ -18,6 +18,7 @@ static const char *const status_strings[MLAVK_STATUS_COUNT] = {
     [MLAVK_ERR_DEVICE_LOST] = "Vulkan device lost",
     [MLAVK_ERR_VULKAN] = "Vulkan error",
     [MLAVK_ERR_CONTEXT_FULL] = "context is full",
+    [MLAVK_ERR_CACHE_FULL] = "cache is exhausted",
 };
 
 const char *mlavk_status_string(mlavk_status status)

@@ -126,9 +126,16 @@ struct push_topk {
     uint x_stride;
 };
 
-/* Absorbed MLA attention over the latent cache (flash-decoding split).
- * Query q (0 <= q < n_queries) belongs to token q / n_heads of the batch, at position pos0 + q / n_heads (pos0
- * read from a device buffer), and sees cache rows 0 .. that position.
+/* The latent cache is a pool of pages of KV_PAGE_ROWS rows each. Position t of sequence slot s lives in pool row
+ * page_table[s * pages_per_seq + t / KV_PAGE_ROWS] * KV_PAGE_ROWS + t % KV_PAGE_ROWS: a sequence holds only the
+ * pages it has used, in any order, and sequences with a common prefix may share its pages. Each token of a batch
+ * carries its own position and sequence slot (device buffers positions[b] and seq_ids[b]). */
+#define KV_PAGE_ROWS 64
+
+/* Absorbed MLA attention over the paged latent cache (flash-decoding split).
+ * Query q (0 <= q < n_queries) belongs to token b = first_token + q / n_heads of the batch, at position
+ * positions[b] of sequence seq_ids[b], and sees that sequence's cache rows 0 .. positions[b]. A workgroup whose queries span several
+ * sequences walks each one's rows in turn.
  * A workgroup of MLA_ATTENTION_LOCAL_SIZE invocations takes MLA_ATTENTION_QUERIES queries and walks its split in
  * tiles of MLA_ATTENTION_TILE cache rows, each invocation scoring two (row, query) pairs of a tile; each invocation
  * keeps MLA_ATTENTION_MAX_LATENT / MLA_ATTENTION_LOCAL_SIZE latent columns per query, so latent_dim <=
@@ -146,6 +153,8 @@ struct push_mla_attention {
     float scale;
     uint rope_offset;    /* query q's rope part starts at rope_offset + q * rope_stride of its buffer */
     uint rope_stride;
+    uint pages_per_seq;  /* the page table's row length */
+    uint first_token;    /* query q is token first_token + q / n_heads of positions[] and seq_ids[] */
 };
 
 /* Combines the splits of mla_attention into out[n_queries][latent_dim]. */
@@ -156,13 +165,14 @@ struct push_mla_reduce {
 };
 
 /* Causal attention with per-head keys and values expanded from the latent cache (the prefill alternative to the
- * absorbed form). Token b of the batch (position pos0 + b, pos0 read from a device buffer) and head h:
+ * absorbed form): the keys and values are one sequence's, in position order. Token b of the batch (at position
+ * positions[b], read from a device buffer) and head h:
  *   query  [q_nope | q_pe]  at query[query_offset + b * query_stride + h * (nope_dim + rope_dim)]
  *   key t  [k_nope | k_pe]  at keys[key_offset + t * key_stride + h * nope_dim] and, shared by all heads,
  *                           key_rope[rope_offset + t * rope_stride]
  *   value t                 at values[value_offset + t * value_stride + h * value_dim]
  *   out                     at out[out_offset + b * out_stride + h * value_dim] = softmax_t(scale q.k_t) . v_t,
- *                           t <= pos0 + b.
+ *                           t <= positions[b].
  * A workgroup of ATTENTION_EXPANDED_LOCAL_SIZE invocations takes ATTENTION_EXPANDED_TOKENS tokens of one head and
  * walks the keys in tiles of ATTENTION_EXPANDED_TILE, each invocation scoring two (key, token) pairs of a tile; for
  * the values, groups of ATTENTION_EXPANDED_VALUE_THREADS invocations share the tokens out and each invocation keeps
@@ -192,10 +202,20 @@ struct push_attention_expanded {
     uint out_stride;
 };
 
-/* Writes rows src[b][row_dim] to cache rows pos0 + b (pos0 read from a device buffer). */
+/* Writes rows src[b][row_dim] to the cache row of position positions[b] of sequence seq_ids[b]. */
 struct push_kv_store {
     uint n_rows;
     uint row_dim;
+    uint pages_per_seq;
+};
+
+/* Copies the cache rows of positions 0 .. n_rows - 1 of sequence `seq`, read through the page table, to F32 rows
+ * out[t][row_dim]: the input of the expanded form's key and value products. */
+struct push_kv_gather {
+    uint n_rows;
+    uint row_dim;
+    uint seq;
+    uint pages_per_seq;
 };
 
 /* MoE routing for each token of a batch: scores, group-limited top-k, expert weights. One workgroup per token with

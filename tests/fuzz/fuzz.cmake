@@ -1,13 +1,17 @@
 # Fuzz harnesses: libFuzzer binaries with -DMLAVK_FUZZ=ON (clang), and in every build a replay test that runs
-# each harness over its seed corpus and past crashers. tests/fuzz/fuzz_tokenizer_json.c joins when it exists.
+# each harness over its seed corpus and past crashers. tests/fuzz/fuzz_tokenizer_json.c joins when it exists;
+# server_request is tools/server's request parser.
 set(FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(FUZZ_HARNESSES gguf safetensors config_json chat_template gqa_gguf gqa_config_json)
+set(FUZZ_HARNESSES gguf safetensors config_json chat_template gqa_gguf gqa_config_json server_request)
 if(EXISTS ${FUZZ_DIR}/fuzz_tokenizer_json.c)
   list(APPEND FUZZ_HARNESSES tokenizer_json)
 endif()
 foreach(harness ${FUZZ_HARNESSES})
   add_executable(fuzz_replay_${harness} ${FUZZ_DIR}/fuzz_${harness}.c ${FUZZ_DIR}/replay_main.c)
   target_link_libraries(fuzz_replay_${harness} PRIVATE mlavk_base)
+  if(harness STREQUAL "server_request")
+    target_link_libraries(fuzz_replay_${harness} PRIVATE mlavk_server_request)
+  endif()
   add_test(NAME fuzz_corpus_and_crashers_replay_cleanly_${harness}
     COMMAND fuzz_replay_${harness} ${FUZZ_DIR}/corpus/${harness} ${FUZZ_DIR}/crashers/${harness})
   set_tests_properties(fuzz_corpus_and_crashers_replay_cleanly_${harness} PROPERTIES LABELS base)
@@ -17,6 +21,9 @@ foreach(harness ${FUZZ_HARNESSES})
     target_compile_options(fuzz_${harness} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz_${harness} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_${harness} PRIVATE mlavk_base)
+    if(harness STREQUAL "server_request")
+      target_link_libraries(fuzz_${harness} PRIVATE mlavk_server_request)
+    endif()
     add_dependencies(base_tests fuzz_${harness})
   endif()
 endforeach()

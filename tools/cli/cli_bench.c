@@ -48,6 +48,67 @@ static mlavk_status bench_test(mlavk_engine *engine, const int32_t *ids, const c
     return status;
 }
 
+/* Aggregate decode speed of o->parallel sequences in one batch: each gets its own prompt of -p tokens, and once
+ * every prompt is in, the tokens all sequences generate per second until the last one ends (-n tokens each,
+ * fewer if one samples end-of-sequence). */
+static mlavk_status run_parallel_once(mlavk_engine *engine, const int32_t *ids, const cli_options *o, int n,
+                                      double *rate)
+{
+    mlavk_batch *batch = NULL;
+    mlavk_batch_params params = {.max_seqs = (uint32_t)o->parallel};
+    mlavk_status status = mlavk_batch_create(engine, &params, &batch);
+    if (status != MLAVK_OK)
+        return status;
+    mlavk_sampling greedy = mlavk_sampling_defaults();
+    greedy.temperature = 0;
+    uint32_t n_prompt = o->bench_prompt > 0 ? (uint32_t)o->bench_prompt : 1;
+    bool *seen = calloc((size_t)o->parallel, sizeof *seen); /* a sequence's first event ends its prompt */
+    status = seen ? MLAVK_OK : MLAVK_ERR_OUT_OF_HOST_MEMORY;
+    for (int i = 0; status == MLAVK_OK && i < o->parallel; i++) {
+        uint64_t id;
+        mlavk_seq_params p = {.prompt = ids + i, .n_prompt = n_prompt, .max_tokens = (uint32_t)n, .sampling = greedy,
+                              .user = &seen[i]};
+        status = mlavk_batch_submit(batch, &p, &id);
+    }
+    int started = 0, running = o->parallel;
+    uint64_t tokens = 0;
+    double start = 0;
+    while (status == MLAVK_OK && running > 0) {
+        const mlavk_seq_event *events;
+        uint32_t count;
+        status = mlavk_batch_step(batch, &events, &count);
+        for (uint32_t i = 0; i < count; i++) {
+            bool *first = events[i].user;
+            if (started == o->parallel && events[i].token >= 0)
+                tokens++;
+            started += !*first;
+            *first = true;
+            running -= events[i].finish != MLAVK_FINISH_NONE;
+        }
+        if (started == o->parallel && start == 0)
+            start = now();
+    }
+    *rate = start > 0 && now() > start ? (double)tokens / (now() - start) : 0;
+    free(seen);
+    mlavk_batch_free(batch);
+    return status;
+}
+
+static mlavk_status bench_parallel(mlavk_engine *engine, const int32_t *ids, const cli_options *o, double *mean,
+                                   double *sd)
+{
+    double rate, sum = 0, sum_sq = 0;
+    mlavk_status status = run_parallel_once(engine, ids, o, 2, &rate); /* warm-up */
+    for (int r = 0; status == MLAVK_OK && r < o->repetitions; r++) {
+        status = run_parallel_once(engine, ids, o, o->n_predict, &rate);
+        sum += rate;
+        sum_sq += rate * rate;
+    }
+    *mean = sum / o->repetitions;
+    *sd = o->repetitions > 1 ? sqrt(fmax(0, (sum_sq - sum * sum / o->repetitions) / (o->repetitions - 1))) : 0;
+    return status;
+}
+
 static void print_row(const mlavk_engine_info *info, const char *model, const char *test, double mean, double sd)
 {
     const char *base = strrchr(model, '/');
@@ -70,6 +131,16 @@ static int run_tests(mlavk_engine *engine, const cli_options *o, const int32_t *
         int n;
         bool generation;
     } tests[2] = {{"pp", o->bench_prompt, false}, {"tg", o->n_predict, true}};
+    if (o->parallel) {
+        double mean, sd;
+        mlavk_status status = bench_parallel(engine, ids, o, &mean, &sd);
+        if (status != MLAVK_OK)
+            return cli_report(status);
+        char name[64];
+        snprintf(name, sizeof name, "tg%d x%d @ p%d", o->n_predict, o->parallel, o->bench_prompt);
+        print_row(&info, info.model_path, name, mean, sd);
+        return 0;
+    }
     for (int t = 0; t < 2; t++) {
         if (tests[t].n == 0)
             continue;
@@ -96,7 +167,7 @@ int cli_bench(int argc, char **argv)
         return 2;
     int longest = o.bench_prompt > o.n_predict ? o.bench_prompt : o.n_predict;
     if (o.engine.n_ctx == 0)
-        o.engine.n_ctx = (uint32_t)(o.depth + longest + 1);
+        o.engine.n_ctx = (uint32_t)(o.parallel ? o.bench_prompt + o.n_predict + 1 : o.depth + longest + 1);
     if (o.engine.batch == 0)
         o.engine.batch = o.bench_prompt > 0 && o.bench_prompt < 512 ? (uint32_t)o.bench_prompt : 512;
     mlavk_engine *engine = cli_open_engine(&o);
@@ -104,11 +175,13 @@ int cli_bench(int argc, char **argv)
         return 1;
     mlavk_engine_info info;
     mlavk_engine_get_info(engine, &info);
-    int32_t *ids = malloc((size_t)(o.depth + longest + 1) * sizeof *ids);
+    /* --parallel: sequence i's prompt starts at ids[i] */
+    int n_ids = o.depth + longest + 1 + o.parallel;
+    int32_t *ids = malloc((size_t)n_ids * sizeof *ids);
     int code = 1;
     if (ids) {
         /* token ids spread over the vocabulary, reproducibly */
-        for (int i = 0; i < o.depth + longest + 1; i++)
+        for (int i = 0; i < n_ids; i++)
             ids[i] = (int32_t)((1103515245u * (uint32_t)i + 12345u) % info.n_vocab);
         code = run_tests(engine, &o, ids);
     }

@@ -62,7 +62,8 @@ static bool parse_valued(cli_options *o, const char *name, const char *value, bo
         int *dst;
     } ints[] = {{"-n", 0, &o->n_predict}, {"-r", 1, &o->repetitions}, {"-d", 0, &o->depth},
                 {"-c", 1, &o->n_ctx},     {"-b", 1, &o->batch},        {"--top-k", 0, &o->sampling.top_k},
-                {"--seed", 0, &o->seed},  {"-p", 0, o->bench_prompt >= 0 ? &o->bench_prompt : NULL}};
+                {"--seed", 0, &o->seed},  {"-p", 0, o->bench_prompt >= 0 ? &o->bench_prompt : NULL},
+                {"--parallel", 1, o->bench_prompt >= 0 ? &o->parallel : NULL}};
     const struct {
         const char *name;
         float *dst;

@@ -20,6 +20,7 @@ typedef struct cli_options {
     int bench_prompt;          /* bench -p (-1 for the commands where -p is the prompt text) */
     int repetitions;           /* -r */
     int depth;                 /* -d */
+    int parallel;              /* bench --parallel: sequences decoded together */
     bool one_by_one;
     bool no_bos;
 } cli_options;

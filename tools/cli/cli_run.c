@@ -1,4 +1,4 @@
-/* mlavk run: generate from a prompt, streaming the text; mlavk chat: an interactive conversation. */
+/* mlavk run: generate from a prompt, streaming the text; mlavk chat: an interactive conversation (a session). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,34 +12,19 @@ typedef struct stream {
     mlavk_detokenizer *detokenizer;
     int32_t eos;
     FILE *out;
-    bool capture;             /* chat: keep the reply text for the conversation */
-    bool ended;               /* the model produced end-of-sequence */
-    char *captured_text;
-    size_t captured;
 } stream;
 
 static void emit(stream *s, const char *text, size_t length)
 {
     fwrite(text, 1, length, s->out);
     fflush(s->out);
-    if (s->capture) {
-        char *grown = realloc(s->captured_text, s->captured + length + 1);
-        if (grown) {
-            memcpy(grown + s->captured, text, length);
-            s->captured += length;
-            grown[s->captured] = '\0';
-            s->captured_text = grown;
-        }
-    }
 }
 
 static int on_token(int32_t token, void *user)
 {
     stream *s = user;
-    if (token == s->eos) {
-        s->ended = true;
+    if (token == s->eos)
         return 0;
-    }
     const char *text;
     size_t length;
     if (mlavk_detokenizer_feed(s->detokenizer, token, &text, &length) == MLAVK_OK)
@@ -122,61 +107,12 @@ int cli_run(int argc, char **argv)
 
 /* ---- chat ---- */
 
-typedef struct conversation {
-    mlavk_chat_message *messages;
-    size_t count, capacity;
-    char *evaluated;          /* the rendering whose tokens are in the cache, the reply after it excluded */
-} conversation;
-
-static bool add_message(conversation *c, const char *role, const char *content)
+static int print_text(int32_t token, const char *text, size_t length, void *user)
 {
-    if (c->count == c->capacity) {
-        size_t capacity = c->capacity ? 2 * c->capacity : 8;
-        mlavk_chat_message *grown = realloc(c->messages, capacity * sizeof *grown);
-        if (!grown)
-            return false;
-        c->messages = grown;
-        c->capacity = capacity;
-    }
-    char *copy = strdup(content);
-    if (!copy)
-        return false;
-    c->messages[c->count++] = (mlavk_chat_message){role, copy};
-    return true;
-}
-
-/* One turn: the conversation's rendering past what the cache holds (mlavk_chat_turn), then the reply. */
-static mlavk_status chat_turn(mlavk_engine *engine, conversation *c, mlavk_chat_template style, stream *reply,
-                              const cli_options *o)
-{
-    bool cached = c->evaluated && mlavk_engine_n_past(engine) > 0;
-    char *rendered = NULL;
-    int32_t *ids = NULL;
-    size_t n = 0;
-    int restart = 0;
-    mlavk_status status = mlavk_chat_turn(mlavk_engine_tokenizer(engine), style, c->messages, c->count,
-                                          cached ? c->evaluated : NULL,
-                                          reply->captured_text ? reply->captured_text : "",
-                                          reply->ended ? reply->eos : -1, &rendered, &ids, &n, &restart);
-    if (status != MLAVK_OK)
-        return status;
-    if (restart)
-        mlavk_engine_reset(engine);
-    free(reply->captured_text);
-    reply->captured_text = NULL;
-    reply->captured = 0;
-    reply->ended = false;
-    free(c->evaluated);
-    c->evaluated = rendered;
-    mlavk_stats stats;
-    status = mlavk_engine_generate(engine, ids, (uint32_t)n, (uint32_t)o->n_predict, &o->sampling, on_token, reply,
-                                   &stats);
-    finish_stream(reply);
-    fputc('\n', stdout);
-    if (status == MLAVK_OK)
-        print_summary(&stats);
-    free(ids);
-    return status;
+    (void)token;
+    fwrite(text, 1, length, user);
+    fflush(user);
+    return 0;
 }
 
 static char *read_line(void)
@@ -234,37 +170,27 @@ int cli_chat(int argc, char **argv)
     mlavk_engine *engine = cli_open_engine(&o);
     if (!engine)
         return 1;
-    mlavk_tokenizer *tokenizer = mlavk_engine_tokenizer(engine);
-    conversation c = {0};
-    stream reply = {.tokenizer = tokenizer, .eos = mlavk_tokenizer_eos(tokenizer), .out = stdout, .capture = true};
-    mlavk_status status = mlavk_detokenizer_create(tokenizer, &reply.detokenizer);
-    if (status == MLAVK_OK && o.prompt && !add_message(&c, "system", o.prompt))
-        status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+    mlavk_session *session = NULL;
+    mlavk_status status = mlavk_session_create(engine, o.prompt, &session);
     mlavk_engine_info info;
     mlavk_engine_get_info(engine, &info);
-    fprintf(stderr, "chat with %s on %s, %s chat template (an empty line or end of input ends it)\n",
-            info.model_path, info.device, mlavk_chat_template_name(style));
+    if (status == MLAVK_OK)
+        fprintf(stderr, "chat with %s on %s, %s chat template (an empty line or end of input ends it)\n",
+                info.model_path, info.device, mlavk_chat_template_name(mlavk_session_template(session)));
     for (char *line; status == MLAVK_OK && (fputs("> ", stderr), line = read_line());) {
-        bool empty = line[0] == '\0';
-        bool added = !empty && add_message(&c, "user", line);
-        free(line);
-        if (empty)
-            break;
-        if (!added) {
-            status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+        if (line[0] == '\0') {
+            free(line);
             break;
         }
-        status = chat_turn(engine, &c, style, &reply, &o);
-        if (status == MLAVK_OK && !add_message(&c, "assistant", reply.captured_text ? reply.captured_text : ""))
-            status = MLAVK_ERR_OUT_OF_HOST_MEMORY;
+        mlavk_stats stats;
+        status = mlavk_session_turn(session, line, (uint32_t)o.n_predict, &o.sampling, print_text, stdout, &stats);
+        free(line);
+        fputc('\n', stdout);
+        if (status == MLAVK_OK)
+            print_summary(&stats);
     }
     int code = status == MLAVK_OK ? 0 : cli_report(status);
-    for (size_t i = 0; i < c.count; i++)
-        free((char *)c.messages[i].content);
-    free(c.messages);
-    free(c.evaluated);
-    free(reply.captured_text);
-    mlavk_detokenizer_free(reply.detokenizer);
+    mlavk_session_free(session);
     mlavk_engine_free(engine);
     return code;
 }

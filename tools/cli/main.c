@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "server_main.h"
 #include "mlavk.h"
 
 static void print_usage(FILE *out)
@@ -26,8 +27,10 @@ static void print_usage(FILE *out)
             "  chat [-m MODEL] [-p SYSTEM] [-n N] [sampling]\n"
             "                         interactive chat with the model's chat template; the conversation stays in\n"
             "                         the cache across turns\n"
-            "  bench [-m MODEL] [-p 512] [-n 128] [-r 5] [-d DEPTH] [--profile]\n"
-            "                         prompt processing and generation speed, llama-bench style\n"
+            "  bench [-m MODEL] [-p 512] [-n 128] [-r 5] [-d DEPTH] [--profile] [--parallel N]\n"
+            "                         prompt processing and generation speed, llama-bench style; --parallel N:\n"
+            "                         aggregate generation speed of N sequences decoded together (each after\n"
+            "                         its own prompt of -p tokens)\n"
             "  logits [-m MODEL] --tokens ID,ID,... [-o FILE] [--one-by-one]\n"
             "                         logits of every position: text, or raw little-endian float32 n x vocab\n"
             "  perplexity [-m MODEL] -f FILE [-c CTX]\n"
@@ -36,6 +39,10 @@ static void print_usage(FILE *out)
             "           [--calib FILE] [--exact]\n"
             "                         convert a llama/qwen2 GGUF to an MLA (deepseek2) GGUF by TransMLA; --exact:\n"
             "                         RoPE on every key dimension and full rank, the same logits and cache size\n"
+            "  serve [-m MODEL] [--host 127.0.0.1] [--port 8080] [--parallel 4] [--cache-tokens T] [--queue 64]\n"
+            "        [--drain-seconds 30] [-c CTX] [-b N] [--kv-f32] [--device D]\n"
+            "                         OpenAI-compatible HTTP server: /v1/chat/completions, /v1/completions,\n"
+            "                         /v1/models, /health, /metrics (docs/SERVING.md); --port 0 takes a free port\n"
             "\n"
             "MODEL is a GGUF file or a Hugging Face checkpoint directory; without -m, the built-in model.\n"
             "sampling: --temp T (0: greedy) --top-k K --top-p P --min-p M --repeat-penalty R --seed S\n"
@@ -71,7 +78,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {{"devices", cli_devices}, {"run", cli_run},       {"chat", cli_chat},
-                    {"bench", cli_bench},     {"logits", cli_logits}, {"perplexity", cli_perplexity}};
+                    {"bench", cli_bench},     {"logits", cli_logits}, {"perplexity", cli_perplexity},
+                    {"serve", cli_serve}};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(command, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
