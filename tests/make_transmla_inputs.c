@@ -1,10 +1,13 @@
 /* Writes, into the directory given as argv[1], the inputs of the `mlavk transmla` tests: a llama GQA GGUF (4 query
- * heads over 2 KV heads of 24), the same model as an HF directory, a DeepSeek GGUF (not GQA), and a llama GGUF with
- * a byte-level tokenizer (every byte a token, no merges; context 64) that calibration text can be tokenized with. */
+ * heads over 2 KV heads of 24), the same model as HF directories (with a Llama 3 style tokenizer.json, with one whose
+ * pre-tokenizer has no GGUF name, without tokenizer.json), a DeepSeek GGUF (not GQA), and a llama GGUF with a
+ * byte-level tokenizer (every byte a token, no merges; context 64) that calibration text can be tokenized with. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "model_writer.h"
 #include "model_writer_gqa.h"
@@ -80,16 +83,57 @@ static bool write_byte_llama(const char *path)
     return ok;
 }
 
-static bool write_text(const char *path, size_t bytes)
+static bool write_text(const char *path, size_t bytes, const char *line)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
         return false;
-    static const char line[] = "ROMEO: But soft, what light through yonder window breaks?\n";
     for (size_t i = 0; i < bytes; i++)
-        fputc(line[i % (sizeof line - 1)], f);
+        fputc(line[i % strlen(line)], f);
     return fclose(f) == 0;
 }
+
+static bool write_file_text(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return bb_write_file((const uint8_t *)text, strlen(text), path);
+}
+
+/* A Llama 3 style tokenizer for the 77-token model: two special tokens, a-z, "Ġ" (space), three merges, ".", a
+ * non-special added token; ids 34-76 are left for the converter's padding. digits: the Split regex's digit run
+ * ("{1,3}" is Llama 3's; anything else names no GGUF pre-tokenizer). */
+static bool write_hf_tokenizer(const char *dir, const char *digits)
+{
+    char vocab[1024] = "\"<|begin_of_text|>\": 0, \"<|end_of_text|>\": 1";
+    for (int c = 'a'; c <= 'z'; c++)
+        snprintf(vocab + strlen(vocab), sizeof vocab - strlen(vocab), ", \"%c\": %d", c, 2 + c - 'a');
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"version\": \"1.0\", \"added_tokens\": ["
+             "{\"id\": 0, \"content\": \"<|begin_of_text|>\", \"special\": true},"
+             "{\"id\": 1, \"content\": \"<|end_of_text|>\", \"special\": true},"
+             "{\"id\": 33, \"content\": \"<|user|>\", \"special\": false}],"
+             "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": ["
+             "{\"type\": \"Split\", \"pattern\": {\"Regex\": "
+             "\"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}%s"
+             "| ?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+\"},"
+             " \"behavior\": \"Isolated\", \"invert\": false},"
+             "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": false}]},"
+             "\"post_processor\": null, \"decoder\": {\"type\": \"ByteLevel\"},"
+             "\"model\": {\"type\": \"BPE\", \"ignore_merges\": true, \"vocab\": {%s, \"\u0120\": 28,"
+             " \"th\": 29, \"the\": 30, \"\u0120the\": 31, \".\": 32},"
+             " \"merges\": [\"t h\", \"th e\", \"\u0120 the\"]}}",
+             digits, vocab);
+    return write_file_text(dir, "tokenizer.json", json) &&
+           write_file_text(dir, "tokenizer_config.json",
+                           "{\"add_bos_token\": true, \"bos_token\": \"<|begin_of_text|>\", "
+                           "\"eos_token\": \"<|end_of_text|>\", "
+                           "\"chat_template\": "
+                           "\"{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}\"}");
+}
+
+#define ROMEO "ROMEO: But soft, what light through yonder window breaks?\n"
 
 int main(int argc, char **argv)
 {
@@ -105,6 +149,12 @@ int main(int argc, char **argv)
     int ok = gqa_tiny_write_gguf(&g, path);
     snprintf(path, sizeof path, "%s/llama_hf", argv[1]);
     ok = ok && gqa_tiny_write_hf(&g, path);
+    snprintf(path, sizeof path, "%s/llama_hf_tok", argv[1]);
+    ok = ok && gqa_tiny_write_hf(&g, path) && write_hf_tokenizer(path, "{1,3}");
+    snprintf(path, sizeof path, "%s/llama_hf_other_pre", argv[1]);
+    ok = ok && gqa_tiny_write_hf(&g, path) && write_hf_tokenizer(path, "{1,2}");
+    snprintf(path, sizeof path, "%s/llama_hf/tokenizer.json", argv[1]);
+    ok = ok && unlink(path) == 0;
     tiny_model d;
     tiny_model_default(&d);
     snprintf(path, sizeof path, "%s/deepseek.gguf", argv[1]);
@@ -112,9 +162,11 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/llama_bytes.gguf", argv[1]);
     ok = ok && write_byte_llama(path);
     snprintf(path, sizeof path, "%s/calib_short.txt", argv[1]);
-    ok = ok && write_text(path, 40);
+    ok = ok && write_text(path, 40, ROMEO);
     snprintf(path, sizeof path, "%s/calib.txt", argv[1]);
-    ok = ok && write_text(path, 300);
+    ok = ok && write_text(path, 300, ROMEO);
+    snprintf(path, sizeof path, "%s/calib_hf.txt", argv[1]); /* in the words of llama_hf_tok's vocabulary */
+    ok = ok && write_text(path, 1200, "the tea heat. ");
     if (!ok)
         fprintf(stderr, "make_transmla_inputs: cannot write into %s\n", argv[1]);
     return ok ? 0 : 1;

@@ -3,7 +3,8 @@
  * from GGUF metadata (the vocabulary written into a GGUF file as llama.cpp's converter writes it, with
  * tokenizer.ggml.pre "llama-bpe" / "qwen2") and from the HF tokenizer.json (Qwen2's NFC normalizer applied). BOS as
  * llama.cpp adds it: llama-bpe prepends it unless tokenizer.ggml.add_bos_token says otherwise, qwen2 does not; from
- * tokenizer.json, when the post-processor's template starts with it (as llama.cpp's converter reads it).
+ * tokenizer.json, when the post-processor's template starts with it (as llama.cpp's converter reads it). The
+ * tokenizer.json regex is told as the GGUF pre name llama.cpp gives it.
  *
  *   test LLAMA3_TOKENIZER_JSON LLAMA_BPE_INP LLAMA_BPE_OUT QWEN_TOKENIZER_JSON QWEN2_INP QWEN2_OUT DIR */
 #include <stdio.h>
@@ -242,6 +243,9 @@ static void check_family(const char *json_path, const char *inp, const char *out
     CHECK_MSG(status == MLAVK_OK, "%s: %s", what, mlavk_last_error());
     if (t)
         check_ids(t, &c, what);
+    /* the name `mlavk transmla` writes for it, told by its Split regex */
+    CHECK_MSG(!t || (tok_gguf_pre(t) && strcmp(tok_gguf_pre(t), pre) == 0), "%s: GGUF pre name %s", what,
+              t && tok_gguf_pre(t) ? tok_gguf_pre(t) : "(none)");
     if (t && strcmp(pre, "qwen2") == 0)
         check_nfc(t);
     if (t && strcmp(pre, "llama-bpe") == 0) {

@@ -44,12 +44,31 @@ transmla_failure(transmla_refuses_a_missing_calibration_file ${TM_OUT}
 transmla_failure(transmla_refuses_freqfold_auto_without_calibration_text ${TM_OUT}
   "^mlavk: transmla: --freqfold auto compares perplexities on the calibration text: give --calib$"
   -m ${TRANSMLA_IN}/llama.gguf --rope-dim 8 --kv-rank 40 --freqfold auto)
-transmla_failure(transmla_refuses_an_hf_directory_without_a_gguf_tokenizer ${TM_OUT}
-  "^mlavk: ${TRANSMLA_IN}/llama_hf: an HF directory carries no GGUF tokenizer for the output" -m ${TRANSMLA_IN}/llama_hf
-  --exact)
+transmla_failure(transmla_refuses_an_hf_directory_without_tokenizer_json ${TM_OUT}
+  "^mlavk: ${TRANSMLA_IN}/llama_hf: no tokenizer.json" -m ${TRANSMLA_IN}/llama_hf --exact)
+transmla_failure(transmla_refuses_an_hf_tokenizer_whose_pre_tokenizer_has_no_gguf_name ${TM_OUT}
+  "^mlavk: ${TRANSMLA_IN}/llama_hf_other_pre/tokenizer.json: the pre-tokenizer is neither Llama 3's nor Qwen2's"
+  -m ${TRANSMLA_IN}/llama_hf_other_pre --exact)
 transmla_failure(transmla_refuses_calibration_text_shorter_than_a_window ${TM_OUT}
   "^mlavk: transmla: calibration text of [0-9]+ tokens is shorter than one window of 64 tokens$"
   -m ${TRANSMLA_IN}/llama_bytes.gguf --rope-dim 8 --kv-rank 16 --calib ${TRANSMLA_IN}/calib_short.txt)
+
+# An HF directory converts as its GGUF does: the same tensors, and its tokenizer.json written as the converter would.
+add_test(NAME transmla_converts_an_hf_directory_and_its_gguf COMMAND sh -c
+  "set -e; \"$0\" transmla -m \"$1\" -o \"$3\" --exact; \"$0\" transmla -m \"$2\" -o \"$4\" --exact"
+  $<TARGET_FILE:mlavk_cli> ${TRANSMLA_IN}/llama_hf_tok ${TRANSMLA_IN}/llama.gguf ${TRANSMLA_IN}/from_hf.gguf
+  ${TRANSMLA_IN}/from_gguf.gguf)
+set_tests_properties(transmla_converts_an_hf_directory_and_its_gguf PROPERTIES FIXTURES_REQUIRED transmla_inputs
+  FIXTURES_SETUP transmla_hf_converted LABELS base)
+mlavk_test(transmla_of_an_hf_directory_carries_its_tokenizer_and_the_gguf_tensors SOURCES test_transmla_hf.c
+  ARGS ${TRANSMLA_IN}/from_hf.gguf ${TRANSMLA_IN}/from_gguf.gguf ${TRANSMLA_IN}/llama_hf_tok)
+set_tests_properties(transmla_of_an_hf_directory_carries_its_tokenizer_and_the_gguf_tensors PROPERTIES
+  FIXTURES_REQUIRED transmla_hf_converted)
+add_test(NAME transmla_calibrates_an_hf_directory_with_its_tokenizer_json COMMAND
+  $<TARGET_FILE:mlavk_cli> transmla -m ${TRANSMLA_IN}/llama_hf_tok -o ${TRANSMLA_IN}/calibrated_hf.gguf --rope-dim 8
+  --kv-rank 16 --calib ${TRANSMLA_IN}/calib_hf.txt)
+set_tests_properties(transmla_calibrates_an_hf_directory_with_its_tokenizer_json PROPERTIES
+  FIXTURES_REQUIRED transmla_inputs LABELS base PASS_REGULAR_EXPRESSION "calibration [0-9]+ tokens")
 
 # The command end to end: a calibrated conversion with --freqfold auto that mlavk info then reads.
 add_test(NAME transmla_command_converts_with_calibration_text COMMAND bash -c

@@ -77,6 +77,9 @@ typedef struct transmla_options {
     bool exact;                 /* rope_dim = rank = n_kv d, freqfold 1 */
     const int32_t *calib;       /* calibration token ids; NULL: white-noise moments (no forward) */
     size_t n_calib;
+    /* The tokenizer of an HF model (read from its tokenizer.json), written into the output as GGUF keys; GGUF
+     * models' tokenizer keys are copied as they are. */
+    const mlavk_tokenizer *tokenizer;
     /* stage "calibrating" or "converting", layers done of n_layer */
     void (*progress)(const char *stage, uint32_t done, uint32_t n_layer, void *user);
     void *progress_user;

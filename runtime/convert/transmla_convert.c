@@ -7,6 +7,7 @@
 #include "convert/transmla.h"
 #include "formats/ggml_type.h"
 #include "formats/gguf_out.h"
+#include "tokenizer/tokenizer.h"
 #include "util/status.h"
 
 #define DEFAULT_ROPE_DIM 64
@@ -213,7 +214,8 @@ static mlavk_status write_layer(output *o, const gqa_model *m, uint32_t l, const
 }
 
 /* deepseek2 keys as llama.cpp's converter writes an MLA model without q-LoRA, every block dense. */
-static mlavk_status write_metadata(gguf_out *w, const gqa_model *m, const transmla_plan *plan)
+static mlavk_status write_metadata(gguf_out *w, const gqa_model *m, const transmla_options *opt,
+                                   const transmla_plan *plan)
 {
     const gqa_config *c = &m->config;
     const uint32_t d = c->head_dim, dr = plan->rope_dim;
@@ -241,6 +243,8 @@ static mlavk_status write_metadata(gguf_out *w, const gqa_model *m, const transm
         MLAVK_TRY(gguf_out_u32(w, u32s[i].key, u32s[i].value));
     MLAVK_TRY(gguf_out_f32(w, "deepseek2.attention.layer_norm_rms_epsilon", c->rms_norm_eps));
     MLAVK_TRY(gguf_out_f32(w, "deepseek2.rope.freq_base", c->rope_freq_base));
+    if (!m->gguf)
+        return tok_write_gguf(opt->tokenizer, c->n_vocab, c->bos_token_id, c->eos_token_id, w);
     /* the tokenizer and chat template travel as they are */
     for (uint64_t i = 0; i < gguf_kv_count(m->gguf); i++) {
         const gguf_kv *kv = gguf_kv_at(m->gguf, i);
@@ -276,7 +280,7 @@ static mlavk_status convert_all(const gqa_model *m, const transmla_options *opt,
 {
     const gqa_config *c = &m->config;
     const size_t moment_size = (size_t)4 * c->n_head_kv * c->head_dim * c->n_head_kv * c->head_dim;
-    MLAVK_TRY(write_metadata(o->w, m, plan));
+    MLAVK_TRY(write_metadata(o->w, m, opt, plan));
     MLAVK_TRY(put_model_f32(o, "token_embd.weight", 2, c->n_embd, c->n_vocab, m->token_embd));
     progress(opt, "converting", 0, c->n_layer);
     for (uint32_t l = 0; l < c->n_layer; l++) {
@@ -325,9 +329,9 @@ static mlavk_status choose_freqfold(const gqa_model *m, const transmla_options *
 mlavk_status transmla_convert(const gqa_model *m, const transmla_options *options, const char *path,
                               transmla_plan *plan_out)
 {
-    if (!m->gguf)
-        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "transmla: %s model without GGUF tokenizer metadata: convert it to "
-                          "GGUF with llama.cpp first (the output carries the tokenizer as GGUF keys)", m->format);
+    if (!m->gguf && !options->tokenizer)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "transmla: a %s model needs its tokenizer for the output",
+                          m->format);
     transmla_plan plan;
     MLAVK_TRY(transmla_plan_for(&m->config, options, &plan));
     double *moments = NULL;

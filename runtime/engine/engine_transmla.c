@@ -1,6 +1,7 @@
 /* mlavk_transmla: read a GQA model, tokenize the calibration text with its tokenizer, convert, write. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "convert/transmla.h"
 #include "tokenizer/tokenizer.h"
@@ -48,20 +49,40 @@ static mlavk_status read_text(const char *path, char **text, size_t *len)
     return MLAVK_OK;
 }
 
-static mlavk_status calibration_tokens(const gqa_model *m, const char *model_path, const char *calib_path,
-                                       int32_t **tokens, size_t *count)
+/* The model's tokenizer: its GGUF metadata, or its tokenizer.json (and tokenizer_config.json) for an HF directory,
+ * which must then be one the output can carry as GGUF keys. */
+static mlavk_status model_tokenizer(const gqa_model *m, const char *model_path, mlavk_tokenizer **tok)
 {
-    if (!m->gguf)
-        return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: calibration needs the model's GGUF tokenizer", model_path);
+    if (m->gguf)
+        return tok_load_gguf_metadata(m->gguf, model_path, tok);
+    if (!m->tokenizer_json)
+        return mlavk_fail(MLAVK_ERR_IO, "%s: no tokenizer.json (the output carries the model's tokenizer)",
+                          model_path);
+    char json_name[4096], config_name[4096];
+    snprintf(json_name, sizeof json_name, "%s/tokenizer.json", model_path);
+    snprintf(config_name, sizeof config_name, "%s/tokenizer_config.json", model_path);
+    const char *config = m->tokenizer_config_json;
+    MLAVK_TRY(tok_load_json_text(m->tokenizer_json, strlen(m->tokenizer_json), json_name, config,
+                                 config ? strlen(config) : 0, config_name, tok));
+    if (tok_gguf_pre(*tok))
+        return MLAVK_OK;
+    mlavk_tokenizer_free(*tok);
+    *tok = NULL;
+    return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: the pre-tokenizer is neither Llama 3's nor Qwen2's, so it has no "
+                      "GGUF tokenizer.ggml.pre name", json_name);
+}
+
+/* The text is read before the tokenizer is loaded, so that a missing file is reported as such. */
+static mlavk_status calibration_tokens(const gqa_model *m, const char *model_path, const char *calib_path,
+                                       mlavk_tokenizer **tok, int32_t **tokens, size_t *count)
+{
     char *text = NULL;
     size_t len = 0;
     MLAVK_TRY(read_text(calib_path, &text, &len));
-    mlavk_tokenizer *tok = NULL;
-    mlavk_status status = tok_load_gguf_metadata(m->gguf, model_path, &tok);
+    mlavk_status status = model_tokenizer(m, model_path, tok);
     if (status == MLAVK_OK)
-        status = mlavk_tokenize(tok, text, len, mlavk_tokenizer_adds_bos(tok), tokens, count);
+        status = mlavk_tokenize(*tok, text, len, mlavk_tokenizer_adds_bos(*tok), tokens, count);
     free(text);
-    mlavk_tokenizer_free(tok);
     return status;
 }
 
@@ -81,11 +102,12 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
     transmla_options sizes = o;
     sizes.freqfold_auto = false;
     mlavk_status status = transmla_plan_for(&m->config, &sizes, &plan);
-    if (status == MLAVK_OK && !m->gguf)
-        status = mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: an HF directory carries no GGUF tokenizer for the output: "
-                            "convert it to GGUF with llama.cpp first", p->model_path);
+    mlavk_tokenizer *tok = NULL;
     if (status == MLAVK_OK && p->calib_path)
-        status = calibration_tokens(m, p->model_path, p->calib_path, &tokens, &n_tokens);
+        status = calibration_tokens(m, p->model_path, p->calib_path, &tok, &tokens, &n_tokens);
+    else if (status == MLAVK_OK && !m->gguf) /* a GGUF model's tokenizer keys are copied as they are */
+        status = model_tokenizer(m, p->model_path, &tok);
+    o.tokenizer = m->gguf ? NULL : tok;
     o.calib = tokens;
     o.n_calib = n_tokens;
     if (status == MLAVK_OK)
@@ -108,6 +130,7 @@ mlavk_status mlavk_transmla(const mlavk_transmla_params *p, mlavk_transmla_resul
         result->auto_perplexity[i] = plan.auto_perplexity[i];
     }
     free(tokens);
+    mlavk_tokenizer_free(tok);
     gqa_model_free(m);
     return status;
 }

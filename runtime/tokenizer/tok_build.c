@@ -298,6 +298,7 @@ static mlavk_status build_all(mlavk_tokenizer *t, const tok_vocab_desc *desc)
     t->ignore_merges = desc->ignore_merges;
     t->lax_utf8 = desc->lax_utf8;
     t->nfc = desc->nfc;
+    t->gguf_pre = desc->gguf_pre;
     MLAVK_TRY(build_pieces(t, desc));
     MLAVK_TRY(build_merges(t, desc));
     MLAVK_TRY(build_added(t, desc));

@@ -74,6 +74,7 @@ struct mlavk_tokenizer {
     bool ignore_merges;       /* tok_vocab_desc.ignore_merges */
     bool lax_utf8;            /* tok_vocab_desc.lax_utf8 */
     bool nfc;                 /* tok_vocab_desc.nfc */
+    const char *gguf_pre;     /* tok_vocab_desc.gguf_pre */
     uint32_t max_piece_length; /* the longest token string, in bytes */
     char *word_text;          /* ignore_merges scratch: a word in the byte-level alphabet (2 * max_piece_length) */
     pcre2_code **regexes;

@@ -184,6 +184,24 @@ static mlavk_status read_split(json_vocab *v, const cJSON *split)
     return MLAVK_OK;
 }
 
+/* The converter names a pre-tokenizer by what it does; Llama 3's and Qwen2's files hold one Split each, whose regexes
+ * differ only in the digit runs (up to three digits, one digit). */
+static const char *gguf_pre_of(const json_vocab *v)
+{
+#define LLAMA3_QWEN2_REGEX(digits)                                                                            \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}" digits                             \
+    "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+    static const struct {
+        const char *regex, *pre;
+    } known[] = {{LLAMA3_QWEN2_REGEX("{1,3}"), "llama-bpe"}, {LLAMA3_QWEN2_REGEX(""), "qwen2"}};
+#undef LLAMA3_QWEN2_REGEX
+    for (size_t i = 0; v->desc.split_count == 1 && i < sizeof known / sizeof known[0]; i++)
+        if (v->splits[0].length == strlen(known[i].regex) && memcmp(v->splits[0].bytes, known[i].regex,
+                                                                    v->splits[0].length) == 0)
+            return known[i].pre;
+    return NULL;
+}
+
 /* Accepts what DeepSeek's files hold: Split steps (Isolated) followed by ByteLevel without prefix space or
  * its own regex. */
 static mlavk_status read_pre_tokenizer(json_vocab *v, const cJSON *root)
@@ -218,6 +236,7 @@ static mlavk_status read_pre_tokenizer(json_vocab *v, const cJSON *root)
     if (!byte_level)
         return mlavk_fail(MLAVK_ERR_UNSUPPORTED, "%s: the pre-tokenizer has no ByteLevel step", v->name);
     v->desc.split_regexes = v->splits;
+    v->desc.gguf_pre = gguf_pre_of(v);
     return MLAVK_OK;
 }
 

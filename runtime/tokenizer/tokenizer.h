@@ -62,6 +62,9 @@ typedef struct tok_vocab_desc {
     /* The text between added tokens is put in Unicode NFC before pre-tokenization (tokenizer.json's NFC
      * normalizer, Qwen2's). llama.cpp's GGUF tokenizers never normalize. */
     bool nfc;
+    /* The GGUF tokenizer.ggml.pre name llama.cpp's converter gives this pre-tokenizer, NULL when none is known
+     * (a static string). */
+    const char *gguf_pre;
 } tok_vocab_desc;
 
 mlavk_status tok_build(const tok_vocab_desc *desc, mlavk_tokenizer **tokenizer);
@@ -70,6 +73,17 @@ mlavk_status tok_build(const tok_vocab_desc *desc, mlavk_tokenizer **tokenizer);
  * untrusted: anything malformed is an MLAVK_ERR_FORMAT naming the file (json_name, config_name). */
 mlavk_status tok_load_json_text(const char *json, size_t json_length, const char *json_name, const char *config,
                                 size_t config_length, const char *config_name, mlavk_tokenizer **tokenizer);
+
+/* The tokenizer.ggml.pre name of a tokenizer read from tokenizer.json (Llama 3's "llama-bpe" or Qwen2's "qwen2",
+ * told by its Split regex), NULL when its pre-tokenizer is neither. */
+const char *tok_gguf_pre(const mlavk_tokenizer *tokenizer);
+
+/* Writes a tokenizer read from tokenizer.json as llama.cpp's converter writes it into GGUF (tokenizer.ggml.*: model
+ * "gpt2", pre, tokens padded to n_vocab with "[PAD<id>]", token types, merges, BOS/EOS ids (the tokenizer's, else
+ * config_bos / config_eos when >= 0), add_bos_token; tokenizer.chat_template). */
+struct gguf_out;
+mlavk_status tok_write_gguf(const mlavk_tokenizer *tokenizer, uint32_t n_vocab, int64_t config_bos,
+                            int64_t config_eos, struct gguf_out *out);
 
 /* GGUF tokenizer metadata, filled by the GGUF reader (which owns every array; the tokenizer copies what it
  * keeps). Strings are not NUL-terminated; lengths are in bytes. */

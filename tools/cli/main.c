@@ -37,7 +37,7 @@ static void print_usage(FILE *out)
             "                         perplexity over non-overlapping windows of CTX tokens, each from BOS\n"
             "  transmla -m GQA_MODEL -o OUT.gguf [--rope-dim 64] [--kv-rank 512] [--freqfold N|auto]\n"
             "           [--calib FILE] [--exact]\n"
-            "                         convert a llama/qwen2 GGUF to an MLA (deepseek2) GGUF by TransMLA; --exact:\n"
+            "                         convert a llama/qwen2 GGUF or HF dir to an MLA (deepseek2) GGUF by TransMLA; --exact:\n"
             "                         RoPE on every key dimension and full rank, the same logits and cache size\n"
             "  serve [-m MODEL] [--host 127.0.0.1] [--port 8080] [--parallel 4] [--cache-tokens T] [--queue 64]\n"
             "        [--drain-seconds 30] [-c CTX] [-b N] [--kv-f32] [--device D]\n"
