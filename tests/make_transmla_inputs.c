@@ -100,8 +100,8 @@ static bool write_file_text(const char *dir, const char *name, const char *text)
     return bb_write_file((const uint8_t *)text, strlen(text), path);
 }
 
-/* A Llama 3 style tokenizer for the 77-token model: two special tokens, a-z, "Ġ" (space), three merges, ".", a
- * non-special added token; ids 34-76 are left for the converter's padding. digits: the Split regex's digit run
+/* A Llama 3 style tokenizer for the 77-token model: two special tokens, a-z, "Ġ" (space), three merges, ".", two
+ * non-special added tokens (the second looks special to the converter); ids 35-76 are left for its padding. digits: the Split regex's digit run
  * ("{1,3}" is Llama 3's; anything else names no GGUF pre-tokenizer). */
 static bool write_hf_tokenizer(const char *dir, const char *digits)
 {
@@ -113,7 +113,8 @@ static bool write_hf_tokenizer(const char *dir, const char *digits)
              "{\"version\": \"1.0\", \"added_tokens\": ["
              "{\"id\": 0, \"content\": \"<|begin_of_text|>\", \"special\": true},"
              "{\"id\": 1, \"content\": \"<|end_of_text|>\", \"special\": true},"
-             "{\"id\": 33, \"content\": \"<|user|>\", \"special\": false}],"
+             "{\"id\": 33, \"content\": \"<user>\", \"special\": false},"
+             "{\"id\": 34, \"content\": \"<|eot|>\", \"special\": false}],"
              "\"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": ["
              "{\"type\": \"Split\", \"pattern\": {\"Regex\": "
              "\"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}%s"

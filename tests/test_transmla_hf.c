@@ -28,7 +28,8 @@ static bool string_is(const gguf_file *g, const char *key, const char *want)
     return gguf_get_string(g, key, &s) == MLAVK_OK && s.len == strlen(want) && memcmp(s.data, want, s.len) == 0;
 }
 
-/* The keys the converter writes: pre named from the regex, padded tokens, control and user-defined types, merges. */
+/* The keys the converter writes: pre named from the regex, tokens padded with unused ones, control types for special
+ * added tokens and those that look special, user-defined for the other added ones, merges. */
 static void check_tokenizer_keys(const gguf_file *g)
 {
     CHECK(string_is(g, "tokenizer.ggml.model", "gpt2"));
@@ -43,7 +44,8 @@ static void check_tokenizer_keys(const gguf_file *g)
     CHECK(tokens->strings[0].len == 17 && memcmp(tokens->strings[0].data, "<|begin_of_text|>", 17) == 0);
     CHECK(tokens->strings[40].len == 7 && memcmp(tokens->strings[40].data, "[PAD40]", 7) == 0);
     CHECK(merges->strings[2].len == 6 && memcmp(merges->strings[2].data, "\xc4\xa0 the", 6) == 0);
-    const int32_t want_types[] = {[0] = 3, [1] = 3, [2] = 1, [31] = 1, [32] = 1, [33] = 4, [34] = 4, [76] = 4};
+    const int32_t want_types[] = {[0] = 3, [1] = 3, [2] = 1, [31] = 1, [32] = 1, [33] = 4, [34] = 3, [35] = 5,
+                                  [76] = 5};
     for (size_t id = 0; id < sizeof want_types / sizeof want_types[0]; id++) {
         int32_t type;
         memcpy(&type, types->raw + 4 * id, 4);
@@ -79,9 +81,9 @@ static void check_same_ids(const gguf_file *g, const char *hf_dir)
     CHECK(json && config && tok_load_json_text(json, json_length, "tokenizer.json", config, config_length,
                                                "tokenizer_config.json", &from_json) == MLAVK_OK);
     CHECK(tok_load_gguf_metadata(g, "converted", &from_gguf) == MLAVK_OK);
-    static const char text[] = "the tea<|user|>heat. the";
-    /* BOS, "the", " " "t" "e" "a", "<|user|>", "h" "e" "a" "t", ".", " the" */
-    static const int32_t want[] = {0, 30, 28, 21, 6, 2, 33, 9, 6, 2, 21, 32, 31};
+    static const char text[] = "the tea<user>heat. the<|eot|>";
+    /* BOS, "the", " " "t" "e" "a", "<user>", "h" "e" "a" "t", ".", " the", "<|eot|>" */
+    static const int32_t want[] = {0, 30, 28, 21, 6, 2, 33, 9, 6, 2, 21, 32, 31, 34};
     int32_t *ids[2] = {NULL, NULL};
     size_t counts[2] = {0, 0};
     mlavk_tokenizer *tokenizers[2] = {from_json, from_gguf};

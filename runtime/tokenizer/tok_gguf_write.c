@@ -23,8 +23,29 @@ static mlavk_status put_strings(gguf_out *w, const char *key, const gguf_string 
     return gguf_out_copy(w, &kv);
 }
 
-/* Ids neither the vocabulary nor the added tokens name become "[PAD<id>]", user-defined, as the converter pads
- * to config.json's vocab_size. */
+static bool affixed(const gguf_string *s, const char *prefix, const char *suffix)
+{
+    size_t p = strlen(prefix), q = strlen(suffix);
+    return s->len >= p + q && memcmp(s->data, prefix, p) == 0 && memcmp(s->data + s->len - q, suffix, q) == 0;
+}
+
+/* The converter's does_token_look_special: added tokens it makes control tokens though they are not special. */
+static bool looks_special(const gguf_string *s)
+{
+    static const char *const names[] = {"<pad>", "<mask>", "<2mass>", "[@BOS@]"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (s->len == strlen(names[i]) && memcmp(s->data, names[i], s->len) == 0)
+            return true;
+    return affixed(s, "<|", "|>") || affixed(s, "<\xef\xbd\x9c", "\xef\xbd\x9c>") || affixed(s, "<unused", ">");
+}
+
+static int32_t added_type(const mlavk_tokenizer *t, uint32_t id, const gguf_string *text)
+{
+    return t->types[id] == TOK_TYPE_CONTROL || looks_special(text) ? TOK_TYPE_CONTROL : TOK_TYPE_USER_DEFINED;
+}
+
+/* Ids neither the vocabulary nor the added tokens name become "[PAD<id>]", unused, as the converter pads to
+ * config.json's vocab_size. */
 static mlavk_status write_tokens(const mlavk_tokenizer *t, uint32_t n_vocab, gguf_out *w)
 {
     gguf_string *tokens = calloc(n_vocab ? n_vocab : 1, sizeof *tokens);
@@ -36,12 +57,11 @@ static mlavk_status write_tokens(const mlavk_tokenizer *t, uint32_t n_vocab, ggu
         uint32_t length = id < t->token_count ? piece_length(t, id) : 0;
         if (length) {
             tokens[id] = (gguf_string){t->pieces + t->piece_offset[id], length};
-            types[id] = t->types[id] == TOK_TYPE_CONTROL ? TOK_TYPE_CONTROL
-                        : t->types[id] == TOK_TYPE_USER_DEFINED ? TOK_TYPE_USER_DEFINED : TOK_TYPE_NORMAL;
+            types[id] = t->types[id] == TOK_TYPE_NORMAL ? TOK_TYPE_NORMAL : added_type(t, id, &tokens[id]);
         } else {
             char *pad = pads + (size_t)id * 20;
             tokens[id] = (gguf_string){pad, (uint64_t)snprintf(pad, 20, "[PAD%u]", id)};
-            types[id] = TOK_TYPE_USER_DEFINED;
+            types[id] = TOK_TYPE_UNUSED;
         }
     }
     /* an added token outside model.vocab is its content (Llama 3's special tokens) */
@@ -49,7 +69,7 @@ static mlavk_status write_tokens(const mlavk_tokenizer *t, uint32_t n_vocab, ggu
         const tok_added *a = &t->added[i];
         if (piece_length(t, a->id) == 0) {
             tokens[a->id] = (gguf_string){t->added_text + a->offset, a->length};
-            types[a->id] = t->types[a->id] == TOK_TYPE_CONTROL ? TOK_TYPE_CONTROL : TOK_TYPE_USER_DEFINED;
+            types[a->id] = added_type(t, a->id, &tokens[a->id]);
         }
     }
     if (status == MLAVK_OK)
