@@ -102,6 +102,35 @@ void gw_str(gguf_writer *w, const char *key, const char *v)
     bb_str(&w->kv, v);
 }
 
+void gw_str_array(gguf_writer *w, const char *key, const char *const *texts, const size_t *lengths, size_t count)
+{
+    gw_key(w, key, 9);
+    bb_u32(&w->kv, 8);
+    bb_u64(&w->kv, count);
+    for (size_t i = 0; i < count; i++) {
+        bb_u64(&w->kv, lengths[i]);
+        bb_put(&w->kv, texts[i], lengths[i]);
+    }
+}
+
+void gw_bpe_vocab(gguf_writer *w, const tok_gguf_vocab *v, const char *pre, int add_bos)
+{
+    gw_str(w, "tokenizer.ggml.model", "gpt2");
+    if (pre)
+        gw_str(w, "tokenizer.ggml.pre", pre);
+    gw_str_array(w, "tokenizer.ggml.tokens", v->tokens, v->token_lengths, v->token_count);
+    gw_key(w, "tokenizer.ggml.token_type", 9);
+    bb_u32(&w->kv, 5);
+    bb_u64(&w->kv, v->token_count);
+    for (size_t i = 0; i < v->token_count; i++)
+        bb_u32(&w->kv, (uint32_t)(v->token_types ? v->token_types[i] : TOK_TYPE_NORMAL));
+    gw_str_array(w, "tokenizer.ggml.merges", v->merges, v->merge_lengths, v->merge_count);
+    gw_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)v->bos_id);
+    gw_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)v->eos_id);
+    if (add_bos >= 0)
+        gw_bool(w, "tokenizer.ggml.add_bos_token", add_bos > 0);
+}
+
 void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims, const uint64_t *dims,
                const void *data, size_t n_bytes)
 {

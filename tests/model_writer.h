@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "test_util.h"
+#include "tokenizer/tokenizer.h"
 
 typedef struct byte_buf {
     uint8_t *data;
@@ -34,6 +35,11 @@ void gw_u32(gguf_writer *w, const char *key, uint32_t v);
 void gw_f32(gguf_writer *w, const char *key, float v);
 void gw_bool(gguf_writer *w, const char *key, bool v);
 void gw_str(gguf_writer *w, const char *key, const char *v);
+/* An array of count strings of the given byte lengths (they may hold any bytes). */
+void gw_str_array(gguf_writer *w, const char *key, const char *const *texts, const size_t *lengths, size_t count);
+/* The tokenizer keys llama.cpp's converter writes for a BPE vocabulary (token types NORMAL when v has none);
+ * pre NULL leaves tokenizer.ggml.pre out, add_bos < 0 leaves tokenizer.ggml.add_bos_token out. */
+void gw_bpe_vocab(gguf_writer *w, const tok_gguf_vocab *v, const char *pre, int add_bos);
 /* Data is padded to the alignment; offsets follow the order of calls. */
 void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims, const uint64_t *dims,
                const void *data, size_t n_bytes);

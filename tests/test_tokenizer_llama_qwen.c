@@ -18,8 +18,6 @@
 #include "test_util.h"
 #include "tokenizer/tokenizer.h"
 
-enum { GGUF_STRING = 8, GGUF_ARRAY = 9, GGUF_INT32 = 5 };
-
 typedef struct vocab_case {
     char **texts;   /* the .inp strings */
     size_t *lengths;
@@ -104,18 +102,6 @@ static void check_ids(mlavk_tokenizer *t, const vocab_case *c, const char *what)
     printf("%s: %zu of %zu strings id for id\n", what, c->n - failed, c->n);
 }
 
-static void put_strings(gguf_writer *w, const char *key, const char *const *texts, const size_t *lengths,
-                        size_t count)
-{
-    gw_key(w, key, GGUF_ARRAY);
-    bb_u32(&w->kv, GGUF_STRING);
-    bb_u64(&w->kv, count);
-    for (size_t i = 0; i < count; i++) {
-        bb_u64(&w->kv, lengths[i]);
-        bb_put(&w->kv, texts[i], lengths[i]);
-    }
-}
-
 /* The tokenizer keys llama.cpp's converter writes for the vocabulary; add_bos < 0 leaves the key out. */
 static bool write_vocab_gguf(const tok_gguf_vocab *v, const char *arch, const char *pre, int add_bos,
                              const char *path)
@@ -123,19 +109,7 @@ static bool write_vocab_gguf(const tok_gguf_vocab *v, const char *arch, const ch
     gguf_writer w;
     gw_init(&w);
     gw_str(&w, "general.architecture", arch);
-    gw_str(&w, "tokenizer.ggml.model", "gpt2");
-    gw_str(&w, "tokenizer.ggml.pre", pre);
-    put_strings(&w, "tokenizer.ggml.tokens", v->tokens, v->token_lengths, v->token_count);
-    gw_key(&w, "tokenizer.ggml.token_type", GGUF_ARRAY);
-    bb_u32(&w.kv, GGUF_INT32);
-    bb_u64(&w.kv, v->token_count);
-    for (size_t i = 0; i < v->token_count; i++)
-        bb_u32(&w.kv, (uint32_t)v->token_types[i]);
-    put_strings(&w, "tokenizer.ggml.merges", v->merges, v->merge_lengths, v->merge_count);
-    gw_u32(&w, "tokenizer.ggml.bos_token_id", (uint32_t)v->bos_id);
-    gw_u32(&w, "tokenizer.ggml.eos_token_id", (uint32_t)v->eos_id);
-    if (add_bos >= 0)
-        gw_bool(&w, "tokenizer.ggml.add_bos_token", add_bos > 0);
+    gw_bpe_vocab(&w, v, pre, add_bos);
     byte_buf out = {0};
     gw_finish(&w, &out);
     bool ok = bb_write_file(out.data, out.size, path);

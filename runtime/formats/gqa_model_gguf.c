@@ -60,12 +60,8 @@ static mlavk_status get_u32(const gguf_file *g, const char *arch, const char *ke
     char full[96];
     snprintf(full, sizeof full, "%s.%s", arch, key);
     *out = fallback;
-    if (!gguf_find(g, full)) {
-        if (required)
-            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: missing required key '%s'", gguf_name(g), full);
-        return MLAVK_OK;
-    }
-    return gguf_get_u32(g, full, out);
+    /* gguf_get_u32 names a missing required key itself. */
+    return required || gguf_find(g, full) ? gguf_get_u32(g, full, out) : MLAVK_OK;
 }
 
 static mlavk_status get_f32(const gguf_file *g, const char *arch, const char *key, bool required, float fallback,
@@ -74,12 +70,8 @@ static mlavk_status get_f32(const gguf_file *g, const char *arch, const char *ke
     char full[96];
     snprintf(full, sizeof full, "%s.%s", arch, key);
     *out = fallback;
-    if (!gguf_find(g, full)) {
-        if (required)
-            return mlavk_fail(MLAVK_ERR_FORMAT, "%s: missing required key '%s'", gguf_name(g), full);
-        return MLAVK_OK;
-    }
-    return gguf_get_f32(g, full, out);
+    /* gguf_get_f32 names a missing required key itself. */
+    return required || gguf_find(g, full) ? gguf_get_f32(g, full, out) : MLAVK_OK;
 }
 
 static int64_t optional_id(const gguf_file *g, const char *key)
