@@ -6,14 +6,6 @@
 
 #include "test_util.h"
 
-uint32_t llama_golden_argmax(const float *v, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < n; i++)
-        best = v[i] > v[best] ? i : best;
-    return best;
-}
-
 const cJSON *llama_golden_entry(const cJSON *list, const char *name)
 {
     const cJSON *e;

@@ -7,9 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The index of the largest of n values (the first on ties). */
-uint32_t llama_golden_argmax(const float *v, uint32_t n);
-
 /* The entry of list whose "name" is name, or NULL. */
 const cJSON *llama_golden_entry(const cJSON *list, const char *name);
 

@@ -45,7 +45,7 @@ static void compare(const char *label, const float *got, const float *golden, co
     for (int r = 0; r < count; r++) {
         if (cJSON_GetNumberValue(cJSON_GetArrayItem(gaps, first + r)) <= 1e-3)
             continue;
-        uint32_t a = llama_golden_argmax(got + (size_t)r * n_vocab, n_vocab);
+        uint32_t a = test_argmax(got + (size_t)r * n_vocab, n_vocab);
         uint32_t b = (uint32_t)cJSON_GetNumberValue(cJSON_GetArrayItem(argmaxes, first + r));
         CHECK_MSG(a == b, "%s: row %d: greedy token %u, llama.cpp's %u", label, first + r, a, b);
         (*clear)++;

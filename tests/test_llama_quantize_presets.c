@@ -34,8 +34,8 @@ static int compare_rows(const char *label, const float *got, const float *golden
         if (cJSON_GetNumberValue(cJSON_GetArrayItem(gaps, first + r)) <= 1e-3)
             continue;
         clear++;
-        uint32_t a = llama_golden_argmax(got + (size_t)r * n_vocab, n_vocab);
-        uint32_t b = llama_golden_argmax(golden + (size_t)(first + r) * n_vocab, n_vocab);
+        uint32_t a = test_argmax(got + (size_t)r * n_vocab, n_vocab);
+        uint32_t b = test_argmax(golden + (size_t)(first + r) * n_vocab, n_vocab);
         CHECK_MSG(a == b, "%s: row %d: greedy token %u, llama.cpp's %u", label, first + r, a, b);
     }
     return clear;

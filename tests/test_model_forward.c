@@ -41,15 +41,6 @@ static void compare_position(const char *what, int index, const float *got, cons
     (*compared)++;
 }
 
-static uint32_t argmax(const float *x, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < n; i++)
-        if (x[i] > x[best])
-            best = i;
-    return best;
-}
-
 static mlavk_engine *open_engine(const char *path, uint32_t batch, bool kv_f32, mlavk_prefill_attention prefill)
 {
     mlavk_engine_params params = {
@@ -117,7 +108,7 @@ int main(int argc, char **argv)
     int32_t greedy[DECODE];
     for (int i = 0; i < DECODE; i++) {
         const float *last = i == 0 ? gpu + (size_t)(PROMPT - 1) * vocab : gpu;
-        greedy[i] = (int32_t)argmax(last, vocab);
+        greedy[i] = (int32_t)test_argmax(last, vocab);
         CHECK(mlavk_engine_eval(e, &greedy[i], 1, 0, 0, gpu) == MLAVK_OK);
         ref_forward(&ref, &rs, greedy[i], want);
         compare_position("decoded token", i + 1, gpu, want, vocab, rs.routing_margin, clear_margin, abs_tol, rel_tol,
@@ -138,7 +129,7 @@ int main(int argc, char **argv)
     test_compare("one-by-one prefill vs batched", by_one, batched, (size_t)PROMPT * vocab, abs_tol, rel_tol);
     for (int i = 0; i < DECODE; i++) {
         const float *last = i == 0 ? gpu + (size_t)(PROMPT - 1) * vocab : gpu;
-        int32_t t = (int32_t)argmax(last, vocab);
+        int32_t t = (int32_t)test_argmax(last, vocab);
         CHECK_MSG(t == greedy[i], "greedy token %d differs after one-by-one prefill: %d vs %d", i, t, greedy[i]);
         CHECK(mlavk_engine_eval(e, &t, 1, 0, 0, gpu) == MLAVK_OK);
     }

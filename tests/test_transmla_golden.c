@@ -48,15 +48,6 @@ static int read_prompt(const cJSON *p, const char *blob, size_t blob_size, golde
     return 1;
 }
 
-static int32_t argmax(const float *v, uint32_t n)
-{
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < n; i++)
-        if (v[i] > v[best])
-            best = i;
-    return (int32_t)best;
-}
-
 /* Returns whether the greedy tokens were compared. */
 static int check_prompt(const char *model, const golden_prompt *g)
 {
@@ -86,13 +77,13 @@ static int check_prompt(const char *model, const golden_prompt *g)
 
     int compared = g->greedy_margin > GREEDY_MARGIN;
     if (compared) {
-        int32_t next = argmax(got + (size_t)(g->n - 1) * info.n_vocab, info.n_vocab);
+        int32_t next = (int32_t)test_argmax(got + (size_t)(g->n - 1) * info.n_vocab, info.n_vocab);
         for (int i = 0; i < g->n_greedy && !test_failures; i++) {
             CHECK_MSG(next == g->greedy[i], "greedy token %d after \"%.16s...\": %d, PyTorch %d", i, g->text, next,
                       g->greedy[i]);
             test_poison_f32(got, info.n_vocab);
             CHECK(mlavk_engine_eval(e, &next, 1, 0, 0, got) == MLAVK_OK);
-            next = argmax(got, info.n_vocab);
+            next = (int32_t)test_argmax(got, info.n_vocab);
         }
     }
     free(got);

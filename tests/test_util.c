@@ -86,6 +86,14 @@ bool test_compare(const char *label, const float *got, const double *want, size_
     return bad == 0;
 }
 
+uint32_t test_argmax(const float *v, uint32_t n)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; i++)
+        best = v[i] > v[best] ? i : best;
+    return best;
+}
+
 void *test_read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");

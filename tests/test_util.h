@@ -46,6 +46,9 @@ void test_poison_f32(float *dst, size_t n);
 bool test_compare(const char *label, const float *got, const double *want, size_t n, double abs_tol,
                   double rel_tol);
 
+/* The index of the largest of n values (the first on ties). */
+uint32_t test_argmax(const float *v, uint32_t n);
+
 /* Reads a whole file; NULL on failure. */
 void *test_read_file(const char *path, size_t *size);
 
