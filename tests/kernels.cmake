@@ -7,7 +7,7 @@ add_test(NAME batched_matmul_with_the_cooperative_kernel_matches_the_reference
   COMMAND test_matvec_and_matmul_match_the_reference_for_every_weight_type)
 set_tests_properties(batched_matmul_with_the_cooperative_kernel_matches_the_reference PROPERTIES
   ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BATCHED_MATMUL=cooperative")
-mlavk_test(moe_matvec_reads_the_experts_named_on_the_device GPU
+mlavk_test(moe_matvec_reads_each_slots_expert_by_id_or_each_experts_grouped_slots_at_once GPU
   SOURCES test_kernel_moe.c ${MLAVK_REF_DEQUANT_SOURCES} ${KT})
 mlavk_test(moe_slots_grouped_by_expert_on_the_device_run_the_tiled_kernel GPU
   SOURCES test_kernel_moe_group.c ${MLAVK_REF_DEQUANT_SOURCES} ${KT})

@@ -33,8 +33,12 @@ int main(void)
     expect(ops_moe_matvec(ops, rec, &experts, &args), MLAVK_ERR_INVALID_ARGUMENT, "cannot hold 5 experts");
     /* a grouping must cover every expert and slot: offsets 4096 bytes hold 1024 experts' worth, order not 2000 slots */
     experts.experts = 4;
-    args = (ops_moe_args){.ids = b, .slots = 2000, .slots_per_x = 1, .x = rows, .y = rows, .offsets = b, .order = b};
+    args = (ops_moe_args){.slots = 2000, .slots_per_x = 1, .x = rows, .y = rows, .offsets = b, .order = b};
     expect(ops_moe_matvec(ops, rec, &experts, &args), MLAVK_ERR_INVALID_ARGUMENT, "grouping smaller");
+    args = (ops_moe_args){.slots = 2, .slots_per_x = 1, .x = rows, .y = rows, .tiled = true};
+    expect(ops_moe_matvec(ops, rec, &experts, &args), MLAVK_ERR_INVALID_ARGUMENT, "grouping smaller");
+    args = (ops_moe_args){.slots = 2, .slots_per_x = 1, .x = rows, .y = rows};
+    expect(ops_moe_matvec(ops, rec, &experts, &args), MLAVK_ERR_INVALID_ARGUMENT, "neither expert ids");
     expect(ops_moe_group(ops, rec, b, 0, 4, OPS_MOE_MAX_EXPERTS + 1, b, b), MLAVK_ERR_UNSUPPORTED, "moe_group");
     ops_rope_args rope = {.x = rows, .dims = 7, .heads = 1, .tokens = 1, .positions = b, .freqs = b};
     expect(ops_rope(ops, rec, &rope), MLAVK_ERR_INVALID_ARGUMENT, "rope");

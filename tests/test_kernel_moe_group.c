@@ -101,7 +101,7 @@ typedef struct problem {
 static mlavk_status record_grouped(ops *ops, vk_recording *rec, void *user)
 {
     problem *p = user;
-    MLAVK_TRY(ops_moe_group(ops, rec, p->args.ids, p->args.ids_offset, p->args.slots, p->w.experts, p->args.offsets,
+    MLAVK_TRY(ops_moe_group(ops, rec, p->args.ids, IDS_OFFSET, p->args.slots, p->w.experts, p->args.offsets,
                             p->args.order));
     return ops_moe_matvec(ops, rec, &p->w, &p->args);
 }
@@ -161,7 +161,7 @@ static void check_kernel(vk_context *ctx, ops *ops, const char *mode, test_rng *
     p.args = (ops_moe_args){.ids = gpu_whole(&ids_b), .ids_offset = IDS_OFFSET, .slots = slots,
                             .slots_per_x = sh->slots_per_x, .x = {gpu_whole(&x_b), x_offset, 0},
                             .y = {gpu_whole(&y_b), Y_OFFSET, y_stride}, .accumulate = sh->accumulate,
-                            .offsets = gpu_whole(&offsets_b), .order = gpu_whole(&order_b)};
+                            .offsets = gpu_whole(&offsets_b), .order = gpu_whole(&order_b), .tiled = true};
     kt_run(ctx, ops, record_grouped, &p);
     kt_download(ctx, &y_b, y, y_n * sizeof *y);
     float *got = malloc((size_t)slots * sh->rows * sizeof *got);

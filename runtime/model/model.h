@@ -157,6 +157,8 @@ typedef struct model_state {
     vk_buffer tokens, positions;    /* [max_batch] uint in host-visible memory: a step's inputs need no copy */
     vk_buffer seq_ids;              /* [max_batch] uint, host-visible: each token's sequence slot */
     vk_buffer head_ids;             /* [max_batch*H] uint: h for slot b*H+h (per-head weights as a stack) */
+    vk_buffer head_offsets;         /* [H+1] uint: the absorbed tokens' slots grouped by head (ops_moe_group), */
+    vk_buffer head_order;           /* [max_batch*H] uint: head h's slots head_order[offsets[h] .. offsets[h+1]) */
     vk_buffer x, h;                 /* [B][D] residual stream and its normalised copy */
     vk_buffer q_a;                  /* [B][r_q] */
     vk_buffer q;                    /* [B][H*(d_n+d_r)] */

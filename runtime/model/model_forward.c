@@ -3,6 +3,15 @@
 
 #include "util/status.h"
 
+/* The slots of a stacked product (token x expert, or token x head) and how they reach their matrices: a single
+ * token's slots each name their own through ids; several tokens' are grouped by matrix (offsets and order, from
+ * ops_moe_group), so that each matrix is read once per tile of its slots for the whole batch. */
+typedef struct stack_slots {
+    const vk_buffer *ids, *offsets, *order;
+    uint32_t count;
+    bool grouped;
+} stack_slots;
+
 typedef struct forward {
     const model *m;
     const deepseek_config *c;
@@ -12,6 +21,7 @@ typedef struct forward {
     vk_recording *rec;
     uint32_t B;                     /* tokens in this batch (or in its tail that gets logits) */
     ops_token_places places;        /* each token's position and sequence slot */
+    stack_slots head_slots;         /* the absorbed tokens' (token, head) slots of W_UK and W_UV */
 } forward;
 
 static vk_binding whole(const vk_buffer *b) { return (vk_binding){b, 0, 0}; }
@@ -65,18 +75,29 @@ static ops_expert_weight stacked(const model_tensor *w)
     return e;
 }
 
-/* For each slot: y row = W[ids[slot]] x row (slot / slots_per_x); grouped: through the slots' grouping by expert in
- * s->expert_offsets and s->expert_order (ops_moe_group over the same ids). */
-static mlavk_status stacked_linear(const forward *f, const model_tensor *w, const vk_buffer *ids, uint32_t slots,
-                                   uint32_t slots_per_x, ops_rows x, ops_rows y, bool grouped)
+/* For each slot: y row = W[the slot's matrix] x row (slot / slots_per_x). */
+static mlavk_status stacked_linear(const forward *f, const model_tensor *w, const stack_slots *slots,
+                                   uint32_t slots_per_x, ops_rows x, ops_rows y)
 {
     ops_expert_weight e = stacked(w);
-    ops_moe_args args = {.ids = whole(ids), .slots = slots, .slots_per_x = slots_per_x, .x = x, .y = y};
-    if (grouped) {
-        args.offsets = whole(&f->s->expert_offsets);
-        args.order = whole(&f->s->expert_order);
+    ops_moe_args args = {.ids = whole(slots->ids), .slots = slots->count, .slots_per_x = slots_per_x, .x = x,
+                         .y = y};
+    if (slots->grouped) {
+        args.offsets = whole(slots->offsets);
+        args.order = whole(slots->order);
+        args.tiled = ops_moe_tiled_pays(f->m->ops);
     }
     return ops_moe_matvec(f->m->ops, f->rec, &e, &args);
+}
+
+/* Groups the slots by matrix (of `matrices`) where they belong to several tokens. */
+static mlavk_status group_slots(const forward *f, stack_slots *slots, uint32_t tokens, uint32_t matrices)
+{
+    slots->grouped = tokens > 1;
+    if (!slots->grouped)
+        return MLAVK_OK;
+    return ops_moe_group(f->m->ops, f->rec, whole(slots->ids), 0, slots->count, matrices, whole(slots->offsets),
+                         whole(slots->order));
 }
 
 static mlavk_status rms_norm(const forward *f, const model_tensor *w, ops_rows x, ops_rows y, uint32_t n)
@@ -108,8 +129,8 @@ static mlavk_status attention_absorbed(const forward *f, const model_layer *w, c
     const uint32_t H = c->n_head, dn = c->qk_nope_head_dim, dr = c->qk_rope_head_dim;
     const uint32_t dq = dn + dr, rkv = c->kv_lora_rank, row = rkv + dr, dv = c->v_head_dim;
     /* q_latent_h = W_UK_h^T q_nope_h: the per-head weights as a stack indexed by head */
-    MLAVK_TRY(stacked_linear(f, &w->wk_b, &s->head_ids, n * H, 1, rows(&s->q, first * H * dq, dq),
-                             rows(&s->q_latent, 0, rkv), false));
+    MLAVK_TRY(stacked_linear(f, &w->wk_b, &f->head_slots, 1, rows(&s->q, first * H * dq, dq),
+                             rows(&s->q_latent, 0, rkv)));
     ops_mla_shape shape = {.n_queries = n * H,
                            .n_heads = H,
                            .latent_dim = rkv,
@@ -121,8 +142,8 @@ static mlavk_status attention_absorbed(const forward *f, const model_layer *w, c
                                 kv, &f->places,
                                 whole(&s->partial_out), whole(&s->partial_stats), whole(&s->o_latent)));
     /* o_h = W_UV_h o_latent_h */
-    return stacked_linear(f, &w->wv_b, &s->head_ids, n * H, 1, rows(&s->o_latent, 0, rkv),
-                          rows(&s->o, first * H * dv, dv), false);
+    return stacked_linear(f, &w->wv_b, &f->head_slots, 1, rows(&s->o_latent, 0, rkv),
+                          rows(&s->o, first * H * dv, dv));
 }
 
 /* o = MLA(q, cache) expanded for the batch's first n tokens, a prompt chunk of its first sequence: k_nope_{t,h} =
@@ -175,6 +196,14 @@ bool model_prefill_is_expanded(const model *m, const model_state *s, uint32_t n_
            model_attention_cost(&m->config, n_tokens, n_past, false, &s->attention_costs);
 }
 
+/* The batch's first token of the absorbed form: the first sequence's tokens (a prompt chunk) may take the expanded
+ * form (model_prefill_is_expanded); the decode tokens after them run absorbed. */
+static uint32_t first_absorbed(const forward *f)
+{
+    const uint32_t chunk = f->B - (f->batch->n_seqs - 1);
+    return model_prefill_is_expanded(f->m, f->s, chunk, f->batch->first_past) ? chunk : 0;
+}
+
 /* x += W_o MLA(RMSNorm(x)) with the latent cache: absorbed or expanded (model_prefill_is_expanded). */
 static mlavk_status attention(const forward *f, uint32_t layer)
 {
@@ -213,16 +242,11 @@ static mlavk_status attention(const forward *f, uint32_t layer)
     ops_kv_pages kv = {whole(&cache->pools[layer]), whole(&cache->page_table), cache->pages_per_seq, cache->type};
     MLAVK_TRY(ops_kv_store(f->m->ops, f->rec, &kv, whole(&s->kv), &f->places, f->B, row));
 
-    /* The first sequence's tokens (a prompt chunk) may take the expanded form; the decode tokens after them run
-     * absorbed. */
-    const uint32_t chunk = f->B - (f->batch->n_seqs - 1);
-    if (model_prefill_is_expanded(f->m, s, chunk, f->batch->first_past)) {
-        MLAVK_TRY(attention_expanded(f, w, &kv, chunk));
-        if (chunk < f->B)
-            MLAVK_TRY(attention_absorbed(f, w, &kv, chunk, f->B - chunk));
-    } else {
-        MLAVK_TRY(attention_absorbed(f, w, &kv, 0, f->B));
-    }
+    const uint32_t first = first_absorbed(f);
+    if (first > 0)
+        MLAVK_TRY(attention_expanded(f, w, &kv, first));
+    if (first < f->B)
+        MLAVK_TRY(attention_absorbed(f, w, &kv, first, f->B - first));
     return linear(f, &w->wo, rows(&s->o, 0, H * dv), rows(&s->x, 0, D), true);
 }
 
@@ -257,19 +281,14 @@ static mlavk_status moe(const forward *f, uint32_t layer, const model_layer *w)
     vk_binding bias = w->router_bias.piece_count ? whole(&w->router_bias.pieces[0]) : (vk_binding){0};
     MLAVK_TRY(ops_moe_route(f->m->ops, f->rec, &routing, whole(&s->router_logits), bias, whole(&s->expert_ids[layer]),
                             whole(&s->expert_weights), f->B));
-    /* Prompts (where ops says it pays): the slots grouped by expert once, so each expert's weights serve its slots
-     * together in the three products. */
-    const vk_buffer *ids = &s->expert_ids[layer];
-    bool grouped = ops_moe_grouping_pays(f->m->ops, slots, c->n_expert);
-    if (grouped)
-        MLAVK_TRY(ops_moe_group(f->m->ops, f->rec, whole(ids), 0, slots, c->n_expert, whole(&s->expert_offsets),
-                                whole(&s->expert_order)));
-    MLAVK_TRY(stacked_linear(f, &w->exp_gate, ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe), grouped));
-    MLAVK_TRY(stacked_linear(f, &w->exp_up, ids, slots, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe), grouped));
+    /* Several tokens' slots grouped by expert once for the three products. */
+    stack_slots experts = {&s->expert_ids[layer], &s->expert_offsets, &s->expert_order, slots, false};
+    MLAVK_TRY(group_slots(f, &experts, f->B, c->n_expert));
+    MLAVK_TRY(stacked_linear(f, &w->exp_gate, &experts, k, rows(&s->h, 0, D), rows(&s->expert_a, 0, Fe)));
+    MLAVK_TRY(stacked_linear(f, &w->exp_up, &experts, k, rows(&s->h, 0, D), rows(&s->expert_b, 0, Fe)));
     MLAVK_TRY(ops_silu_mul(f->m->ops, f->rec, whole(&s->expert_a), whole(&s->expert_b), whole(&s->expert_a),
                            slots * Fe));
-    MLAVK_TRY(stacked_linear(f, &w->exp_down, ids, slots, 1, rows(&s->expert_a, 0, Fe), rows(&s->expert_out, 0, D),
-                             grouped));
+    MLAVK_TRY(stacked_linear(f, &w->exp_down, &experts, 1, rows(&s->expert_a, 0, Fe), rows(&s->expert_out, 0, D)));
     MLAVK_TRY(swiglu(f, &w->sh_gate, &w->sh_up, &w->sh_down, rows(&s->h, 0, D), rows(&s->shared_out, 0, D), false));
     return ops_moe_combine(f->m->ops, f->rec, whole(&s->x), whole(&s->expert_out), whole(&s->expert_weights),
                            whole(&s->shared_out), f->B, k, D);
@@ -313,8 +332,13 @@ mlavk_status model_record_forward(const model *m, model_state *s, const model_ca
     if (n_tokens == 0 || n_tokens > s->max_batch || b->n_seqs == 0 || b->n_seqs > n_tokens)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "forward: batch of %u tokens of %u sequences (at most %u)",
                           n_tokens, b->n_seqs, s->max_batch);
-    forward f = {m, &m->config, s, cache, b, rec, n_tokens, {whole(&s->positions), whole(&s->seq_ids)}};
+    forward f = {m, &m->config, s, cache, b, rec, n_tokens, {whole(&s->positions), whole(&s->seq_ids)}, {0}};
     MLAVK_TRY(embed(&f));
+    /* The absorbed form's per-head products are stacks indexed by head: its token x head slots, grouped by head
+     * once for every layer. */
+    const uint32_t absorbed = n_tokens - first_absorbed(&f), H = m->config.n_head;
+    f.head_slots = (stack_slots){&s->head_ids, &s->head_offsets, &s->head_order, absorbed * H, false};
+    MLAVK_TRY(group_slots(&f, &f.head_slots, absorbed, H));
     for (uint32_t l = 0; l < m->config.n_layer; l++) {
         const model_layer *w = &m->weights.layers[l];
         vk_label_begin(rec, "layer");

@@ -81,6 +81,8 @@ mlavk_status model_state_create(const model *m, uint32_t max_seq_len, uint32_t m
     uint64_t partial_queries = max_u32((uint32_t)B, s->max_splits) * H;
     buffer_plan plan[] = {
         {&s->head_ids, B * H * 4, "head ids"},
+        {&s->head_offsets, ((uint64_t)H + 1) * 4, "head slot offsets"},
+        {&s->head_order, B * H * 4, "head slot order"},
         {&s->x, B * c->n_embd * f, "x"},
         {&s->h, B * c->n_embd * f, "h"},
         {&s->q_a, B * max_u32(c->q_lora_rank, 1) * f, "q_a"},
@@ -141,11 +143,12 @@ void model_state_free(const model *m, model_state *s)
 {
     if (!s)
         return;
-    vk_buffer *all[] = {&s->tokens, &s->positions, &s->head_ids, &s->x, &s->h, &s->q_a, &s->q,
-                        &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out, &s->partial_stats, &s->ffn_a,
-                        &s->ffn_b, &s->router_logits, &s->expert_weights, &s->expert_offsets, &s->expert_order,
-                        &s->expert_a, &s->expert_b, &s->expert_out, &s->shared_out, &s->logits, &s->logits_host,
-                        &s->expert_ids_host, &s->latent_rows, &s->keys, &s->values, &s->seq_ids};
+    vk_buffer *all[] = {&s->tokens, &s->positions, &s->head_ids, &s->head_offsets, &s->head_order, &s->x, &s->h,
+                        &s->q_a, &s->q, &s->kv, &s->q_latent, &s->o_latent, &s->o, &s->partial_out,
+                        &s->partial_stats, &s->ffn_a, &s->ffn_b, &s->router_logits, &s->expert_weights,
+                        &s->expert_offsets, &s->expert_order, &s->expert_a, &s->expert_b, &s->expert_out,
+                        &s->shared_out, &s->logits, &s->logits_host, &s->expert_ids_host, &s->latent_rows, &s->keys,
+                        &s->values, &s->seq_ids};
     for (uint32_t l = 0; s->expert_ids && l < m->config.n_layer; l++)
         vk_buffer_destroy(m->ctx, &s->expert_ids[l]);
     free(s->expert_ids);

@@ -10,6 +10,8 @@
  * row) use ROW_LOCAL_SIZE. */
 #define MATVEC_ROWS 8
 #define MATMUL_BATCH_TILE 8
+/* MoE slots of one expert that one workgroup of the reduction kernel serves with one read of the expert. */
+#define MOE_BATCH_TILE 8
 /* The tiled batched kernel (gemm.comp): rows per invocation; batch items per invocation come by type from
  * weight_types.h. */
 #define GEMM_ROWS 8
@@ -27,6 +29,9 @@ static const op_desc op_table[OP_COUNT] = {
                      WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                               \
     [OP_MOE_##T] = {"moe_" #t, &mlavk_spv_moe_##t##_subgroup, &mlavk_spv_moe_##t, 4, 1u << 3,                   \
                     sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2, {MATVEC_ROWS, 1}},                        \
+    [OP_MOE_GROUPED_##T] = {"moe_grouped_" #t, &mlavk_spv_moe_grouped_##t##_subgroup, &mlavk_spv_moe_grouped_##t, \
+                            5, 1u << 4, sizeof(struct push_matmul), WEIGHT_LOCAL_SIZE, 2,                         \
+                            {MATVEC_ROWS, MOE_BATCH_TILE}},                                                       \
     [OP_MOE_GEMM_##T] = {"moe_gemm_" #t, NULL, &mlavk_spv_moe_gemm_##t, 5, 1u << 4, sizeof(struct push_matmul),  \
                          WEIGHT_LOCAL_SIZE, 2, {GEMM_ROWS, gemm_items}},                                           \
     [OP_GET_ROWS_##T] = {"get_rows_" #t, NULL, &mlavk_spv_get_rows_##t, 3, 1u << 2, sizeof(struct push_get_rows), \

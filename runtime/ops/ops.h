@@ -88,14 +88,22 @@ typedef struct ops_expert_weight {
 /* How many experts of expert_bytes fit in one binding on this device (0 when not even one). */
 uint32_t ops_experts_per_piece(const vk_context *ctx, uint64_t expert_bytes);
 
-/* For each slot s < slots: y row s = W[e] x row (s / slots_per_x), e = ids[ids_offset + s] read on the device
- * (the shader trusts e < experts: the ids come from ops_topk). slots_per_x = k: the slots of a token share its
- * input (gate/up projections); 1: each slot has its own input row (down projection). Tokens x k slots batch.
+/* Groups slots by expert: offsets [experts + 1] (uint) and order [slots] (uint) such that order[offsets[e] ..
+ * offsets[e + 1]) lists, ascending, the slots s < slots with ids[ids_offset + s] == e, for e < experts <=
+ * OPS_MOE_MAX_EXPERTS. Ids >= experts fall in no group. */
+mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t ids_offset, uint32_t slots,
+                           uint32_t experts, vk_binding offsets, vk_binding order);
+
+/* For each slot s < slots: y row s = W[e] x row (s / slots_per_x), e the slot's expert: ids[ids_offset + s], read
+ * on the device (the shader trusts e < experts: the ids come from ops_topk), or as grouped by ops_moe_group
+ * (offsets and order for at least w->experts experts and `slots` slots; ids is then unused). slots_per_x = k: the
+ * slots of a token share its input (gate/up projections); 1: each slot has its own input row (down projection).
+ * Tokens x k slots batch.
  *
- * Without a grouping (offsets.buffer NULL), one workgroup per slot and row group reads the slot's expert (the
- * reduction kernel). With the slots grouped by expert (ops_moe_group over the same ids and slots, for at least
- * `experts` experts), the tiled kernel runs each expert over its slots, reading each weight unit once per 2-4
- * slots; ids is then unused. ops_moe_grouping_pays says when to group. */
+ * Without a grouping, one workgroup per slot and row group reads the slot's expert (the reduction kernel), so an
+ * expert two slots share is read twice: for a single token, whose k slots have k experts. With one, each expert is
+ * read once per run of its slots: up to 8 in the grouped reduction kernel, 2-4 in the tiled kernel (tiled: where
+ * ops_moe_tiled_pays). */
 typedef struct ops_moe_args {
     vk_binding ids;
     uint32_t ids_offset;
@@ -105,20 +113,16 @@ typedef struct ops_moe_args {
     ops_rows y;
     bool accumulate;
     vk_binding offsets, order;    /* optional grouping from ops_moe_group */
+    bool tiled;                   /* with a grouping: the tiled kernel */
 } ops_moe_args;
 mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight *w, const ops_moe_args *args);
 
-/* Groups slots by expert: offsets [experts + 1] (uint) and order [slots] (uint) such that order[offsets[e] ..
- * offsets[e + 1]) lists, ascending, the slots s < slots with ids[ids_offset + s] == e, for e < experts <=
- * OPS_MOE_MAX_EXPERTS. Ids >= experts fall in no group. */
-mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t ids_offset, uint32_t slots,
-                           uint32_t experts, vk_binding offsets, vk_binding order);
-/* Whether grouping pays for expert products of `slots` slots over `experts` experts: where ops_options.batched is
- * tiled and the experts get at least OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT slots on average. On lavapipe, 6 of 64
- * V2-Lite experts (1408x2048 Q8_0): per slot faster at 2-4 tokens, about even at 8 (0.75 slots per expert),
- * grouped 1.3-1.7x faster at 16 (1.5 per expert) and 2.1-2.8x at 64. */
-#define OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT 1
-bool ops_moe_grouping_pays(const ops *ops, uint32_t slots, uint32_t experts);
+/* Whether grouped expert products take the tiled kernel: where ops_options.batched is tiled (CPU devices). On
+ * lavapipe, 6 of 64 V2-Lite experts (1408x2048 Q8_0) at 2 / 4 / 8 / 16 / 64 tokens, in ms: tiled 36 / 46 / 78 /
+ * 120 / 340, per slot 46 / 92 / 172 / 344 / 1400, grouped reduction 168 / 241 / 376 / 698 / 1566 (the grouped
+ * reduction kernel's data-dependent tile costs a CPU driver 3x; it is for GPUs, where the weight reads it saves
+ * are what counts). */
+bool ops_moe_tiled_pays(const ops *ops);
 
 
 /* For rows (at most 65535) of n: y = x / sqrt(mean(x^2) + eps) * weight. In place (x and y the same) is fine. */

@@ -17,6 +17,7 @@ enum { MLAVK_WEIGHT_TYPES(OPS_WEIGHT_INDEX) OPS_WEIGHT_TYPE_COUNT };
 #define OPS_ID_MATMUL(T, t, unit_elems, gemm_items) OP_MATMUL_##T,
 #define OPS_ID_GEMM(T, t, unit_elems, gemm_items) OP_GEMM_##T,
 #define OPS_ID_MOE(T, t, unit_elems, gemm_items) OP_MOE_##T,
+#define OPS_ID_MOE_GROUPED(T, t, unit_elems, gemm_items) OP_MOE_GROUPED_##T,
 #define OPS_ID_MOE_GEMM(T, t, unit_elems, gemm_items) OP_MOE_GEMM_##T,
 #define OPS_ID_GET_ROWS(T, t, unit_elems, gemm_items) OP_GET_ROWS_##T,
 
@@ -26,6 +27,7 @@ typedef enum op_id {
     MLAVK_WEIGHT_TYPES(OPS_ID_MATMUL)
     MLAVK_WEIGHT_TYPES(OPS_ID_GEMM)
     MLAVK_WEIGHT_TYPES(OPS_ID_MOE)
+    MLAVK_WEIGHT_TYPES(OPS_ID_MOE_GROUPED)
     MLAVK_WEIGHT_TYPES(OPS_ID_MOE_GEMM)
     MLAVK_WEIGHT_TYPES(OPS_ID_GET_ROWS)
     OP_RMSNORM,

@@ -126,24 +126,29 @@ static mlavk_status check_pieces(const ops_expert_weight *w, uint64_t expert_byt
     return MLAVK_OK;
 }
 
-/* The tiled kernel over slots grouped by expert: per piece, workgroups over (row groups, the piece's experts); an
- * expert without slots ends at once. */
-static void record_moe_grouped(vk_recording *rec, const vk_pipeline *p, op_id id, const ops_expert_weight *w,
-                               const ops_moe_args *args, struct push_matmul *push)
+/* Per piece, one dispatch: the tiled kernel's workgroups go over (row groups, the piece's experts), an expert
+ * without slots ending at once; the reduction kernels' over (row groups, slots), a slot whose expert another piece
+ * holds ending at once, and with a grouping each run of one expert's slots served by its first. */
+static void record_moe_pieces(vk_recording *rec, const vk_pipeline *p, op_id id, const ops_expert_weight *w,
+                              const ops_moe_args *args, struct push_matmul *push)
 {
-    uint64_t expert_bytes = push->expert_bytes;
+    bool grouped = args->offsets.buffer != NULL;
+    uint32_t group_rows = args->tiled ? tiled_rows_per_group(id) : ops_desc(id)->spec[0];
     for (uint32_t i = 0; i < w->piece_count; i++) {
         push->expert_begin = i * w->experts_per_piece;
         uint32_t held = w->experts - push->expert_begin;
         held = held < w->experts_per_piece ? held : w->experts_per_piece;
         push->expert_end = push->expert_begin + held;
-        vk_binding bindings[5] = {w->pieces[i], args->offsets, args->order, args->x.buffer, args->y.buffer};
-        /* each expert with slots is read once per tile of them: count the used experts once (a lower bound) */
+        /* grouped, each expert with slots is read once per tile of them: count the used experts once (a lower
+         * bound); per slot, each slot reads its expert (an upper bound) */
         uint32_t used = args->slots < held ? args->slots : held;
-        vk_set_cost(rec, (double)expert_bytes * used + 4.0 * args->slots * (w->cols + w->rows) / w->piece_count,
+        double reads = grouped ? used : (double)args->slots / w->piece_count;
+        vk_set_cost(rec, (double)push->expert_bytes * reads + 4.0 * args->slots * (w->cols + w->rows) / w->piece_count,
                     2.0 * w->rows * w->cols * args->slots / w->piece_count);
-        ops_dispatch_groups(rec, p, bindings, 5, push, sizeof *push,
-                            ops_div_up(w->rows, tiled_rows_per_group(id)), held);
+        vk_binding grouped_bindings[5] = {w->pieces[i], args->offsets, args->order, args->x.buffer, args->y.buffer};
+        vk_binding slot_bindings[4] = {w->pieces[i], args->ids, args->x.buffer, args->y.buffer};
+        ops_dispatch_groups(rec, p, grouped ? grouped_bindings : slot_bindings, grouped ? 5 : 4, push, sizeof *push,
+                            ops_div_up(w->rows, group_rows), args->tiled ? held : args->slots);
     }
 }
 
@@ -161,11 +166,14 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
     if (args->slots_per_x == 0)
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: slots_per_x must be at least 1");
     bool grouped = args->offsets.buffer != NULL;
-    if (grouped && (args->order.buffer == NULL || binding_bytes(&args->offsets) < (w->experts + 1) * 4ull ||
-                    binding_bytes(&args->order) < args->slots * 4ull))
+    if ((grouped || args->tiled) &&
+        (args->offsets.buffer == NULL || args->order.buffer == NULL ||
+         binding_bytes(&args->offsets) < (w->experts + 1) * 4ull || binding_bytes(&args->order) < args->slots * 4ull))
         return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: grouping smaller than %u experts and %u slots",
                           w->experts, args->slots);
-    op_id id = (op_id)((grouped ? OP_MOE_GEMM_F32 : OP_MOE_F32) + t);
+    if (!grouped && args->ids.buffer == NULL)
+        return mlavk_fail(MLAVK_ERR_INVALID_ARGUMENT, "moe: neither expert ids nor a grouping");
+    op_id id = (op_id)((args->tiled ? OP_MOE_GEMM_F32 : grouped ? OP_MOE_GROUPED_F32 : OP_MOE_F32) + t);
     uint32_t x_stride = ops_rows_stride(args->x, w->cols);
     const vk_pipeline *p;
     MLAVK_TRY(ops_weight_pipeline(ops, id, aligned_rows(w->type, row_bytes, args->x, x_stride), &p));
@@ -181,21 +189,6 @@ mlavk_status ops_moe_matvec(ops *ops, vk_recording *rec, const ops_expert_weight
                                .expert_bytes = (uint32_t)expert_bytes,
                                .slots_per_x = args->slots_per_x,
                                .ids_offset = args->ids_offset};
-    if (grouped) {
-        record_moe_grouped(rec, p, id, w, args, &push);
-        return MLAVK_OK;
-    }
-    /* One dispatch per piece, each serving the slots whose expert it holds: the shader then reads a single binding
-     * (a CPU driver would otherwise run every arm of a per-load switch over the pieces). */
-    for (uint32_t i = 0; i < w->piece_count; i++) {
-        push.expert_begin = i * w->experts_per_piece;
-        push.expert_end = push.expert_begin + w->experts_per_piece;
-        vk_binding bindings[4] = {w->pieces[i], args->ids, args->x.buffer, args->y.buffer};
-        /* each slot reads one expert's matrix (experts shared between slots count twice: an upper bound) */
-        vk_set_cost(rec, (double)expert_bytes * args->slots / w->piece_count + 4.0 * args->slots * (w->cols + w->rows),
-                    2.0 * w->rows * w->cols * args->slots / w->piece_count);
-        ops_dispatch_groups(rec, p, bindings, 4, &push, sizeof push, ops_div_up(w->rows, ops_desc(id)->spec[0]),
-                            args->slots);
-    }
+    record_moe_pieces(rec, p, id, w, args, &push);
     return MLAVK_OK;
 }

@@ -66,7 +66,7 @@ mlavk_status ops_moe_group(ops *ops, vk_recording *rec, vk_binding ids, uint32_t
     return MLAVK_OK;
 }
 
-bool ops_moe_grouping_pays(const ops *ops, uint32_t slots, uint32_t experts)
+bool ops_moe_tiled_pays(const ops *ops)
 {
-    return ops->batched == OPS_BATCHED_TILED && slots >= (uint64_t)OPS_MOE_GROUP_MIN_SLOTS_PER_EXPERT * experts;
+    return ops->batched == OPS_BATCHED_TILED;
 }

@@ -12,8 +12,9 @@ struct push_add {
 };
 
 /* y[b][offset + r] (+)= sum_c W[r][c] x[b][c]: matvec (batch 1), batched matmul, and the MoE form where batch
- * item s is a slot whose weight is expert ids[s] of a stacked tensor; a stack split into pieces takes one dispatch
- * per piece, each serving the slots whose expert it holds. Offsets and strides are in floats. */
+ * item s is a slot whose weight is its expert of a stacked tensor (named by an id, or grouped by expert by
+ * moe_group.comp); a stack split into pieces takes one dispatch per piece, each serving the slots whose expert it
+ * holds. Offsets and strides are in floats. */
 struct push_matmul {
     uint cols;
     uint rows;
@@ -28,7 +29,7 @@ struct push_matmul {
     uint expert_end;
     uint expert_bytes;       /* MoE: rows * row_bytes */
     uint slots_per_x;        /* MoE: slot s reads x row s / slots_per_x (k: shared input per token, 1: own input) */
-    uint ids_offset;         /* MoE: first expert id of this dispatch in the ids buffer */
+    uint ids_offset;         /* MoE, not grouped: slot s's expert is ids[ids_offset + s] */
 };
 
 /* The specialization constant id of quant.glsl's ALIGNED flag (ids 0-2 are the workgroup size, 3-4 the weight

@@ -122,6 +122,8 @@ static mlavk_status record_moe(bench *b, vk_recording *rec, void *user)
     return ops_moe_matvec(b->ops, rec, &m->w, &m->args);
 }
 
+typedef enum moe_kernel { MOE_PER_SLOT, MOE_GROUPED, MOE_TILED } moe_kernel;
+
 /* Distinct random experts for each token's k slots (a prompt's routing). */
 static void random_ids(bench *b, uint32_t *ids, uint32_t tokens, uint32_t k, uint32_t experts)
 {
@@ -153,10 +155,10 @@ static double reference_moe(const moe *m, const uint8_t *w, const uint32_t *ids,
 }
 
 /* tokens x k slots over E experts (rows x cols each), each token's k slots sharing its input, the experts split over
- * as many pieces as needed; grouped: the slots grouped by expert and run by the tiled kernel. The reference checks
- * the first 12 slots (every slot of a long prompt would take the CPU minutes). */
+ * as many pieces as needed; by the reduction kernel per slot or over the slots grouped by expert, or grouped by the
+ * tiled kernel. The reference checks the first 12 slots (every slot of a long prompt would take the CPU minutes). */
 static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t tokens, uint32_t k, uint32_t rows,
-                      uint32_t cols, bool grouped)
+                      uint32_t cols, moe_kernel kernel)
 {
     size_t expert_bytes = ref_row_bytes(type, cols) * rows;
     uint32_t per_piece = ops_experts_per_piece(b->ctx, expert_bytes), slots = tokens * k;
@@ -178,7 +180,7 @@ static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t token
     random_ids(b, ids, tokens, k, experts);
     float *x = malloc((size_t)tokens * cols * sizeof *x), *got = malloc((size_t)slots * rows * sizeof *got);
     test_rng_fill(&b->rng, x, (size_t)tokens * cols, -1, 1);
-    m.args = (ops_moe_args){.slots = slots, .slots_per_x = k};
+    m.args = (ops_moe_args){.slots = slots, .slots_per_x = k, .tiled = kernel == MOE_TILED};
     double *want = malloc((size_t)checked * rows * sizeof *want);
     double scale = reference_moe(&m, w, ids, x, checked, want);
     m.ids = bench_buffer(b, ids, slots * sizeof *ids);
@@ -187,7 +189,7 @@ static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t token
     m.args.ids = bench_whole(&m.ids);
     m.args.x = (ops_rows){bench_whole(&m.x), 0, 0};
     m.args.y = (ops_rows){bench_whole(&m.y), 0, 0};
-    if (grouped) {
+    if (kernel != MOE_PER_SLOT) {
         m.offsets = bench_buffer(b, NULL, (experts + 1) * sizeof(uint32_t));
         m.order = bench_buffer(b, NULL, slots * sizeof(uint32_t));
         m.args.offsets = bench_whole(&m.offsets);
@@ -200,10 +202,11 @@ static void bench_moe(bench *b, ggml_type type, uint32_t experts, uint32_t token
         ms = bench_time(b, record_moe, &m);
     }
     char size[80];
-    snprintf(size, sizeof size, "%ux%u of %u: %ux%u%s", tokens, k, experts, rows, cols, grouped ? " grouped" : "");
+    static const char *const kernel_names[] = {"", " grouped", " tiled"};
+    snprintf(size, sizeof size, "%ux%u of %u: %ux%u%s", tokens, k, experts, rows, cols, kernel_names[kernel]);
     uint32_t read = slots < experts ? slots : experts; /* grouped: each used expert once (at best) */
     bench_report(b, "moe", ggml_type_get(type)->name, size, ms,
-                 (double)expert_bytes * (grouped ? read : slots) + 4.0 * (tokens * cols + slots * rows),
+                 (double)expert_bytes * (kernel == MOE_PER_SLOT ? slots : read) + 4.0 * (tokens * cols + slots * rows),
                  2.0 * slots * rows * cols, error < 2e-6, error);
     vk_buffer *buffers[] = {&m.ids, &m.x, &m.y, &m.offsets, &m.order};
     for (uint32_t i = 0; i < m.w.piece_count; i++)
@@ -217,24 +220,21 @@ void bench_moe_cases(bench *b)
 {
     /* V2-Lite routed experts: 6 of 64, gate/up 1408x2048 and down 2048x1408 (1408 is not a multiple of 256). */
     for (size_t t = 0; t < ref_weight_type_count; t++) {
-        bench_moe(b, ref_weight_types[t], 64, 1, 6, 1408, 2048, false);
+        bench_moe(b, ref_weight_types[t], 64, 1, 6, 1408, 2048, MOE_PER_SLOT);
         if (!b->quick && 1408 % ggml_type_get(ref_weight_types[t])->block_elems == 0)
-            bench_moe(b, ref_weight_types[t], 64, 1, 6, 2048, 1408, false);
+            bench_moe(b, ref_weight_types[t], 64, 1, 6, 2048, 1408, MOE_PER_SLOT);
     }
     if (b->quick)
         return;
-    /* Prompts: 64 tokens per slot and grouped by expert; the grouped kernel at fewer tokens (where it starts to
-     * pay). */
+    /* Prompts: 64 tokens, by each kernel; each at fewer tokens (decode batches of several sequences). */
     const ggml_type types[] = {GGML_TYPE_Q8_0, GGML_TYPE_Q4_K};
-    for (size_t t = 0; t < 2; t++) {
-        bench_moe(b, types[t], 64, 64, 6, 1408, 2048, false);
-        bench_moe(b, types[t], 64, 64, 6, 1408, 2048, true);
-    }
-    bench_moe(b, GGML_TYPE_Q8_0, 64, 64, 6, 2048, 1408, false);
-    bench_moe(b, GGML_TYPE_Q8_0, 64, 64, 6, 2048, 1408, true);
+    for (size_t t = 0; t < 2; t++)
+        for (moe_kernel kernel = MOE_PER_SLOT; kernel <= MOE_TILED; kernel++)
+            bench_moe(b, types[t], 64, 64, 6, 1408, 2048, kernel);
+    for (moe_kernel kernel = MOE_PER_SLOT; kernel <= MOE_TILED; kernel++)
+        bench_moe(b, GGML_TYPE_Q8_0, 64, 64, 6, 2048, 1408, kernel);
     const uint32_t few[] = {2, 4, 8, 16};
-    for (size_t i = 0; i < 4; i++) {
-        bench_moe(b, GGML_TYPE_Q8_0, 64, few[i], 6, 1408, 2048, false);
-        bench_moe(b, GGML_TYPE_Q8_0, 64, few[i], 6, 1408, 2048, true);
-    }
+    for (size_t i = 0; i < 4; i++)
+        for (moe_kernel kernel = MOE_PER_SLOT; kernel <= MOE_TILED; kernel++)
+            bench_moe(b, GGML_TYPE_Q8_0, 64, few[i], 6, 1408, 2048, kernel);
 }
