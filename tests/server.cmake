@@ -26,7 +26,7 @@ set_tests_properties(server_test_client_is_installed PROPERTIES FIXTURES_SETUP o
 function(server_test name script)
   add_test(NAME ${name} COMMAND ${NODE_EXECUTABLE} ${SERVER_TESTS}/${script})
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED openai_client TIMEOUT 90
-    ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BIN=$<TARGET_FILE:mlavk_cli>;MLAVK_MODEL=${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf")
+    ENVIRONMENT "MLAVK_VALIDATE=1;MLAVK_BIN=$<TARGET_FILE:mlavk_cli>;MLAVK_MODEL=${PROJECT_SOURCE_DIR}/models/mlavk-tiny-shakespeare.gguf;MLAVK_MODELS_DIR=${MLAVK_MODELS_DIR}")
 endfunction()
 
 server_test(server_answers_chat_and_completions_streamed_and_not_with_usage_counts chat_and_completions.mjs)
@@ -39,3 +39,7 @@ server_test(server_queues_then_refuses_and_reports_an_exhausted_cache_with_503 c
 server_test(server_stops_the_sequence_of_a_client_that_disconnects disconnect.mjs)
 server_test(server_finishes_or_cancels_running_streams_on_sigterm_and_exits_0 sigterm.mjs)
 server_test(server_reports_health_metrics_and_models health_metrics.mjs)
+# A generated HF checkpoint: its tokenizer.json, made a named pipe, holds the load while the test asks.
+server_test(server_answers_503_on_health_and_every_v1_endpoint_while_the_model_loads_then_200 loading.mjs)
+set_tests_properties(server_answers_503_on_health_and_every_v1_endpoint_while_the_model_loads_then_200 PROPERTIES
+  FIXTURES_REQUIRED "openai_client;generated_models")

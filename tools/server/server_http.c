@@ -320,11 +320,29 @@ static enum MHD_Result send_events(server *s, struct MHD_Connection *c, server_j
 
 /* ---- routes ---- */
 
+/* The 503 message while the model loads or the server shuts down, or NULL when it is ready. */
+static const char *unavailable(server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    const char *why = server_unavailable_locked(s);
+    pthread_mutex_unlock(&s->lock);
+    return why;
+}
+
+/* /health's 503 body, also every /v1 endpoint's while the model loads or the server shuts down. */
+static enum MHD_Result send_unavailable(server *s, struct MHD_Connection *c, const char *why)
+{
+    return send_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, why, "server_error", NULL, "unavailable");
+}
+
 static enum MHD_Result complete(server *s, struct MHD_Connection *c, server_endpoint endpoint, connection *con)
 {
     pthread_mutex_lock(&s->lock);
     s->metrics.requests++;
+    const char *why = server_unavailable_locked(s);
     pthread_mutex_unlock(&s->lock);
+    if (why)
+        return send_unavailable(s, c, why);
     if (con->too_large)
         return send_error(s, c, 413, "the request body is larger than 8 MiB", "invalid_request_error", NULL, NULL);
     server_request request;
@@ -401,6 +419,9 @@ static enum MHD_Result send_metrics(server *s, struct MHD_Connection *c)
 
 static enum MHD_Result send_models(server *s, struct MHD_Connection *c)
 {
+    const char *why = unavailable(s);
+    if (why)
+        return send_unavailable(s, c, why);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "object", "list");
     cJSON *model = cJSON_CreateObject();
@@ -414,17 +435,13 @@ static enum MHD_Result send_models(server *s, struct MHD_Connection *c)
 
 static enum MHD_Result send_health(server *s, struct MHD_Connection *c)
 {
-    pthread_mutex_lock(&s->lock);
-    bool ready = s->ready, stopping = s->stopping;
-    pthread_mutex_unlock(&s->lock);
-    if (ready && !stopping) {
+    const char *why = unavailable(s);
+    if (!why) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "status", "ok");
         return send_json(c, MHD_HTTP_OK, root);
     }
-    return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                     error_body(stopping ? "the server is shutting down" : "the model is loading", "server_error",
-                                NULL, "unavailable"));
+    return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, error_body(why, "server_error", NULL, "unavailable"));
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
