@@ -46,6 +46,7 @@ static void print_usage(FILE *out)
             "\n"
             "MODEL is a GGUF file or a Hugging Face checkpoint directory; without -m, the built-in model.\n"
             "sampling: --temp T (0: greedy) --top-k K --top-p P --min-p M --repeat-penalty R --seed S\n"
+            "          --frequency-penalty F --presence-penalty P (OpenAI's, over the tokens generated)\n"
             "engine: -c CTX (context), -b N (prompt batch), --kv-f32 (F32 latent cache), --no-bos,\n"
             "        --prefill-attention auto|absorbed|expanded (MLA form for prompt batches; auto: the one\n"
             "        with fewer operations for each batch)\n"

@@ -202,13 +202,12 @@ static bool read_generation(const cJSON *root, server_request *r, server_request
     s->top_p = 1.0f;
     s->min_p = 0.0f;
     double top_k = 0, seed = 0, max_tokens = 0, n = 1;
-    float ignored = 0;
     bool ok = read_number(root, "temperature", 0, 2, &s->temperature, e) &&
               read_number(root, "top_p", 0, 1, &s->top_p, e) && read_number(root, "min_p", 0, 1, &s->min_p, e) &&
               read_integer(root, "top_k", 0, 1 << 30, &top_k, e) &&
               read_number(root, "repetition_penalty", 0.01, 100, &s->repeat_penalty, e) &&
-              read_number(root, "frequency_penalty", -2, 2, &ignored, e) &&
-              read_number(root, "presence_penalty", -2, 2, &ignored, e) &&
+              read_number(root, "frequency_penalty", -2, 2, &s->frequency_penalty, e) &&
+              read_number(root, "presence_penalty", -2, 2, &s->presence_penalty, e) &&
               read_integer(root, "seed", -9007199254740991.0, 9007199254740991.0, &seed, e) &&
               read_integer(root, "max_tokens", 1, 1 << 30, &max_tokens, e) &&
               read_integer(root, "max_completion_tokens", 1, 1 << 30, &max_tokens, e) &&
