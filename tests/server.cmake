@@ -8,6 +8,8 @@ mlavk_failure_test(serve_rejects_a_port_out_of_range PATTERN "^mlavk serve: --po
 mlavk_failure_test(serve_rejects_a_host_name_that_is_not_an_address
   PATTERN "^mlavk serve: --host needs a numeric IPv4 or IPv6 address, not 'localhost'$"
   COMMAND $<TARGET_FILE:mlavk_cli> serve --host localhost --port 0)
+mlavk_failure_test(serve_rejects_an_empty_api_key PATTERN "^mlavk serve: the API key .* is empty$"
+  ENV "MLAVK_API_KEY=" COMMAND $<TARGET_FILE:mlavk_cli> serve --port 0)
 mlavk_failure_test(serve_names_a_model_file_that_does_not_exist PATTERN "^mlavk serve: .*no-such-model.gguf"
   COMMAND $<TARGET_FILE:mlavk_cli> serve -m no-such-model.gguf --port 0)
 
@@ -42,6 +44,7 @@ server_test(server_queues_then_refuses_and_reports_an_exhausted_cache_with_503 c
 server_test(server_stops_the_sequence_of_a_client_that_disconnects disconnect.mjs)
 server_test(server_finishes_or_cancels_running_streams_on_sigterm_and_exits_0 sigterm.mjs)
 server_test(server_reports_health_metrics_and_models health_metrics.mjs)
+server_test(server_with_an_api_key_refuses_v1_requests_without_it_and_keeps_health_open api_key.mjs)
 # A generated HF checkpoint: its tokenizer.json, made a named pipe, holds the load while the test asks.
 server_test(server_answers_503_on_health_and_every_v1_endpoint_while_the_model_loads_then_200 loading.mjs)
 set_tests_properties(server_answers_503_on_health_and_every_v1_endpoint_while_the_model_loads_then_200 PROPERTIES

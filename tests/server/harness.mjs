@@ -57,7 +57,9 @@ export async function startServer(args = []) {
   const server = await launchServer(args);
   const { base } = server;
   await waitReady(base);
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60000 });
+  const key = args.indexOf('--api-key');
+  const apiKey = key >= 0 ? args[key + 1] : 'unused';
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey, maxRetries: 0, timeout: 60000 });
   const { data } = await client.models.list();
   return {
     ...server, client, model: data[0].id,

@@ -40,7 +40,7 @@ static void print_usage(FILE *out)
             "                         convert a llama/qwen2 GGUF or HF dir to an MLA (deepseek2) GGUF by TransMLA; --exact:\n"
             "                         RoPE on every key dimension and full rank, the same logits and cache size\n"
             "  serve [-m MODEL] [--host 127.0.0.1] [--port 8080] [--parallel 4] [--cache-tokens T] [--queue 64]\n"
-            "        [--drain-seconds 30] [-c CTX] [-b N] [--kv-f32] [--device D]\n"
+            "        [--drain-seconds 30] [--api-key KEY] [-c CTX] [-b N] [--kv-f32] [--device D]\n"
             "                         OpenAI-compatible HTTP server: /v1/chat/completions, /v1/completions,\n"
             "                         /v1/models, /health, /metrics (docs/SERVING.md); --port 0 takes a free port\n"
             "\n"

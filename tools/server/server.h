@@ -20,6 +20,7 @@ typedef struct server_options {
     uint32_t cache_tokens;         /* 0: parallel x context */
     uint32_t queue_limit;          /* requests waiting for a slot beyond which new ones get 503 */
     uint32_t drain_seconds;        /* after SIGTERM, running sequences get this long to finish */
+    const char *api_key;           /* non-NULL: /v1 requests need "Authorization: Bearer <api_key>" */
 } server_options;
 
 typedef struct server_job {

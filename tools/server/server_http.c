@@ -444,6 +444,25 @@ static enum MHD_Result send_health(server *s, struct MHD_Connection *c)
     return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, error_body(why, "server_error", NULL, "unavailable"));
 }
 
+/* Whether a /v1 request may go on: no key is set, or it carries "Authorization: Bearer <key>". The comparison
+ * takes the same time wherever the given key first differs. */
+static bool authorized(const server *s, struct MHD_Connection *c)
+{
+    if (!s->options.api_key)
+        return true;
+    const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!header || strncmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *given = header + 7, *key = s->options.api_key;
+    size_t n = strlen(key);
+    if (strlen(given) != n)
+        return false;
+    unsigned char differ = 0;
+    for (size_t i = 0; i < n; i++)
+        differ |= (unsigned char)(given[i] ^ key[i]);
+    return differ == 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -470,6 +489,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (strncmp(url, "/v1/", 4) == 0 && !authorized(s, c))
+        return send_error(s, c, MHD_HTTP_UNAUTHORIZED, "a missing or incorrect API key: send 'Authorization: Bearer "
+                          "<key>' with the key the server was started with", "invalid_request_error", NULL,
+                          "invalid_api_key");
     static const struct {
         const char *path, *method;
         int route;
