@@ -22,6 +22,7 @@ typedef struct batch_seq {
     uint32_t n_prompt, n_evaluated;
     uint32_t n_keyed;              /* its full pages kept in the prefix store (or found there) */
     uint64_t key;                  /* the key of the last of them */
+    uint64_t serial;               /* the serial of the kept page that holds the last of them (engine_prefix.h) */
     uint32_t max_tokens, generated;
     int32_t next_token;            /* sampled, to be evaluated at the next step; -1 while prefilling */
     sampler *sampler;
@@ -300,25 +301,28 @@ static uint32_t pages_promised(const mlavk_batch *b)
  * token to compute (its logits give the first token); returns how many. */
 static mlavk_status reuse_prefix(mlavk_batch *b, batch_seq *s, uint32_t *n_found)
 {
-    uint64_t key = 0;
+    uint64_t key = 0, serial = PREFIX_NONE;
     uint32_t n = 0;
     while ((n + 1) * MLAVK_PAGE_TOKENS < s->n_prompt) {
-        uint64_t next = prefix_key(key, s->tokens + (size_t)n * MLAVK_PAGE_TOKENS);
-        uint32_t page = prefix_find(&b->prefix, next);
+        const int32_t *tokens = s->tokens + (size_t)n * MLAVK_PAGE_TOKENS;
+        uint64_t next = prefix_key(key, tokens);
+        uint32_t page = prefix_find(&b->prefix, next, serial, tokens);
         if (page == UINT32_MAX)
             break;
         b->found[n++] = page;
         key = next;
+        serial = prefix_serial(&b->prefix, page);
     }
     *n_found = n;
-    if (n == 0)
-        return MLAVK_OK;
     for (uint32_t g = n; g > 0; g--) /* the deepest page counts as used first: evicted before those it needs */
         prefix_touch(&b->prefix, b->found[g - 1]);
-    MLAVK_TRY(model_cache_map(b->cache, s->slot, b->found, n));
+    if (n > 0)
+        MLAVK_TRY(model_cache_map(b->cache, s->slot, b->found, n));
+    /* set also when nothing was found: an earlier try's pages may have been evicted since */
     s->n_evaluated = n * MLAVK_PAGE_TOKENS;
     s->n_keyed = n;
     s->key = key;
+    s->serial = serial;
     return MLAVK_OK;
 }
 
@@ -445,8 +449,9 @@ static void keep_full_pages(mlavk_batch *b, batch_seq *s)
 {
     const uint32_t *pages = model_cache_pages(b->cache, s->slot);
     while ((s->n_keyed + 1) * MLAVK_PAGE_TOKENS <= b->cache->lengths[s->slot]) {
-        s->key = prefix_key(s->key, s->tokens + (size_t)s->n_keyed * MLAVK_PAGE_TOKENS);
-        prefix_keep(&b->prefix, s->key, pages[s->n_keyed++]);
+        const int32_t *tokens = s->tokens + (size_t)s->n_keyed * MLAVK_PAGE_TOKENS;
+        s->key = prefix_key(s->key, tokens);
+        s->serial = prefix_keep(&b->prefix, s->key, s->serial, tokens, pages[s->n_keyed++]);
     }
 }
 

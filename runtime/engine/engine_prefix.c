@@ -1,6 +1,7 @@
 /* The store of cache pages kept by content (see engine_prefix.h). A pool has at most some thousands of pages,
  * so lookups and evictions scan it: microseconds per prompt page, next to a forward pass of milliseconds. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine_prefix.h"
 #include "util/status.h"
@@ -9,8 +10,11 @@ mlavk_status prefix_store_init(prefix_store *p, model_cache *cache)
 {
     *p = (prefix_store){.cache = cache};
     p->keys = calloc(cache->n_pages, sizeof *p->keys);
+    p->serials = calloc(cache->n_pages, sizeof *p->serials);
+    p->previous = calloc(cache->n_pages, sizeof *p->previous);
+    p->tokens = calloc((size_t)cache->n_pages * OPS_KV_PAGE_ROWS, sizeof *p->tokens);
     p->last_used = calloc(cache->n_pages, sizeof *p->last_used);
-    if (!p->keys || !p->last_used) {
+    if (!p->keys || !p->serials || !p->previous || !p->tokens || !p->last_used) {
         prefix_store_free(p);
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "prefix store: out of memory");
     }
@@ -20,6 +24,9 @@ mlavk_status prefix_store_init(prefix_store *p, model_cache *cache)
 void prefix_store_free(prefix_store *p)
 {
     free(p->keys);
+    free(p->serials);
+    free(p->previous);
+    free(p->tokens);
     free(p->last_used);
     *p = (prefix_store){0};
 }
@@ -41,23 +48,38 @@ uint64_t prefix_key(uint64_t previous, const int32_t *tokens)
     return h ^ (h >> 31);
 }
 
-uint32_t prefix_find(const prefix_store *p, uint64_t key)
+static const int32_t *page_tokens(const prefix_store *p, uint32_t page)
+{
+    return p->tokens + (size_t)page * OPS_KV_PAGE_ROWS;
+}
+
+uint32_t prefix_find(const prefix_store *p, uint64_t key, uint64_t previous, const int32_t *tokens)
 {
     for (uint32_t page = 0; page < p->cache->n_pages; page++)
-        if (p->last_used[page] && p->keys[page] == key)
+        if (p->last_used[page] && p->keys[page] == key && p->previous[page] == previous &&
+            memcmp(page_tokens(p, page), tokens, OPS_KV_PAGE_ROWS * sizeof *tokens) == 0)
             return page;
     return UINT32_MAX;
 }
 
+uint64_t prefix_serial(const prefix_store *p, uint32_t page) { return p->serials[page]; }
+
 void prefix_touch(prefix_store *p, uint32_t page) { p->last_used[page] = ++p->clock; }
 
-void prefix_keep(prefix_store *p, uint64_t key, uint32_t page)
+uint64_t prefix_keep(prefix_store *p, uint64_t key, uint64_t previous, const int32_t *tokens, uint32_t page)
 {
-    if (p->last_used[page] || prefix_find(p, key) != UINT32_MAX)
-        return;
+    if (p->last_used[page])
+        return p->serials[page];
+    uint32_t same = prefix_find(p, key, previous, tokens);
+    if (same != UINT32_MAX)
+        return p->serials[same];
     p->keys[page] = key;
+    p->serials[page] = ++p->last_serial;
+    p->previous[page] = previous;
+    memcpy(p->tokens + (size_t)page * OPS_KV_PAGE_ROWS, tokens, OPS_KV_PAGE_ROWS * sizeof *tokens);
     prefix_touch(p, page);
     model_cache_hold(p->cache, page);
+    return p->serials[page];
 }
 
 uint32_t prefix_evictable(const prefix_store *p)

@@ -228,17 +228,25 @@ static mlavk_status read_config(hf_model *m)
     return status;
 }
 
+/* The tokenizer files are read whole through stdio, never mapped: any file but a directory will do, a named pipe
+ * too (a test of mlavk serve holds the model's load on one). */
+static bool tokenizer_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static mlavk_status find_tokenizer_files(hf_model *m)
 {
     m->tokenizer_json = path_join(m->dir, "tokenizer.json");
     m->tokenizer_config_json = path_join(m->dir, "tokenizer_config.json");
     if (!m->tokenizer_json || !m->tokenizer_config_json)
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "%s: out of memory", m->dir);
-    if (!path_is_file(m->tokenizer_json)) {
+    if (!tokenizer_file_exists(m->tokenizer_json)) {
         free(m->tokenizer_json);
         m->tokenizer_json = NULL;
     }
-    if (!path_is_file(m->tokenizer_config_json)) {
+    if (!tokenizer_file_exists(m->tokenizer_config_json)) {
         free(m->tokenizer_config_json);
         m->tokenizer_config_json = NULL;
     }

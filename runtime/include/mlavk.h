@@ -37,8 +37,9 @@ const char *mlavk_last_error(void);
 
 /* ---- Sampling ---------------------------------------------------------------------------------------- */
 
-/* Applied in this order: repetition penalty, top-k, temperature, top-p, min-p; then a draw. temperature <= 0
- * means greedy (the highest logit, lowest id on ties). The same seed gives the same tokens. */
+/* Applied in this order: repetition penalty, frequency and presence penalties, top-k, temperature, top-p, min-p;
+ * then a draw. temperature <= 0 means greedy (the highest logit, lowest id on ties). The same seed gives the same
+ * tokens. */
 typedef struct mlavk_sampling {
     float temperature;      /* 0.8 by default; <= 0: greedy */
     int32_t top_k;          /* keep the k most likely tokens; <= 0: all */
@@ -46,10 +47,15 @@ typedef struct mlavk_sampling {
     float min_p;            /* drop tokens below min_p x the most likely one's probability; <= 0: none */
     float repeat_penalty;   /* > 1 penalises tokens seen in the last repeat_last_n; 1: off */
     int32_t repeat_last_n;
+    /* OpenAI's: the logit of a token sampled c times so far (this sampler's draws, not the prompt) loses
+     * c x frequency_penalty + (c > 0) x presence_penalty; 0: off */
+    float frequency_penalty;
+    float presence_penalty;
     uint64_t seed;
 } mlavk_sampling;
 
-/* The defaults above (temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.0 over 64, seed 0). */
+/* The defaults above (temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.0 over 64, no
+ * frequency or presence penalty, seed 0). */
 mlavk_sampling mlavk_sampling_defaults(void);
 
 /* ---- Engine: a model on a device, with a sequence of its own ------------------------------------------------------ */

@@ -20,7 +20,16 @@ struct sampler {
     candidate *candidates;
     uint32_t *history;     /* ring buffer of the last repeat_last_n tokens */
     uint32_t history_len, history_pos;
+    /* with a frequency or presence penalty: how often each token was drawn, and the distinct ones drawn */
+    uint32_t *draws;       /* [n_vocab] */
+    uint32_t *drawn;       /* [n_vocab] */
+    uint32_t n_drawn;
 };
+
+static bool counts_draws(const sampler *s)
+{
+    return s->params.frequency_penalty != 0.0f || s->params.presence_penalty != 0.0f;
+}
 
 mlavk_sampling mlavk_sampling_defaults(void)
 {
@@ -47,7 +56,11 @@ mlavk_status sampler_create(const mlavk_sampling *params, uint32_t n_vocab, samp
     s->n_vocab = n_vocab;
     s->candidates = malloc(n_vocab * sizeof *s->candidates);
     s->history = malloc(((size_t)s->params.repeat_last_n + 1) * sizeof *s->history);
-    if (!s->candidates || !s->history) {
+    if (counts_draws(s)) {
+        s->draws = calloc(n_vocab, sizeof *s->draws);
+        s->drawn = malloc(n_vocab * sizeof *s->drawn);
+    }
+    if (!s->candidates || !s->history || (counts_draws(s) && (!s->draws || !s->drawn))) {
         sampler_free(s);
         return mlavk_fail(MLAVK_ERR_OUT_OF_HOST_MEMORY, "sampler: out of memory");
     }
@@ -62,6 +75,8 @@ void sampler_free(sampler *s)
         return;
     free(s->candidates);
     free(s->history);
+    free(s->draws);
+    free(s->drawn);
     free(s);
 }
 
@@ -69,6 +84,9 @@ void sampler_reset(sampler *s)
 {
     s->rng = s->params.seed;
     s->history_len = s->history_pos = 0;
+    for (uint32_t i = 0; i < s->n_drawn; i++)
+        s->draws[s->drawn[i]] = 0;
+    s->n_drawn = 0;
 }
 
 void sampler_accept(sampler *s, uint32_t token)
@@ -120,12 +138,29 @@ static void apply_repeat_penalty(sampler *s)
     }
 }
 
+static void apply_frequency_and_presence_penalties(sampler *s)
+{
+    for (uint32_t i = 0; i < s->n_drawn; i++) {
+        uint32_t id = s->drawn[i];
+        s->candidates[id].logit -= (float)s->draws[id] * s->params.frequency_penalty + s->params.presence_penalty;
+    }
+}
+
+static void count_draw(sampler *s, uint32_t token)
+{
+    if (!counts_draws(s))
+        return;
+    if (s->draws[token]++ == 0)
+        s->drawn[s->n_drawn++] = token;
+}
+
 uint32_t sampler_sample(sampler *s, const float *logits)
 {
     uint32_t n = s->n_vocab;
     for (uint32_t i = 0; i < n; i++)
         s->candidates[i] = (candidate){i, logits[i], 0};
     apply_repeat_penalty(s);
+    apply_frequency_and_presence_penalties(s);
     uint32_t token;
     if (s->params.temperature <= 0.0f) {
         uint32_t best = 0;
@@ -171,5 +206,6 @@ uint32_t sampler_sample(sampler *s, const float *logits)
         }
     }
     sampler_accept(s, token);
+    count_draw(s, token);
     return token;
 }

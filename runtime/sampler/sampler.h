@@ -11,10 +11,11 @@ typedef struct sampler sampler;
 mlavk_status sampler_create(const mlavk_sampling *params, uint32_t n_vocab, sampler **out);
 void sampler_free(sampler *s);
 
-/* Chooses the next token from logits[n_vocab] (not modified) and remembers it for the repetition penalty. */
+/* Chooses the next token from logits[n_vocab] (not modified) and remembers it for the penalties. */
 uint32_t sampler_sample(sampler *s, const float *logits);
 
-/* Remembers a token that was not sampled (prompt tokens) for the repetition penalty. */
+/* Remembers a token that was not sampled (prompt tokens) for the repetition penalty (not for the frequency and
+ * presence penalties, which count draws only). */
 void sampler_accept(sampler *s, uint32_t token);
 
 /* Forgets the history and restarts the random sequence from the seed. */

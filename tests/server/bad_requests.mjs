@@ -1,5 +1,6 @@
 // Bad requests are HTTP errors with OpenAI-style error bodies, and the server goes on serving: malformed JSON,
-// wrong field types and ranges, an unknown model, a prompt longer than the context, unknown endpoints.
+// wrong field types and ranges, an unknown model, a prompt longer than the context, unknown endpoints, a body
+// over 8 MiB.
 import OpenAI from 'openai';
 import { check, checkError, equal, post, serverTest } from './harness.mjs';
 
@@ -54,6 +55,7 @@ await serverTest(['-c', '64'], async (server) => {
     equal(e.code, 'context_length_exceeded', 'code');
   }
   checkError(await post(server, '/v1/embeddings', { input: 'x' }), 404, 'invalid_request_error');
+  checkError(await post(server, text, `{"prompt": "${'a'.repeat(8 << 20)}"}`), 413, 'invalid_request_error');
   const get = await fetch(`${server.base}${chat}`);
   equal(get.status, 405, 'GET on a POST endpoint');
   // Still serving.

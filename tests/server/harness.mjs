@@ -15,7 +15,8 @@ export function equal(actual, expected, what) {
   if (a !== e) throw new Error(`${what}: got ${a}, expected ${e}`);
 }
 
-export async function startServer(args = []) {
+// Starts the server and returns once it listens, the model possibly still loading.
+export async function launchServer(args = []) {
   const child = spawn(process.env.MLAVK_BIN, ['serve', '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
@@ -30,18 +31,38 @@ export async function startServer(args = []) {
     });
     exited.then(({ code }) => reject(new Error(`the server exited with ${code} before listening: ${log}`)));
   });
-  const base = `http://127.0.0.1:${port}`;
+  return {
+    child, port, base: `http://127.0.0.1:${port}`, exited,
+    log: () => log,
+    // SIGTERM, then the exit code.
+    async stop() {
+      child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      check(code === 0, `the server exited with ${code} (${signal}) on SIGTERM`);
+    },
+  };
+}
+
+// Polls /health until it answers 200 (within 30 s).
+export async function waitReady(base) {
   for (let i = 0; ; i++) {
     const r = await fetch(`${base}/health`).catch(() => null);
-    if (r && r.status === 200) break;
+    if (r && r.status === 200) return;
     check(i < 600, 'the server did not become ready within 30 s');
     await sleep(50);
   }
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60000 });
+}
+
+export async function startServer(args = []) {
+  const server = await launchServer(args);
+  const { base } = server;
+  await waitReady(base);
+  const key = args.indexOf('--api-key');
+  const apiKey = key >= 0 ? args[key + 1] : 'unused';
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey, maxRetries: 0, timeout: 60000 });
   const { data } = await client.models.list();
   return {
-    child, port, base, client, model: data[0].id,
-    log: () => log,
+    ...server, client, model: data[0].id,
     // The Prometheus text of /metrics as { name: value }.
     async metrics() {
       const text = await (await fetch(`${base}/metrics`)).text();
@@ -53,13 +74,6 @@ export async function startServer(args = []) {
         }
       return values;
     },
-    // SIGTERM, then the exit code.
-    async stop() {
-      child.kill('SIGTERM');
-      const { code, signal } = await exited;
-      check(code === 0, `the server exited with ${code} (${signal}) on SIGTERM`);
-    },
-    exited,
   };
 }
 

@@ -70,7 +70,9 @@ static bool parse_valued(cli_options *o, const char *name, const char *value, bo
     } floats[] = {{"--temp", &o->sampling.temperature},
                   {"--top-p", &o->sampling.top_p},
                   {"--min-p", &o->sampling.min_p},
-                  {"--repeat-penalty", &o->sampling.repeat_penalty}};
+                  {"--repeat-penalty", &o->sampling.repeat_penalty},
+                  {"--frequency-penalty", &o->sampling.frequency_penalty},
+                  {"--presence-penalty", &o->sampling.presence_penalty}};
     *ok = true;
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (strings[i].dst && !strcmp(name, strings[i].name)) {

@@ -20,6 +20,7 @@ typedef struct server_options {
     uint32_t cache_tokens;         /* 0: parallel x context */
     uint32_t queue_limit;          /* requests waiting for a slot beyond which new ones get 503 */
     uint32_t drain_seconds;        /* after SIGTERM, running sequences get this long to finish */
+    const char *api_key;           /* non-NULL: /v1 requests need "Authorization: Bearer <api_key>" */
 } server_options;
 
 typedef struct server_job {
@@ -72,7 +73,10 @@ void server_stop_engine(server *s);
 
 /* A new job for a parsed request (taken over); the HTTP thread holds one reference. */
 server_job *server_job_create(server *s, server_request *request);
-/* Hands the job to the engine thread, or fails it at once (503) when the server is stopping. */
+/* Why nothing can be served now: the model still loading or the server shutting down (the 503 message of
+ * /health and every /v1 endpoint), or NULL when the server is ready. The caller holds the lock. */
+const char *server_unavailable_locked(const server *s);
+/* Hands the job to the engine thread, or fails it at once (503) when the server is not ready. */
 void server_submit(server *s, server_job *job);
 /* The client went away: the engine thread cancels the job's sequence. */
 void server_cancel(server *s, server_job *job);

@@ -72,12 +72,17 @@ static void fail_job_locked(server *s, server_job *job, int http_status, const c
     pthread_cond_broadcast(&job->changed);
 }
 
+const char *server_unavailable_locked(const server *s)
+{
+    return s->stopping ? "the server is shutting down" : !s->ready ? "the model is loading" : NULL;
+}
+
 void server_submit(server *s, server_job *job)
 {
     pthread_mutex_lock(&s->lock);
-    if (s->stopping || !s->ready) {
-        fail_job_locked(s, job, 503, "server_error", "unavailable",
-                        s->stopping ? "the server is shutting down" : "the model is still loading");
+    const char *unavailable = server_unavailable_locked(s);
+    if (unavailable) {
+        fail_job_locked(s, job, 503, "server_error", "unavailable", unavailable);
     } else {
         job->refs++;
         job->next = NULL;

@@ -320,11 +320,29 @@ static enum MHD_Result send_events(server *s, struct MHD_Connection *c, server_j
 
 /* ---- routes ---- */
 
+/* The 503 message while the model loads or the server shuts down, or NULL when it is ready. */
+static const char *unavailable(server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    const char *why = server_unavailable_locked(s);
+    pthread_mutex_unlock(&s->lock);
+    return why;
+}
+
+/* /health's 503 body, also every /v1 endpoint's while the model loads or the server shuts down. */
+static enum MHD_Result send_unavailable(server *s, struct MHD_Connection *c, const char *why)
+{
+    return send_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, why, "server_error", NULL, "unavailable");
+}
+
 static enum MHD_Result complete(server *s, struct MHD_Connection *c, server_endpoint endpoint, connection *con)
 {
     pthread_mutex_lock(&s->lock);
     s->metrics.requests++;
+    const char *why = server_unavailable_locked(s);
     pthread_mutex_unlock(&s->lock);
+    if (why)
+        return send_unavailable(s, c, why);
     if (con->too_large)
         return send_error(s, c, 413, "the request body is larger than 8 MiB", "invalid_request_error", NULL, NULL);
     server_request request;
@@ -401,6 +419,9 @@ static enum MHD_Result send_metrics(server *s, struct MHD_Connection *c)
 
 static enum MHD_Result send_models(server *s, struct MHD_Connection *c)
 {
+    const char *why = unavailable(s);
+    if (why)
+        return send_unavailable(s, c, why);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "object", "list");
     cJSON *model = cJSON_CreateObject();
@@ -414,17 +435,32 @@ static enum MHD_Result send_models(server *s, struct MHD_Connection *c)
 
 static enum MHD_Result send_health(server *s, struct MHD_Connection *c)
 {
-    pthread_mutex_lock(&s->lock);
-    bool ready = s->ready, stopping = s->stopping;
-    pthread_mutex_unlock(&s->lock);
-    if (ready && !stopping) {
+    const char *why = unavailable(s);
+    if (!why) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "status", "ok");
         return send_json(c, MHD_HTTP_OK, root);
     }
-    return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                     error_body(stopping ? "the server is shutting down" : "the model is loading", "server_error",
-                                NULL, "unavailable"));
+    return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, error_body(why, "server_error", NULL, "unavailable"));
+}
+
+/* Whether a /v1 request may go on: no key is set, or it carries "Authorization: Bearer <key>". The comparison
+ * takes the same time wherever the given key first differs. */
+static bool authorized(const server *s, struct MHD_Connection *c)
+{
+    if (!s->options.api_key)
+        return true;
+    const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!header || strncmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *given = header + 7, *key = s->options.api_key;
+    size_t n = strlen(key);
+    if (strlen(given) != n)
+        return false;
+    unsigned char differ = 0;
+    for (size_t i = 0; i < n; i++)
+        differ |= (unsigned char)(given[i] ^ key[i]);
+    return differ == 0;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -453,6 +489,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (strncmp(url, "/v1/", 4) == 0 && !authorized(s, c))
+        return send_error(s, c, MHD_HTTP_UNAUTHORIZED, "a missing or incorrect API key: send 'Authorization: Bearer "
+                          "<key>' with the key the server was started with", "invalid_request_error", NULL,
+                          "invalid_api_key");
     static const struct {
         const char *path, *method;
         int route;

@@ -39,6 +39,7 @@ static bool parse_options(int argc, char **argv, server_options *o)
         if (!strcmp(a, "-m")) o->engine.model_path = v;
         else if (!strcmp(a, "--device")) o->engine.device = v;
         else if (!strcmp(a, "--host")) o->host = v;
+        else if (!strcmp(a, "--api-key")) o->api_key = v;
         else if (!strcmp(a, "--port")) ok = parse_count(a, v, 0, 65535, &o->port);
         else if (!strcmp(a, "--parallel")) ok = parse_count(a, v, 1, 256, &o->parallel);
         else if (!strcmp(a, "--cache-tokens")) ok = parse_count(a, v, 1, 1u << 30, &o->cache_tokens);
@@ -56,6 +57,13 @@ static bool parse_options(int argc, char **argv, server_options *o)
     }
     o->engine.n_ctx = n_ctx;
     o->engine.batch = batch;
+    /* the environment keeps the key out of the process list; the option wins */
+    if (!o->api_key)
+        o->api_key = getenv("MLAVK_API_KEY");
+    if (o->api_key && !o->api_key[0]) {
+        fprintf(stderr, "mlavk serve: the API key (--api-key or MLAVK_API_KEY) is empty\n");
+        return false;
+    }
     return true;
 }
 

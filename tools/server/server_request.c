@@ -1,5 +1,5 @@
-/* Completion request bodies: every field checked for its type and range, unknown fields ignored (see
- * docs/SERVING.md for the fields read and those accepted but ignored). */
+/* Completion request bodies: every field checked for its type and range; a field asking for what mlavk does not
+ * do refused; unknown fields ignored (see docs/SERVING.md for the fields read, refused and ignored). */
 #include "server_request.h"
 
 #include <cJSON.h>
@@ -202,13 +202,12 @@ static bool read_generation(const cJSON *root, server_request *r, server_request
     s->top_p = 1.0f;
     s->min_p = 0.0f;
     double top_k = 0, seed = 0, max_tokens = 0, n = 1;
-    float ignored = 0;
     bool ok = read_number(root, "temperature", 0, 2, &s->temperature, e) &&
               read_number(root, "top_p", 0, 1, &s->top_p, e) && read_number(root, "min_p", 0, 1, &s->min_p, e) &&
               read_integer(root, "top_k", 0, 1 << 30, &top_k, e) &&
               read_number(root, "repetition_penalty", 0.01, 100, &s->repeat_penalty, e) &&
-              read_number(root, "frequency_penalty", -2, 2, &ignored, e) &&
-              read_number(root, "presence_penalty", -2, 2, &ignored, e) &&
+              read_number(root, "frequency_penalty", -2, 2, &s->frequency_penalty, e) &&
+              read_number(root, "presence_penalty", -2, 2, &s->presence_penalty, e) &&
               read_integer(root, "seed", -9007199254740991.0, 9007199254740991.0, &seed, e) &&
               read_integer(root, "max_tokens", 1, 1 << 30, &max_tokens, e) &&
               read_integer(root, "max_completion_tokens", 1, 1 << 30, &max_tokens, e) &&
@@ -218,6 +217,63 @@ static bool read_generation(const cJSON *root, server_request *r, server_request
     r->has_seed = field(root, "seed") != NULL;
     r->max_tokens = (uint32_t)max_tokens;
     return ok;
+}
+
+/* Whether a field asks for something, rather than being absent or "off" (null, false, 0, "", [], {}). */
+static bool asks(const cJSON *root, const char *name)
+{
+    const cJSON *item = field(root, name);
+    if (!item || cJSON_IsFalse(item))
+        return false;
+    if (cJSON_IsNumber(item))
+        return item->valuedouble != 0;
+    if (cJSON_IsString(item))
+        return item->valuestring[0] != '\0';
+    if (cJSON_IsArray(item) || cJSON_IsObject(item))
+        return item->child != NULL;
+    return true;
+}
+
+/* A tool or function choice that asks for a call: "required" or a named function ("none" and "auto" do not,
+ * with no tools to call). */
+static bool asks_for_a_call(const cJSON *root, const char *name)
+{
+    const cJSON *item = field(root, name);
+    return item &&
+           !(cJSON_IsString(item) && (!strcmp(item->valuestring, "none") || !strcmp(item->valuestring, "auto")));
+}
+
+/* Fields that change what the answer holds, which mlavk cannot give: refused, as vLLM and llama-server refuse
+ * them, so that no client takes an answer without them for one with them. */
+static bool refuse_unsupported(const cJSON *root, server_endpoint endpoint, server_request_error *e)
+{
+    static const struct {
+        const char *name, *what;
+    } fields[] = {
+        {"logprobs", "log probabilities are not returned"}, {"top_logprobs", "log probabilities are not returned"},
+        {"logit_bias", "logit biases are not applied"},     {"tools", "tool calls are not supported"},
+        {"functions", "function calls are not supported"},  {"echo", "the prompt is not echoed"},
+        {"suffix", "a suffix is not supported"},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (asks(root, fields[i].name))
+            return fail(e, fields[i].name, "'%s': %s by this server", fields[i].name, fields[i].what);
+    /* a completion's logprobs of 0 still asks for the chosen tokens' */
+    if (endpoint == SERVER_COMPLETIONS && cJSON_IsNumber(field(root, "logprobs")))
+        return fail(e, "logprobs", "'logprobs': log probabilities are not returned by this server");
+    if (asks_for_a_call(root, "tool_choice"))
+        return fail(e, "tool_choice", "'tool_choice': tool calls are not supported by this server");
+    if (asks_for_a_call(root, "function_call"))
+        return fail(e, "function_call", "'function_call': function calls are not supported by this server");
+    const cJSON *best_of = field(root, "best_of");
+    if (best_of && !(cJSON_IsNumber(best_of) && best_of->valuedouble == 1))
+        return fail(e, "best_of", "'best_of' must be 1: one completion is generated per request");
+    const cJSON *format = field(root, "response_format");
+    const cJSON *type = cJSON_IsObject(format) ? cJSON_GetObjectItemCaseSensitive(format, "type") : NULL;
+    if (format && !(cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0))
+        return fail(e, "response_format", "'response_format': only {\"type\": \"text\"}; JSON modes and schemas "
+                    "are not supported by this server");
+    return true;
 }
 
 bool server_request_parse(server_endpoint endpoint, const char *body, size_t length, server_request *out,
@@ -236,7 +292,8 @@ bool server_request_parse(server_endpoint endpoint, const char *body, size_t len
     if (ok && model)
         ok = (out->model = copy_string(model->valuestring, error, "model")) != NULL;
     ok = ok && (endpoint == SERVER_CHAT ? read_messages(root, out, error) : read_prompt(root, out, error));
-    ok = ok && read_stream(root, out, error) && read_generation(root, out, error) && read_stop(root, out, error);
+    ok = ok && read_stream(root, out, error) && read_generation(root, out, error) && read_stop(root, out, error) &&
+         refuse_unsupported(root, endpoint, error);
     cJSON_Delete(root);
     if (!ok)
         server_request_free(out);
