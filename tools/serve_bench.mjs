@@ -13,7 +13,9 @@
 //   wall_tps        completion tokens (usage) of all streams / wall time from sending to the last end;
 // and the per-stream completion tokens. Chunks count tokens where the server sends one token per chunk (both
 // llama-server and mlavk serve do for plain text); completion_tokens comes from the final usage where sent.
-// Node 18+ (global fetch); no packages.
+// Node 18+, no packages; node:http, which sets no timeout of its own (fetch gives up after 300 s without a chunk,
+// which a slow server at 16 streams can exceed).
+import http from 'node:http';
 
 const args = Object.fromEntries(
     process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
@@ -27,18 +29,30 @@ if (!(parallel >= 1) || !(maxTokens >= 2)) {
     process.exit(2);
 }
 
+function post(path, body) {
+    const target = new URL(path, url + '/');
+    return new Promise((resolve, reject) => {
+        const req = http.request(target, {method: 'POST', headers: {'content-type': 'application/json'}}, resolve);
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+    });
+}
+
 async function stream(i, t0) {
     const body = {prompt: `${prompt} ${i}`, max_tokens: maxTokens, temperature: 0, stream: true,
                   stream_options: {include_usage: true}, ...(args.model ? {model: args.model} : {}), ...extra};
-    const res = await fetch(`${url}/v1/completions`, {method: 'POST', headers: {'content-type': 'application/json'},
-                                                      body: JSON.stringify(body)});
-    if (!res.ok)
-        throw new Error(`stream ${i}: HTTP ${res.status}: ${await res.text()}`);
+    const res = await post('v1/completions', body);
+    if (res.statusCode !== 200) {
+        let text = '';
+        for await (const bytes of res)
+            text += bytes;
+        throw new Error(`stream ${i}: HTTP ${res.statusCode}: ${text}`);
+    }
     const times = [];
     let usage = null, pending = '';
-    const decoder = new TextDecoder();
-    for await (const bytes of res.body) {
-        pending += decoder.decode(bytes, {stream: true});
+    res.setEncoding('utf8');
+    for await (const text of res) {
+        pending += text;
         let end;
         while ((end = pending.indexOf('\n\n')) >= 0) {
             const event = pending.slice(0, end);
